@@ -1,0 +1,60 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench migrate seed messages clean help
+
+help:
+	@echo "make run    - install, migrate, seed the demo once, start web server and worker on http://$(HOST):$(PORT)"
+	@echo "make test   - install (with test tools) and run the whole test suite"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - benchmarks (results in docs/performance.md)"
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: $(BIN)/.installed
+	DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py migrate --noinput
+
+var/.seeded: | migrate
+	DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py seed_demo
+	touch $@
+
+seed: migrate
+	DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py seed_demo
+
+run: migrate var/.seeded
+	@DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py seed_demo | tail -n +2
+	@echo "Portal: http://$(HOST):$(PORT)/   (Ctrl-C stops the web server and the worker)"
+	@export DJANGO_DEBUG=$${DJANGO_DEBUG-1}; \
+	$(BIN)/celery -A talentportal worker -B --pool=solo --loglevel=INFO --schedule var/celerybeat-schedule & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(BIN)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(BIN)/.installed-dev
+	$(BIN)/python -m benchmarks
+
+messages: $(BIN)/.installed-dev
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore ".venv/*" --ignore "var/*" --ignore "static/vendor/*"
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore ".venv/*"
+
+clean:
+	rm -rf var/broker var/cache var/test-media var/*.sqlite3* var/.seeded var/celerybeat-schedule*

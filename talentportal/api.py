@@ -1,0 +1,28 @@
+"""The REST API's shared parts and its router: /api/v1/."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import AnonRateThrottle
+
+from talentportal.jobs.api import JobViewSet
+from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password, get the token for ``Authorization: Token …``."""
+
+    throttle_classes = [AnonRateThrottle]
+
+
+router = DefaultRouter()
+router.register("org-units", OrgUnitViewSet, basename="orgunit")
+router.register("users", UserViewSet, basename="user")
+router.register("jobs", JobViewSet, basename="job")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]

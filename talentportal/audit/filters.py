@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import django_filters
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+
+from .models import Action, AuditEntry, Source
+
+
+class AuditFilterSet(ScopedFilterSet):
+    search_fields = ("object_repr", "username", "request_id")
+    org_unit = OrgUnitSubtreeFilter()
+    action = django_filters.ChoiceFilter(choices=Action.choices, label=_("action"))
+    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("source"))
+    content_type = django_filters.ModelChoiceFilter(
+        queryset=ContentType.objects.filter(app_label__in=["orgs", "talents", "programs", "platforms", "assessments"]),
+        label=_("record type"),
+    )
+    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("from"))
+    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("to"))
+
+    class Meta:
+        model = AuditEntry
+        fields = ["username"]

@@ -1,0 +1,85 @@
+"""The change log: who changed what, when, and through which door."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.orgs.models import OrgScopedQuerySet
+
+
+class Source(models.TextChoices):
+    FORM = "form", _("Web form")
+    API = "api", _("API")
+    ADMIN = "admin", _("Django admin")
+    IMPORT = "import", _("Import")
+    JOB = "job", _("Background job")
+    SYSTEM = "system", _("System")
+    AUTH = "auth", _("Sign-in")
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    DELETE = "delete", _("Deleted")
+    REVEAL = "reveal", _("Personal data revealed")
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    PASSWORD = "password", _("Password changed")
+
+
+class AuditEntryQuerySet(OrgScopedQuerySet):
+    def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+    # Kept as text so the entry still names the person after the account is gone.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("record type")
+    )
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    # The unit that owned the record when it changed: scopes who may read the entry.
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("org unit")
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    job = models.ForeignKey("jobs.Job", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
+
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(field label, before, after) for display, with labels from the model when it still exists."""
+        model = self.content_type.model_class() if self.content_type_id else None
+        rows = []
+        for name, (before, after) in self.changes.items():
+            label: object = name
+            if model is not None:
+                try:
+                    label = model._meta.get_field(name).verbose_name
+                except Exception:  # a field removed since; show its name
+                    label = name
+            rows.append((str(label), before, after))
+        return rows

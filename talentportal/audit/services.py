@@ -1,0 +1,142 @@
+"""Writing the change log. Callers snapshot a record before and after a change and hand both here."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.http import HttpRequest
+
+from .models import Action, AuditEntry, Source
+
+# Never copied into the log, whatever model they sit on.
+SECRET_FIELDS = {"password"}
+Snapshot = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(obj: models.Model) -> Snapshot:
+    """The record's own field values as JSON-ready data (foreign keys by their string form)."""
+    data: Snapshot = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in SECRET_FIELDS:
+            data[field.name] = "••••••" if getattr(obj, field.attname) else ""
+            continue
+        if field.is_relation:
+            related = getattr(obj, field.name, None)
+            data[field.name] = str(related) if related is not None else None
+        else:
+            data[field.name] = _plain(getattr(obj, field.attname))
+    return data
+
+
+def diff(before: Snapshot | None, after: Snapshot | None) -> dict[str, list[Any]]:
+    before, after = before or {}, after or {}
+    skip = {"updated_at", "last_login"}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if key not in skip and before.get(key) != after.get(key)
+    }
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and through which door. Built from a request, or by hand for jobs and commands."""
+
+    user: Any = None
+    source: str = Source.SYSTEM
+    request_id: str = ""
+    ip_address: str | None = None
+    job_id: int | None = None
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, source: str) -> Actor:
+        user = request.user if request.user.is_authenticated else None
+        return cls(
+            user=user,
+            source=source,
+            request_id=getattr(request, "request_id", ""),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+
+
+def _org_unit_id(obj: models.Model) -> int | None:
+    from talentportal.orgs.models import OrgUnit
+
+    if isinstance(obj, OrgUnit):
+        return obj.pk
+    membership = getattr(obj, "membership", None) if hasattr(obj, "membership") else None
+    if membership is not None:
+        return membership.org_unit_id
+    return getattr(obj, "org_unit_id", None)
+
+
+def entry(
+    actor: Actor, action: str, obj: models.Model | None = None, changes: dict[str, Any] | None = None, **extra: Any
+) -> AuditEntry:
+    """An unsaved entry; ``record`` saves one, ``record_bulk`` many in one insert."""
+    fields: dict[str, Any] = {
+        "user": actor.user,
+        "username": getattr(actor.user, "username", "") or extra.pop("username", ""),
+        "source": actor.source,
+        "action": action,
+        "request_id": actor.request_id,
+        "ip_address": actor.ip_address,
+        "job_id": actor.job_id,
+        "changes": changes or {},
+    }
+    if obj is not None:
+        fields.update(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            org_unit_id=_org_unit_id(obj),
+        )
+    fields.update(extra)
+    return AuditEntry(**fields)
+
+
+def record(
+    actor: Actor, action: str, obj: models.Model | None = None, changes: dict[str, Any] | None = None, **extra: Any
+) -> AuditEntry:
+    item = entry(actor, action, obj, changes, **extra)
+    item.save()
+    return item
+
+
+def record_change(actor: Actor, obj: models.Model, before: Snapshot | None, after: Snapshot | None) -> None:
+    """Log a create (no before), delete (no after) or update (only when something changed)."""
+    action = Action.CREATE if before is None else Action.DELETE if after is None else Action.UPDATE
+    changes = diff(before, after)
+    if action == Action.UPDATE and not changes:
+        return
+    record(actor, action, obj, changes)
+
+
+def record_bulk(entries: Iterable[AuditEntry], batch_size: int = 2000) -> int:
+    """Save many entries with batched inserts (imports write thousands of rows at once)."""
+    items = list(entries)
+    AuditEntry.objects.bulk_create(items, batch_size=batch_size)
+    return len(items)

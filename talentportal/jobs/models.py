@@ -1,0 +1,125 @@
+"""Background jobs: what was asked, by whom, how far it got, and what it produced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.orgs.models import OrgScopedQuerySet, is_admin
+
+
+class JobQuerySet(OrgScopedQuerySet):
+    def for_user(self, user: Any) -> JobQuerySet:
+        """Admins see the jobs of their scope; everyone else only the jobs they started."""
+        scoped = super().for_user(user)
+        return scoped if is_admin(user) else scoped.filter(created_by=user)
+
+    def unfinished(self) -> JobQuerySet:
+        return self.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+
+    def fail_stale(self) -> int:
+        """Mark failed the running jobs whose worker stopped sending heartbeats (it died or was killed)."""
+        now = timezone.now()
+        limit = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
+        return self.filter(status=Job.Status.RUNNING, heartbeat_at__lt=limit).update(
+            status=Job.Status.FAILED,
+            finished_at=now,
+            message=str(_("The worker stopped responding; the job was abandoned. Start it again.")),
+        )
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    result_file = models.FileField(_("result file"), upload_to="jobs/%Y/%m/", blank=True)
+    error_file = models.FileField(_("error report"), upload_to="jobs/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="jobs", verbose_name=_("started by")
+    )
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", models.PROTECT, null=True, blank=True, related_name="jobs", verbose_name=_("scope")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_total=0) | Q(progress_done__lte=models.F("progress_total")),
+                name="job_progress_within_total",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.kind} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:detail", args=[self.pk])
+
+    def report(self, done: int, total: int | None = None, message: str | None = None, force: bool = False) -> None:
+        """Store progress; cheap to call per batch (writes at most twice a second unless forced)."""
+        now = timezone.now()
+        self.progress_done = done
+        if total is not None:
+            self.progress_total = total
+        if message is not None:
+            self.message = message
+        last = getattr(self, "_last_report", None)
+        if force or last is None or (now - last).total_seconds() >= 0.5 or done == self.progress_total:
+            self._last_report = now
+            self.heartbeat_at = now
+            Job.objects.filter(pk=self.pk).update(
+                progress_done=self.progress_done,
+                progress_total=self.progress_total,
+                message=self.message,
+                heartbeat_at=now,
+            )
+
+    def finish(self, status: str, message: str = "") -> None:
+        self.status = status
+        self.finished_at = timezone.now()
+        if message:
+            self.message = message
+        if status == self.Status.SUCCEEDED and self.progress_total:
+            self.progress_done = self.progress_total
+        self.save()
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

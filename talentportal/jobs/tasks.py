@@ -1,0 +1,88 @@
+"""The Celery side of jobs: a task base that keeps the Job row up to date, and the job kinds of this app."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Job
+
+log = logging.getLogger(__name__)
+
+
+class _Heartbeat(threading.Thread):
+    """Touches the job's heartbeat while the task runs, so a dead worker is told apart from a slow step."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(daemon=True, name=f"job-{job_id}-heartbeat")
+        self.job_id = job_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+
+class JobTask(Task):
+    """Base for tasks called as ``task.delay(job_id, ...)``; the task body receives the Job itself.
+
+    A job runs once: a redelivered message for a job that is no longer queued is ignored. Failures and time
+    limits end the job as failed with a message the user can read.
+    """
+
+    def __call__(self, job_id: int, *args: Any, **kwargs: Any) -> Any:
+        close_old_connections()
+        claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+        )
+        if not claimed:
+            log.info("job %s is not queued any more; skipped", job_id)
+            return None
+        job = Job.objects.get(pk=job_id)
+        heartbeat = _Heartbeat(job_id)
+        heartbeat.start()
+        try:
+            self.run(job, *args, **kwargs)
+        except SoftTimeLimitExceeded:
+            job.finish(Job.Status.FAILED, _("The job took too long and was stopped."))
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            job.finish(Job.Status.FAILED, _("The job failed: %(error)s") % {"error": exc})
+        else:
+            job.finish(Job.Status.SUCCEEDED)
+        finally:
+            heartbeat.stopped.set()
+            heartbeat.join(timeout=5)
+            close_old_connections()
+        return None
+
+
+@shared_task(name="talentportal.jobs.tasks.fail_stale_jobs")
+def fail_stale_jobs() -> int:
+    return Job.objects.fail_stale()
+
+
+@shared_task(base=JobTask, name="talentportal.jobs.tasks.count_down")
+def count_down(job: Job) -> None:
+    """A tiny job that counts through its steps; used to check that workers are alive and to test jobs."""
+    import time
+
+    steps = int(job.params.get("steps", 5))
+    delay = float(job.params.get("delay", 0.2))
+    job.report(0, steps)
+    for step in range(1, steps + 1):
+        time.sleep(delay)
+        job.report(step, steps, force=True)
+    job.result = {"steps": steps}
+    job.save(update_fields=["result"])

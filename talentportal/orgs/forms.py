@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .models import ROLE_RANK, Membership, OrgUnit, Role, User, role_of, unit_of
+
+
+class ScopedFormMixin:
+    """Limits every org-unit choice of a form to the acting user's scope, so nothing lands outside it."""
+
+    scoped_fields: tuple[str, ...] = ("org_unit",)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.user = user
+        for name in self.scoped_fields:
+            if name in self.fields:  # type: ignore[attr-defined]
+                self.fields[name].queryset = OrgUnit.objects.for_user(user).filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class OrgUnitForm(ScopedFormMixin, forms.ModelForm):
+    scoped_fields = ("parent",)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["code", "name", "kind", "parent", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A county admin places units below their own; only the city's superuser creates a root.
+        self.fields["parent"].required = unit_of(self.user) is not None
+        if self.instance.pk:
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
+                path__startswith=self.instance.path
+            )
+
+
+class UserForm(ScopedFormMixin, forms.ModelForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("org unit"))
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    password = forms.CharField(
+        label=_("initial password"),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters; the user should change it after the first sign-in."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "email", "phone", "org_unit", "role", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        own = ROLE_RANK[Role(role_of(self.user) or Role.VIEWER)]
+        # Nobody grants a role above their own.
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if ROLE_RANK[r] <= own]
+        membership = getattr(self.instance, "membership", None) if self.instance.pk else None
+        if membership is not None:
+            self.initial.update(org_unit=membership.org_unit_id, role=membership.role)
+        if self.instance.pk:
+            del self.fields["password"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password"):
+            probe = User(username=data.get("username", ""), email=data.get("email", ""))
+            try:
+                validate_password(data["password"], probe)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> User:
+        user: User = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            user.set_password(self.cleaned_data["password"])
+        user.save()
+        Membership.objects.update_or_create(
+            user=user, defaults={"org_unit": self.cleaned_data["org_unit"], "role": self.cleaned_data["role"]}
+        )
+        return user
+
+
+class AdminSetPasswordForm(forms.Form):
+    new_password = forms.CharField(
+        label=_("new password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args: Any, target: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.target = target
+
+    def clean_new_password(self) -> str:
+        password: str = self.cleaned_data["new_password"]
+        validate_password(password, self.target)
+        return password

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from talentportal.orgs.demo import USERS, seed
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo city, its org units and demo users. Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users."))
+        self.stdout.write("Demo logins (password from DEMO_PASSWORD, default demo-pass-2026):")
+        for username, display_name, code, role, _superuser in USERS:
+            self.stdout.write(f"  {username:<16} {display_name} ({code}, {role})")
+        if settings.DEMO_PASSWORD == "demo-pass-2026":
+            self.stdout.write("  password: demo-pass-2026")

@@ -1,0 +1,143 @@
+"""One declaration per registry model gives it list, detail, form, delete, export and history pages.
+
+A ``Registry`` names the model, its FilterSet, its form, the columns of its table and export, and who may do
+what. Scoping (``for_user`` / ``editable_by``), audit, export and the concurrency check live here once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.urls import path, reverse
+from django.utils.functional import Promise
+
+from talentportal.audit.services import Snapshot, snapshot
+from talentportal.orgs.models import can_write, role_of
+
+
+@dataclass
+class Column:
+    """A column of the list table and of the export.
+
+    ``name`` is a field name or a ``__`` path; ``order_by`` enables sorting (defaults to ``name`` for model
+    fields); ``value`` computes the cell from the row when a path is not enough.
+    """
+
+    name: str
+    label: str | Promise | None = None
+    sortable: bool = True
+    order_by: str | None = None
+    link: bool = False
+    value: Callable[[Any], Any] | None = None
+
+    def header(self, model: type[models.Model]) -> str:
+        if self.label is not None:
+            return str(self.label)
+        target: Any = model
+        field_obj = None
+        for part in self.name.split("__"):
+            field_obj = target._meta.get_field(part)
+            target = field_obj.related_model or target
+        return str(getattr(field_obj, "verbose_name", self.name))
+
+    def cell(self, obj: Any) -> Any:
+        if self.value is not None:
+            return self.value(obj)
+        parts = self.name.split("__")
+        for part in parts[:-1]:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        last = parts[-1]
+        display = getattr(obj, f"get_{last}_display", None)
+        return display() if callable(display) else getattr(obj, last, None)
+
+
+@dataclass
+class Tab:
+    slug: str
+    label: str | Promise
+    template: str
+    context: Callable[[Any, Any], dict[str, Any]] | None = None  # (request, obj) -> extra context
+
+
+@dataclass
+class Registry:
+    model: type[models.Model]
+    url_prefix: str  # e.g. "units" -> /orgs/units/
+    name: str  # url names are f"{name}_list", f"{name}_detail", ...
+    filterset_class: Any
+    form_class: Any
+    columns: list[Column]
+    detail_fields: list[str] = field(default_factory=list)
+    tabs: list[Tab] = field(default_factory=list)
+    default_ordering: tuple[str, ...] = ("pk",)
+    select_related: tuple[str, ...] = ()
+    prefetch_related: tuple[str, ...] = ()
+    namespace: str = ""
+    section: str = ""  # side navigation section
+    # Who may open the pages at all, and who may create. Edit and delete follow ``editable_by``.
+    can_view: Callable[[Any], bool] = lambda user: role_of(user) is not None
+    can_create: Callable[[Any], bool] = can_write
+    snapshot: Callable[[Any], Snapshot] = snapshot
+    queryset: Callable[[Any], models.QuerySet[Any]] | None = None
+    editable: Callable[[Any], models.QuerySet[Any]] | None = None
+
+    @property
+    def verbose_name(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def verbose_name_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    def for_user(self, user: Any) -> models.QuerySet[Any]:
+        qs = self.queryset(user) if self.queryset else self.model.objects.for_user(user)  # type: ignore[attr-defined]
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        if self.prefetch_related:
+            qs = qs.prefetch_related(*self.prefetch_related)
+        return qs
+
+    def editable_by(self, user: Any) -> models.QuerySet[Any]:
+        return self.editable(user) if self.editable else self.model.objects.editable_by(user)  # type: ignore[attr-defined]
+
+    def url_name(self, action: str) -> str:
+        name = f"{self.name}_{action}"
+        return f"{self.namespace}:{name}" if self.namespace else name
+
+    def url(self, action: str, obj: Any = None) -> str:
+        return reverse(self.url_name(action), args=[obj.pk] if obj is not None else [])
+
+    def fingerprint(self, obj: Any) -> str:
+        """A short hash of the stored values: the form carries it, and a save over a newer version is refused."""
+        data = {k: v for k, v in self.snapshot(obj).items() if k not in {"updated_at", "last_login"}}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+    def urls(self) -> list[Any]:
+        from . import views
+
+        kwargs = {"registry": self}
+        p = self.url_prefix
+        return [
+            path(f"{p}/", views.RegistryListView.as_view(**kwargs), name=f"{self.name}_list"),
+            path(f"{p}/export/", views.RegistryExportView.as_view(**kwargs), name=f"{self.name}_export"),
+            path(f"{p}/new/", views.RegistryCreateView.as_view(**kwargs), name=f"{self.name}_create"),
+            path(f"{p}/<int:pk>/", views.RegistryDetailView.as_view(**kwargs), name=f"{self.name}_detail"),
+            path(f"{p}/<int:pk>/edit/", views.RegistryUpdateView.as_view(**kwargs), name=f"{self.name}_edit"),
+            path(f"{p}/<int:pk>/delete/", views.RegistryDeleteView.as_view(**kwargs), name=f"{self.name}_delete"),
+        ]
+
+
+REGISTRIES: dict[str, Registry] = {}
+
+
+def register(registry: Registry) -> Registry:
+    """Make a registry known by its model label, so that export jobs can rebuild its queryset."""
+    REGISTRIES[registry.model._meta.label_lower] = registry
+    return registry

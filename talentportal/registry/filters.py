@@ -1,0 +1,57 @@
+"""FilterSet base shared by list pages and the API: scoped choices, free-text search, subtree filter."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from talentportal.orgs.models import OrgUnit
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class OrgUnitSubtreeFilter(django_filters.ModelChoiceFilter):
+    """``org_unit=CODE``: the unit and everything below it. Choices are limited to the user's scope."""
+
+    def __init__(self, *args: Any, path_field: str = "org_unit__path", **kwargs: Any) -> None:
+        self.path_field = path_field
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("queryset", OrgUnit.objects.none())
+        kwargs.setdefault("label", _("org unit (incl. sub-units)"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: OrgUnit | None) -> QuerySet[Any]:
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.path_field}__startswith": value.path})
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """Subclasses set ``search_fields``; every ModelChoiceFilter on an org-owned model is scoped to the user."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    search_fields: tuple[str, ...] = ()
+
+    def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None, user: Any = None) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.user = user if user is not None else getattr(request, "user", None)
+        for f in self.filters.values():
+            if isinstance(f, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter):
+                manager = f.extra.get("queryset")
+                model = getattr(manager, "model", None)
+                if model is not None and hasattr(model.objects, "for_user") and self.user is not None:
+                    f.extra["queryset"] = model.objects.for_user(self.user)
+                    if hasattr(f, "queryset"):
+                        f.queryset = f.extra["queryset"]
+
+    def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        terms = value.split()
+        for term in terms[:5]:
+            qs = qs.filter(reduce(or_, (Q(**{f"{field}__icontains": term}) for field in self.search_fields)))
+        return qs

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms, template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def bs(field: forms.BoundField) -> Any:
+    """Render a bound field's widget with the Bootstrap class it needs (and the invalid state)."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.NullBooleanSelect):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    attrs = {"class": f"{widget.attrs.get('class', '')} {css}".strip()}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.auto_id}_error"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox(field: forms.BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def display(value: Any) -> Any:
+    """A table cell: dashes for nothing, ticks for booleans, local dates."""
+    if value is None or value == "":
+        return format_html('<span class="text-muted">—</span>')
+    if value is True:
+        return format_html('<i class="bi bi-check-circle-fill text-success" aria-label="{}"></i>', _("Yes"))
+    if value is False:
+        return format_html('<i class="bi bi-dash-circle text-muted" aria-label="{}"></i>', _("No"))
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return value
+
+
+@register.simple_tag
+def url_for(registry: Any, action: str, obj: Any = None) -> str:
+    return str(registry.url(action, obj))

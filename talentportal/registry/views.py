@@ -1,0 +1,303 @@
+"""The generic registry pages. Each view reads its model's ``Registry``; nothing here knows a model."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.utils import NestedObjects
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import router, transaction
+from django.db.models import QuerySet
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+
+from talentportal.audit.models import AuditEntry, Source
+from talentportal.audit.services import Actor, record_change
+from talentportal.jobs.services import job_start
+
+from .base import Column, Registry
+from .export import export_filename, export_registry, write_xlsx
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def filtered_queryset(registry: Registry, user: Any, params: QueryDict) -> QuerySet[Any]:
+    """The scoped, filtered and sorted rows a list page (and its export) shows."""
+    qs = registry.for_user(user)
+    filterset = registry.filterset_class(params, queryset=qs, request=None, user=user)
+    qs = filterset.qs if filterset.is_valid() else qs.none()
+    return qs.order_by(*sort_order(registry, params.get("sort", ""))[1])
+
+
+def sort_order(registry: Registry, sort: str) -> tuple[str, tuple[str, ...]]:
+    """The validated sort key and the ORDER BY it means (unknown keys fall back to the default)."""
+    key = sort.lstrip("-")
+    for column in registry.columns:
+        if column.sortable and column.name == key:
+            expr = column.order_by or column.name
+            desc = sort.startswith("-")
+            return sort, (f"-{expr}" if desc else expr, "-pk" if desc else "pk")
+    return "", registry.default_ordering
+
+
+class RegistryView(LoginRequiredMixin, View):
+    registry: Registry = None  # type: ignore[assignment]
+    raise_exception = False
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not self.registry.can_view(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def base_context(self, **extra: Any) -> dict[str, Any]:
+        return {"registry": self.registry, "section": self.registry.section, **extra}
+
+    def get_object(self) -> Any:
+        """The row, if the user may see it; 404 otherwise so that its existence does not leak."""
+        return get_object_or_404(self.registry.for_user(self.request.user), pk=self.kwargs["pk"])
+
+    def get_editable_object(self) -> Any:
+        obj = self.get_object()
+        if not self.registry.editable_by(self.request.user).filter(pk=obj.pk).exists():
+            raise PermissionDenied
+        return obj
+
+    def can_edit(self, obj: Any) -> bool:
+        return self.registry.editable_by(self.request.user).filter(pk=obj.pk).exists()
+
+
+class RegistryListView(RegistryView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        registry = self.registry
+        qs = registry.for_user(request.user)
+        filterset = registry.filterset_class(request.GET or None, queryset=qs, request=request, user=request.user)
+        rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+        sort, order = sort_order(registry, request.GET.get("sort", ""))
+        rows = rows.order_by(*order)
+        try:
+            per_page = int(request.GET.get("per_page", 25))
+        except ValueError:
+            per_page = 25
+        per_page = per_page if per_page in PAGE_SIZES else 25
+        page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+        params = request.GET.copy()
+        params.pop("page", None)
+        context = self.base_context(
+            filterset=filterset,
+            page=page,
+            rows=[(obj, [(c, c.cell(obj)) for c in registry.columns]) for obj in page.object_list],
+            headers=[(c, c.header(registry.model), sort_link(params, c, sort)) for c in registry.columns],
+            query=params.urlencode(),
+            is_filtered=any(k for k in params if k not in {"sort", "per_page"} and params.get(k)),
+            can_create=registry.can_create(request.user),
+            per_page=per_page,
+            page_sizes=PAGE_SIZES,
+        )
+        template = "registry/list.html#results" if request.htmx and not request.htmx.boosted else "registry/list.html"
+        return render(request, template, context)
+
+
+def sort_link(params: QueryDict, column: Column, current: str) -> dict[str, Any] | None:
+    if not column.sortable:
+        return None
+    q = params.copy()
+    direction = ""
+    if current == column.name:
+        q["sort"], direction = f"-{column.name}", "asc"
+    elif current == f"-{column.name}":
+        q["sort"], direction = column.name, "desc"
+    else:
+        q["sort"] = column.name
+    return {"query": q.urlencode(), "direction": direction}
+
+
+class RegistryExportView(RegistryView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        registry = self.registry
+        qs = filtered_queryset(registry, request.user, request.GET)
+        total = qs.count()
+        if total > settings.EXPORT_INLINE_MAX_ROWS:
+            job = job_start(
+                task=export_registry,
+                kind="export",
+                title=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
+                params={
+                    "model": registry.model._meta.label_lower,
+                    "user_id": request.user.pk,
+                    "query": request.GET.urlencode(),
+                    "language": get_language(),
+                },
+                acting_user=request.user,
+            )
+            messages.info(request, _("%(count)s rows: the export runs in the background.") % {"count": total})
+            return HttpResponseRedirect(job.get_absolute_url())
+        buffer = BytesIO()
+        write_xlsx(registry, qs, buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(registry)}"'
+        return response
+
+
+class RegistryDetailView(RegistryView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object()
+        tabs = [*self.registry.tabs]
+        slugs = ["profile"] + [t.slug for t in tabs] + ["history"]
+        current = request.GET.get("tab", "profile")
+        current = current if current in slugs else "profile"
+        context = self.base_context(
+            object=obj,
+            tabs=tabs,
+            tab=current,
+            can_edit=self.can_edit(obj),
+            fields=detail_fields(self.registry, obj),
+        )
+        for tab in tabs:
+            if tab.slug == current:
+                context["tab_template"] = tab.template
+                if tab.context:
+                    context.update(tab.context(request, obj))
+        if current == "history":
+            context["history"] = history_of(obj)
+        template = "registry/detail.html#tab" if request.htmx else "registry/detail.html"
+        return render(request, template, context)
+
+
+def detail_fields(registry: Registry, obj: Any) -> list[tuple[str, Any]]:
+    names = registry.detail_fields or [c.name for c in registry.columns]
+    by_name = {c.name: c for c in registry.columns}
+    rows = []
+    for name in names:
+        column = by_name.get(name) or Column(name)
+        rows.append((column.header(registry.model), column.cell(obj)))
+    return rows
+
+
+def history_of(obj: Any, limit: int = 200) -> list[AuditEntry]:
+    return list(AuditEntry.objects.for_object(obj).select_related("user")[:limit])
+
+
+class RegistryFormView(RegistryView):
+    """Create and edit share this: scoped form choices, the version check, and the audit entry."""
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"user": self.request.user}
+
+    def render_form(self, form: BaseForm, obj: Any = None, status: int = 200, **extra: Any) -> HttpResponse:
+        context = self.base_context(form=form, object=obj, **extra)
+        template = "registry/form.html#form" if self.request.htmx else "registry/form.html"
+        return render(self.request, template, context, status=status)
+
+    def save(self, form: Any, before: dict[str, Any] | None) -> Any:
+        obj = form.save()
+        record_change(Actor.from_request(self.request, Source.FORM), obj, before, self.registry.snapshot(obj))
+        return obj
+
+
+class RegistryCreateView(RegistryFormView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not self.registry.can_create(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_form(self.registry.form_class(initial=request.GET.dict(), **self.form_kwargs()))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.registry.form_class(request.POST, request.FILES, **self.form_kwargs())
+        if request.htmx and request.POST.get("_validate"):
+            return self.render_form(form)
+        if not form.is_valid():
+            return self.render_form(form, status=422 if request.htmx else 200)
+        with transaction.atomic():
+            obj = self.save(form, None)
+        messages.success(request, _("%(name)s “%(obj)s” was created.") % {"name": self.registry.verbose_name, "obj": obj})
+        return HttpResponseRedirect(self.registry.url("detail", obj))
+
+
+class RegistryUpdateView(RegistryFormView):
+    def version_token(self, obj: Any) -> str:
+        return signing.dumps({"h": self.registry.fingerprint(obj), "t": timezone.now().isoformat()}, salt="edit")
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_editable_object()
+        form = self.registry.form_class(instance=obj, **self.form_kwargs())
+        return self.render_form(form, obj, version=self.version_token(obj))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_editable_object()
+        try:
+            opened = signing.loads(request.POST.get("_version", ""), salt="edit")
+        except signing.BadSignature:
+            opened = None
+        form = self.registry.form_class(request.POST, request.FILES, instance=obj, **self.form_kwargs())
+        if request.htmx and request.POST.get("_validate"):
+            return self.render_form(form, obj, version=request.POST.get("_version", ""))
+        with transaction.atomic():
+            current = self.registry.for_user(request.user).select_for_update().get(pk=obj.pk)
+            if opened is None or opened["h"] != self.registry.fingerprint(current):
+                # Someone saved since this form was opened: keep what the user typed, show what changed.
+                since = AuditEntry.objects.for_object(current).select_related("user")
+                if opened is not None:
+                    since = since.filter(at__gte=opened["t"])
+                form.is_valid()
+                form.add_error(None, _("This record was changed by someone else after you opened it. Your input is kept below; review the changes and save again."))
+                return self.render_form(
+                    form, current, status=409, version=self.version_token(current), conflict=list(since[:10])
+                )
+            if not form.is_valid():
+                return self.render_form(form, obj, version=request.POST.get("_version", ""))
+            before = self.registry.snapshot(current)
+            obj = self.save(form, before)
+        messages.success(request, _("Your changes to “%(obj)s” were saved.") % {"obj": obj})
+        return HttpResponseRedirect(self.registry.url("detail", obj))
+
+
+class RegistryDeleteView(RegistryView):
+    def dependencies(self, obj: Any) -> tuple[list[str], int]:
+        """Reasons the row may not go (records that still need it), and how many rows would go with it."""
+        collector = NestedObjects(using=router.db_for_write(obj.__class__))
+        collector.collect([obj])
+        blockers: dict[str, list[str]] = {}
+        for item in [*collector.protected, *getattr(collector, "restricted_objects_set", [])]:
+            blockers.setdefault(str(item._meta.verbose_name_plural), []).append(str(item))
+        reasons = [
+            _("%(count)s %(kind)s: %(names)s") % {"count": len(items), "kind": kind, "names": "、".join(items[:5]) + ("…" if len(items) > 5 else "")}
+            for kind, items in blockers.items()
+        ]
+        cascaded = sum(len(objs) for model, objs in collector.model_objs.items()) - 1
+        return reasons, max(cascaded, 0)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_editable_object()
+        reasons, cascaded = self.dependencies(obj)
+        return render(request, "registry/delete.html", self.base_context(object=obj, reasons=reasons, cascaded=cascaded))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_editable_object()
+        reasons, cascaded = self.dependencies(obj)
+        if reasons:
+            context = self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
+            return render(request, "registry/delete.html", context, status=409)
+        before = self.registry.snapshot(obj)
+        label = str(obj)
+        with transaction.atomic():
+            record_change(Actor.from_request(request, Source.FORM), obj, before, None)
+            obj.delete()
+        messages.success(request, _("“%(obj)s” was deleted.") % {"obj": label})
+        return HttpResponseRedirect(self.registry.url("list"))
+
+

@@ -1,0 +1,55 @@
+"""Pages that belong to no single app: home, health and the error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from talentportal.jobs.models import Job
+from talentportal.orgs.models import OrgUnit, User, is_admin, unit_of
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    unit = unit_of(user)
+    units = OrgUnit.objects.for_user(user)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "ancestors": list(unit.ancestors()) if unit else [],
+        "unit_total": units.count(),
+        "child_units": units.filter(parent=unit).order_by("code") if unit else units.filter(parent=None),
+        "recent_jobs": Job.objects.for_user(user).select_related("created_by")[:5],
+        "user_total": User.objects.for_user(user).count() if is_admin(user) else None,
+    }
+    return render(request, "home.html", context)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/403_csrf.html", status=403)
