@@ -31,11 +31,10 @@ class ScopedPermission(permissions.BasePermission):
             return False
         if not view.can_view(user):  # type: ignore[attr-defined]
             return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
         if view.action == "create":  # type: ignore[attr-defined]
             return bool(view.can_create(user))  # type: ignore[attr-defined]
-        return can_write(user)
+        # Other writes are decided per object, after the scoped lookup: out of scope stays a 404.
+        return True
 
     def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:

@@ -231,7 +231,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background jobs ----------------------------------------------------------------------------------------
 # With REDIS_URL the broker is Redis; without it, kombu's filesystem transport under var/ needs no server.
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(os.environ.get("TALENTPORTAL_BROKER_DIR", VAR_DIR / "broker"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}

@@ -10,6 +10,11 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
+# Each test run gets its own broker folder and queue, so that parallel runs (and `make run`) never take each
+# other's tasks. A worker started by a test inherits these through its environment.
+_RUN = os.environ.setdefault("TALENTPORTAL_TEST_RUN", str(os.getpid()))
+os.environ.setdefault("TALENTPORTAL_BROKER_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"talentportal-broker-{_RUN}"))
+os.environ.setdefault("CELERY_QUEUE", f"talentportal-test-{_RUN}")
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, REST_FRAMEWORK, VAR_DIR  # noqa: E402
@@ -18,9 +23,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "test-media"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing folder
 # A file (not in-memory) SQLite test database, so that a Celery worker process sees the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_RUN}.sqlite3")}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "10000/minute"}}
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "talentportal-test")
 LOGGING = {"version": 1, "disable_existing_loggers": False}

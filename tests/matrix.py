@@ -1,0 +1,239 @@
+"""The permission matrix every registry model inherits (pages and API).
+
+A test class declares its registry, how to make a record owned by county A (``own``), county B (``other``)
+and the city itself (``parent``), valid payloads, and for each persona what it may see and change. The
+mixin then checks list, detail, create, update and delete through the pages and the API, and anonymous
+access. Out-of-scope records answer 404; in-scope records the role may not change answer 403.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import models
+from django.urls import reverse
+
+from talentportal.registry.base import Registry
+
+from .conftest import PERSONAS
+
+WHICH = ("own", "other", "parent")
+
+
+@dataclass
+class Rights:
+    see: set[str] = field(default_factory=set)
+    edit: set[str] = field(default_factory=set)
+    create: bool = False
+    pages: bool = True  # False: the role may not open this registry at all (403 everywhere)
+
+
+def version_of(html: str) -> str:
+    match = re.search(r'name="_version" value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+class RegistryMatrix:
+    registry: Registry
+    api_basename: str
+    rights: dict[str, Rights]
+    # Name of a text field the update payloads change, to check that the change really landed.
+    changed_field: str
+
+    # --- to declare per model -------------------------------------------------------------------------
+    def make(self, which: str, units: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def update_form(self, obj: models.Model) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def api_create(self, units: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def api_update(self, obj: models.Model) -> dict[str, Any]:
+        return {self.changed_field: "已修改"}
+
+    # --- shared ----------------------------------------------------------------------------------------
+    @pytest.fixture
+    def records(self, units: dict[str, Any], people: dict[str, Any]) -> dict[str, models.Model]:
+        return {which: self.make(which, units) for which in WHICH}
+
+    def expect_read(self, persona: str, which: str) -> int:
+        rights = self.rights[persona]
+        if not rights.pages:
+            return 403
+        return 200 if which in rights.see else 404
+
+    def expect_write(self, persona: str, which: str, ok: int) -> int:
+        rights = self.rights[persona]
+        if not rights.pages:
+            return 403
+        if which not in rights.see:
+            return 404
+        return ok if which in rights.edit else 403
+
+    def model(self) -> type[models.Model]:
+        return self.registry.model
+
+    def test_rights_cover_every_persona(self) -> None:
+        assert set(self.rights) == set(PERSONAS)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_list_page(self, client, people, records, persona) -> None:
+        client.force_login(people[persona])
+        response = client.get(self.registry.url("list"), {"per_page": 100})
+        if not self.rights[persona].pages:
+            assert response.status_code == 403
+            return
+        assert response.status_code == 200
+        shown = {obj.pk for obj in response.context["page"].object_list}
+        for which, obj in records.items():
+            assert (obj.pk in shown) == (which in self.rights[persona].see), (persona, which)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_export(self, client, people, records, persona) -> None:
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        client.force_login(people[persona])
+        response = client.get(self.registry.url("export"))
+        if not self.rights[persona].pages:
+            assert response.status_code == 403
+            return
+        assert response.status_code == 200
+        sheet = load_workbook(BytesIO(response.content)).active
+        text = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+        for which, obj in records.items():
+            first = self.registry.columns[0].cell(obj)
+            assert (str(first) in text) == (which in self.rights[persona].see), (persona, which)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("which", WHICH)
+    def test_detail_page(self, client, people, records, persona, which) -> None:
+        client.force_login(people[persona])
+        response = client.get(self.registry.url("detail", records[which]))
+        assert response.status_code == self.expect_read(persona, which)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_create_page(self, client, people, units, records, persona) -> None:
+        client.force_login(people[persona])
+        before = self.model().objects.count()
+        response = client.post(self.registry.url("create"), self.create_form(units))
+        rights = self.rights[persona]
+        if rights.pages and rights.create:
+            assert response.status_code == 302, getattr(response, "context", {}) and response.context["form"].errors
+            assert self.model().objects.count() == before + 1
+        else:
+            assert response.status_code == 403
+            assert self.model().objects.count() == before
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("which", WHICH)
+    def test_update_page(self, client, people, records, persona, which) -> None:
+        obj = records[which]
+        client.force_login(people[persona])
+        url = self.registry.url("edit", obj)
+        page = client.get(url)
+        expected = self.expect_write(persona, which, 200)
+        assert page.status_code == expected
+        payload = {**self.update_form(obj), "_version": version_of(page.content.decode()) if expected == 200 else ""}
+        response = client.post(url, payload)
+        obj.refresh_from_db()
+        if expected == 200:
+            assert response.status_code == 302, response.context["form"].errors
+            assert getattr(obj, self.changed_field) == payload[self.changed_field]
+        else:
+            assert response.status_code == expected
+            assert getattr(obj, self.changed_field) != payload[self.changed_field]
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("which", WHICH)
+    def test_delete_page(self, client, people, records, persona, which) -> None:
+        obj = records[which]
+        client.force_login(people[persona])
+        response = client.post(self.registry.url("delete", obj))
+        expected = self.expect_write(persona, which, 302)
+        assert response.status_code == expected
+        assert self.model().objects.filter(pk=obj.pk).exists() == (expected != 302)
+
+    # --- API ---------------------------------------------------------------------------------------------
+    def api_url(self, obj: models.Model | None = None) -> str:
+        if obj is None:
+            return reverse(f"{self.api_basename}-list")
+        return reverse(f"{self.api_basename}-detail", args=[obj.pk])
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_api_list(self, api_client, people, records, persona) -> None:
+        api_client.force_authenticate(people[persona])
+        response = api_client.get(self.api_url(), {"page_size": 500})
+        if not self.rights[persona].pages:
+            assert response.status_code == 403
+            return
+        assert response.status_code == 200
+        assert {"count", "next", "previous", "results"} <= set(response.json())
+        shown = {row["id"] for row in response.json()["results"]}
+        for which, obj in records.items():
+            assert (obj.pk in shown) == (which in self.rights[persona].see), (persona, which)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("which", WHICH)
+    def test_api_detail(self, api_client, people, records, persona, which) -> None:
+        api_client.force_authenticate(people[persona])
+        assert api_client.get(self.api_url(records[which])).status_code == self.expect_read(persona, which)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_api_create(self, api_client, people, units, records, persona) -> None:
+        api_client.force_authenticate(people[persona])
+        before = self.model().objects.count()
+        response = api_client.post(self.api_url(), self.api_create(units), format="json")
+        rights = self.rights[persona]
+        if rights.pages and rights.create:
+            assert response.status_code == 201, response.json()
+            assert self.model().objects.count() == before + 1
+        else:
+            assert response.status_code == 403
+            assert self.model().objects.count() == before
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("which", WHICH)
+    def test_api_update(self, api_client, people, records, persona, which) -> None:
+        obj = records[which]
+        api_client.force_authenticate(people[persona])
+        payload = self.api_update(obj)
+        response = api_client.patch(self.api_url(obj), payload, format="json")
+        assert response.status_code == self.expect_write(persona, which, 200)
+        obj.refresh_from_db()
+        landed = getattr(obj, self.changed_field) == payload[self.changed_field]
+        assert landed == (response.status_code == 200)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("which", WHICH)
+    def test_api_delete(self, api_client, people, records, persona, which) -> None:
+        obj = records[which]
+        api_client.force_authenticate(people[persona])
+        response = api_client.delete(self.api_url(obj))
+        expected = self.expect_write(persona, which, 204)
+        assert response.status_code == expected
+        assert self.model().objects.filter(pk=obj.pk).exists() == (expected != 204)
+
+    # --- anonymous and wrong methods -------------------------------------------------------------------------
+    def test_anonymous(self, client, api_client, records) -> None:
+        obj = records["own"]
+        for url in (self.registry.url("list"), self.registry.url("detail", obj), self.registry.url("edit", obj)):
+            response = client.get(url)
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert api_client.get(self.api_url()).status_code in (401, 403)
+        assert api_client.delete(self.api_url(obj)).status_code in (401, 403)
+        assert self.model().objects.filter(pk=obj.pk).exists()
+
+    def test_wrong_method(self, client, people, records) -> None:
+        client.force_login(people["city_admin"])
+        assert client.put(self.registry.url("detail", records["own"])).status_code == 405
+        assert client.delete(self.registry.url("list")).status_code == 405
