@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 from talentportal.jobs.models import Job
 from talentportal.orgs.models import OrgUnit, User, is_admin, unit_of
@@ -44,7 +45,8 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors/500.html", status=500)
+    # No context processors: the database may be the reason for the error.
+    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,0 +1,163 @@
+"""Sign-in, throttling and the answers to bad requests: clear pages, never a stack trace."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.throttling import AnonRateThrottle
+
+from talentportal.audit.models import Action, AuditEntry
+
+from .conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_login_page_renders_in_chinese_by_default(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert 'lang="zh-hans"' in response.content.decode()
+
+
+def test_wrong_password_gives_clear_message_and_is_audited(client, people):
+    response = client.post("/accounts/login/", {"username": "a_editor", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="login-error"' in html
+    assert "_auth_user_id" not in client.session
+    failed = AuditEntry.objects.get(action=Action.LOGIN_FAILED)
+    assert failed.username == "a_editor" and failed.source == "auth"
+
+
+def test_successful_login_is_audited(client, people):
+    response = client.post("/accounts/login/", {"username": "a_editor", "password": PASSWORD})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action=Action.LOGIN, user=people["a_editor"]).exists()
+
+
+def test_repeated_failures_lock_the_account_out_even_with_the_right_password(client, people):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "a_editor", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "a_editor", "password": PASSWORD})
+    assert response.status_code == 429
+    assert 'id="locked-out"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action=Action.LOCKED_OUT, username="a_editor").exists()
+    # Another account from the same address is not locked.
+    assert client.post("/accounts/login/", {"username": "a_viewer", "password": PASSWORD}).status_code == 302
+
+
+def test_token_auth(api_client, people):
+    response = api_client.post("/api/v1/auth/token/", {"username": "a_viewer", "password": PASSWORD})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    listing = api_client.get("/api/v1/org-units/")
+    assert listing.status_code == 200
+    assert {row["code"] for row in listing.json()["results"]} >= {"330402"}
+
+
+def test_token_with_wrong_password_is_refused(api_client, people):
+    response = api_client.post("/api/v1/auth/token/", {"username": "a_viewer", "password": "nope"})
+    assert response.status_code == 400
+    assert "token" not in response.json()
+
+
+@pytest.mark.parametrize("header", ["Token not-a-real-token", "Token", "Token a b", "Bearer xyz"])
+def test_malformed_token_is_a_clean_401(api_client, people, header):
+    api_client.credentials(HTTP_AUTHORIZATION=header)
+    response = api_client.get("/api/v1/org-units/")
+    assert response.status_code in (401, 403)
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_anonymous_api_throttled(api_client, monkeypatch, people):
+    monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
+    codes = [api_client.post("/api/v1/auth/token/", {"username": "a_viewer", "password": "x"}).status_code for _ in range(5)]
+    assert codes[:3] == [400, 400, 400]
+    assert codes[-1] == 429
+
+
+def test_expired_session_redirects_to_login(client, people):
+    client.force_login(people["a_viewer"])
+    client.session.flush()  # the server forgets the session, as after expiry
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    from django.contrib.sessions.models import Session
+
+    Session.objects.filter(session_key=session_key).delete()
+    response = client.get("/orgs/units/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    api = client.get("/api/v1/org-units/")
+    assert api.status_code in (401, 403) and "detail" in api.json()
+
+
+def test_post_without_csrf_token_is_a_clean_403(people):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["city_admin"])
+    response = client.post("/orgs/units/new/", {"code": "1", "name": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'id="error-page"' in html and "Traceback" not in html
+
+
+@pytest.mark.parametrize(("language", "text"), [("en", "Page not found"), ("zh-hans", "页面不存在")])
+def test_unknown_url_is_a_styled_404_in_the_users_language(client, people, language, text):
+    client.force_login(people["a_viewer"])
+    response = client.get("/no/such/page/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'id="error-page"' in html and text in html
+
+
+def test_language_switch(client, people):
+    client.force_login(people["a_viewer"])
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert "Welcome" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "欢迎" in client.get("/").content.decode()
+
+
+def test_deploy_check_is_clean_with_debug_off_and_a_secret_key(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "talentportal.settings.base",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "a-real-deployment-key-" + "k" * 40 + "-9f8e7d6c5b4a",
+        "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+        "TALENTPORTAL_VAR_DIR": str(tmp_path),
+    }
+    for name in ("DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_COOKIES", "DJANGO_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stderr.upper().replace("NO ISSUES", "")
+
+
+def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "talentportal.settings.base", "DJANGO_DEBUG": "0", "TALENTPORTAL_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_openapi_schema_and_docs(client, people):
+    client.force_login(people["a_viewer"])
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200 and b"/api/v1/org-units/" in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_health(client, db):
+    assert client.get("/health/").json() == {"status": "ok"}
