@@ -80,7 +80,9 @@ def test_malformed_token_is_a_clean_401(api_client, people, header):
 
 def test_anonymous_api_throttled(api_client, monkeypatch, people):
     monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
-    codes = [api_client.post("/api/v1/auth/token/", {"username": "a_viewer", "password": "x"}).status_code for _ in range(5)]
+    codes = [
+        api_client.post("/api/v1/auth/token/", {"username": "a_viewer", "password": "x"}).status_code for _ in range(5)
+    ]
     assert codes[:3] == [400, 400, 400]
     assert codes[-1] == 429
 
@@ -134,20 +136,36 @@ def test_deploy_check_is_clean_with_debug_off_and_a_secret_key(tmp_path):
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
         "TALENTPORTAL_VAR_DIR": str(tmp_path),
     }
-    for name in ("DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_COOKIES", "DJANGO_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+    for name in (
+        "DJANGO_SECURE_SSL_REDIRECT",
+        "DJANGO_SECURE_COOKIES",
+        "DJANGO_HSTS_SECONDS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    ):
         env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr.upper().replace("NO ISSUES", "")
 
 
 def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "talentportal.settings.base", "DJANGO_DEBUG": "0", "TALENTPORTAL_VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "talentportal.settings.base",
+        "DJANGO_DEBUG": "0",
+        "TALENTPORTAL_VAR_DIR": str(tmp_path),
+    }
     env.pop("DJANGO_SECRET_KEY", None)
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
 
 

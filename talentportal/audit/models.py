@@ -72,13 +72,13 @@ class AuditEntry(models.Model):
 
     def change_rows(self) -> list[tuple[str, object, object]]:
         """(field label, before, after) for display, with labels from the model when it still exists."""
-        model = self.content_type.model_class() if self.content_type_id else None
+        model = self.content_type.model_class() if self.content_type else None
         rows = []
         for name, (before, after) in self.changes.items():
             label: object = name
             if model is not None:
                 try:
-                    label = model._meta.get_field(name).verbose_name
+                    label = getattr(model._meta.get_field(name), "verbose_name", name)
                 except Exception:  # a field removed since; show its name
                     label = name
             rows.append((str(label), before, after))

@@ -3,17 +3,18 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from talentportal.orgs.models import is_admin
+from talentportal.registry.http import HtmxHttpRequest
 
 from .filters import AuditFilterSet
 from .models import AuditEntry
 
 
 @login_required
-def audit_search(request: HttpRequest) -> HttpResponse:
+def audit_search(request: HtmxHttpRequest) -> HttpResponse:
     """Admins search the change log of their scope: who changed what, when, through which door."""
     if not is_admin(request.user):
         raise PermissionDenied

@@ -12,14 +12,27 @@ class JobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     result_file = serializers.SerializerMethodField()
     error_file = serializers.SerializerMethodField()
-    org_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    org_unit = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
 
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "title", "status", "progress", "message", "counts", "result", "result_file",
-            "error_file", "created_by", "org_unit", "created_at", "started_at", "finished_at",
+            "id",
+            "kind",
+            "title",
+            "status",
+            "progress",
+            "message",
+            "counts",
+            "result",
+            "result_file",
+            "error_file",
+            "created_by",
+            "org_unit",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
     def _download(self, job: Job, which: str) -> str | None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from talentportal.orgs.models import is_admin
+from talentportal.registry.http import HtmxHttpRequest
 
 from .models import Job
 from .services import job_start
@@ -25,12 +26,14 @@ def job_list(request: HttpRequest) -> HttpResponse:
         jobs = jobs.filter(status=status)
     page = Paginator(jobs, 25).get_page(request.GET.get("page"))
     return render(
-        request, "jobs/job_list.html", {"page": page, "status": status, "statuses": Job.Status.choices, "section": "jobs"}
+        request,
+        "jobs/job_list.html",
+        {"page": page, "status": status, "statuses": Job.Status.choices, "section": "jobs"},
     )
 
 
 @login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     Job.objects.fail_stale()
     job = get_object_or_404(Job.objects.for_user(request.user).select_related("created_by", "org_unit"), pk=pk)
     template = "jobs/job_detail.html#progress" if request.htmx else "jobs/job_detail.html"
@@ -53,7 +56,11 @@ def job_check_workers(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise PermissionDenied
     job = job_start(
-        task=count_down, kind="check", title=_("Worker check"), params={"steps": 5, "delay": 0.3}, acting_user=request.user
+        task=count_down,
+        kind="check",
+        title=_("Worker check"),
+        params={"steps": 5, "delay": 0.3},
+        acting_user=request.user,
     )
     messages.info(request, _("A check job was queued; it finishes in a few seconds when a worker is running."))
     return HttpResponseRedirect(job.get_absolute_url())

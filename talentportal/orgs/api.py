@@ -23,7 +23,8 @@ class ScopedUnitField(serializers.SlugRelatedField):
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    parent = ScopedUnitField(required=False, allow_null=True)
+    # DRF's metaclass moves declared fields off the class, so this does not shadow ``Serializer.parent``.
+    parent = ScopedUnitField(required=False, allow_null=True)  # type: ignore[assignment]
 
     class Meta:
         model = OrgUnit
@@ -61,7 +62,18 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "phone", "org_unit", "role", "is_active", "last_login", "password"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "phone",
+            "org_unit",
+            "role",
+            "is_active",
+            "last_login",
+            "password",
+        ]
         read_only_fields = ["last_login"]
 
     def validate_role(self, role: str) -> str:
@@ -92,7 +104,11 @@ class UserSerializer(serializers.ModelSerializer):
             instance.set_password(password)
         instance.save()
         if membership:
-            current = {"org_unit": instance.membership.org_unit, "role": instance.membership.role} if hasattr(instance, "membership") else {}
+            current = (
+                {"org_unit": instance.membership.org_unit, "role": instance.membership.role}
+                if hasattr(instance, "membership")
+                else {}
+            )
             self._save_membership(instance, {**current, **membership})
         return instance
 
@@ -104,7 +120,7 @@ class UserViewSet(ScopedModelViewSet):
     search_fields = ["username", "display_name", "email"]
     ordering_fields = ["username", "display_name"]
     ordering = ["username"]
-    audit_snapshot = staticmethod(user_snapshot)
+    audit_snapshot = staticmethod(user_snapshot)  # type: ignore[assignment]
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("membership__org_unit")

@@ -92,5 +92,7 @@ def seed() -> dict[str, int]:
     units = seed_org_units()
     users = seed_users()
     actor = Actor(source=Source.SYSTEM)
-    record_bulk(entry(actor, "create", obj, {k: [None, v] for k, v in snapshot(obj).items()}) for obj in [*units, *users])
+    record_bulk(
+        entry(actor, "create", obj, {k: [None, v] for k, v in snapshot(obj).items()}) for obj in [*units, *users]
+    )
     return {"org_units": len(units), "users": len(users)}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -33,11 +33,10 @@ class OrgUnitForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A county admin places units below their own; only the city's superuser creates a root.
-        self.fields["parent"].required = unit_of(self.user) is not None
+        parent = cast(forms.ModelChoiceField, self.fields["parent"])
+        parent.required = unit_of(self.user) is not None
         if self.instance.pk:
-            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
-                path__startswith=self.instance.path
-            )
+            parent.queryset = OrgUnit.objects.for_user(self.user).exclude(path__startswith=self.instance.path)
 
 
 class UserForm(ScopedFormMixin, forms.ModelForm):
@@ -57,7 +56,7 @@ class UserForm(ScopedFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         own = ROLE_RANK[Role(role_of(self.user) or Role.VIEWER)]
         # Nobody grants a role above their own.
-        self.fields["role"].choices = [(r.value, r.label) for r in Role if ROLE_RANK[r] <= own]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [(r.value, r.label) for r in Role if ROLE_RANK[r] <= own]
         membership = getattr(self.instance, "membership", None) if self.instance.pk else None
         if membership is not None:
             self.initial.update(org_unit=membership.org_unit_id, role=membership.role)
@@ -65,7 +64,7 @@ class UserForm(ScopedFormMixin, forms.ModelForm):
             del self.fields["password"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password"):
             probe = User(username=data.get("username", ""), email=data.get("email", ""))
             try:

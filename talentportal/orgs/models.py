@@ -28,7 +28,7 @@ class Role(models.TextChoices):
         return ROLE_RANK[self.value]
 
 
-ROLE_RANK = {Role.VIEWER: 1, Role.REVIEWER: 2, Role.EDITOR: 3, Role.ADMIN: 4}
+ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.REVIEWER: 2, Role.EDITOR: 3, Role.ADMIN: 4}
 
 
 def unit_of(user: AnyUser) -> OrgUnit | None:
@@ -135,6 +135,18 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``path`` is derived from code and parent; keeping it right (and the subtree's with it) is part of
+        # storing the row, whoever stores it.
+        with transaction.atomic():
+            old_path = OrgUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
+            self.path = self.computed_path()
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
+                )
+
     @property
     def depth(self) -> int:
         return self.path.count("/") - 1
@@ -150,18 +162,6 @@ class OrgUnit(models.Model):
                 raise ValidationError({"parent": _("A unit cannot be placed below itself or its own sub-units.")})
         if "/" in self.code:
             raise ValidationError({"code": _("The code may not contain “/”.")})
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # ``path`` is derived from code and parent; keeping it right (and the subtree's with it) is part of
-        # storing the row, whoever stores it.
-        with transaction.atomic():
-            old_path = OrgUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
-            self.path = self.computed_path()
-            super().save(*args, **kwargs)
-            if old_path and old_path != self.path:
-                OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-                    path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
-                )
 
     def ancestors(self) -> models.QuerySet[OrgUnit]:
         prefixes = []
@@ -218,7 +218,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("full name"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
-    objects = ScopedUserManager()
+    objects = ScopedUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")

@@ -85,8 +85,15 @@ users = register(
             Column("last_login"),
         ],
         detail_fields=[
-            "username", "display_name", "email", "phone", "membership__org_unit__name", "membership__role",
-            "is_active", "last_login", "date_joined",
+            "username",
+            "display_name",
+            "email",
+            "phone",
+            "membership__org_unit__name",
+            "membership__role",
+            "is_active",
+            "last_login",
+            "date_joined",
         ],
         default_ordering=("username",),
         select_related=("membership__org_unit",),
@@ -113,4 +120,6 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
             record(Actor.from_request(request, Source.FORM), Action.PASSWORD, target)
         messages.success(request, _("The password of “%(user)s” was reset.") % {"user": target})
         return HttpResponseRedirect(users.url("detail", target))
-    return render(request, "orgs/user_password.html", {"form": form, "object": target, "registry": users, "section": "admin"})
+    return render(
+        request, "orgs/user_password.html", {"form": form, "object": target, "registry": users, "section": "admin"}
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -55,10 +55,10 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         return can_write(user)
 
     def get_queryset(self) -> Any:
-        return self.queryset.model.objects.for_user(self.request.user)  # type: ignore[union-attr]
+        return cast(Any, self).queryset.model.objects.for_user(self.request.user)
 
     def editable_queryset(self) -> Any:
-        return self.queryset.model.objects.editable_by(self.request.user)  # type: ignore[union-attr]
+        return cast(Any, self).queryset.model.objects.editable_by(self.request.user)
 
     def actor(self) -> Actor:
         return Actor.from_request(self.request, Source.API)

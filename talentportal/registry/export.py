@@ -46,9 +46,7 @@ def text_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
-def write_xlsx(
-    registry: Registry, rows: Iterable[Any], out: IO[bytes], total: int = 0, job: Job | None = None
-) -> int:
+def write_xlsx(registry: Registry, rows: Iterable[Any], out: IO[bytes], total: int = 0, job: Job | None = None) -> int:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=registry.verbose_name_plural[:31])
     bold = Font(bold=True)

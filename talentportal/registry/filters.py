@@ -38,7 +38,9 @@ class ScopedFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     search_fields: tuple[str, ...] = ()
 
-    def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None, user: Any = None) -> None:
+    def __init__(
+        self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None, user: Any = None
+    ) -> None:
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.user = user if user is not None else getattr(request, "user", None)
         for f in self.filters.values():

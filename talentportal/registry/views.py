@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db import router, transaction
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,6 +28,7 @@ from talentportal.jobs.services import job_start
 
 from .base import Column, Registry
 from .export import export_filename, export_registry, write_xlsx
+from .http import HtmxHttpRequest
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -55,7 +56,7 @@ class RegistryView(LoginRequiredMixin, View):
     registry: Registry = None  # type: ignore[assignment]
     raise_exception = False
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not self.registry.can_view(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -78,7 +79,7 @@ class RegistryView(LoginRequiredMixin, View):
 
 
 class RegistryListView(RegistryView):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HtmxHttpRequest) -> HttpResponse:
         registry = self.registry
         qs = registry.for_user(request.user)
         filterset = registry.filterset_class(request.GET or None, queryset=qs, request=request, user=request.user)
@@ -123,7 +124,7 @@ def sort_link(params: QueryDict, column: Column, current: str) -> dict[str, Any]
 
 
 class RegistryExportView(RegistryView):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HtmxHttpRequest) -> HttpResponse:
         registry = self.registry
         qs = filtered_queryset(registry, request.user, request.GET)
         total = qs.count()
@@ -152,7 +153,7 @@ class RegistryExportView(RegistryView):
 
 
 class RegistryDetailView(RegistryView):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_object()
         tabs = [*self.registry.tabs]
         slugs = ["profile"] + [t.slug for t in tabs] + ["history"]
@@ -198,7 +199,7 @@ class RegistryFormView(RegistryView):
 
     def render_form(self, form: BaseForm, obj: Any = None, status: int = 200, **extra: Any) -> HttpResponse:
         context = self.base_context(form=form, object=obj, **extra)
-        template = "registry/form.html#form" if self.request.htmx else "registry/form.html"
+        template = "registry/form.html#form" if cast(HtmxHttpRequest, self.request).htmx else "registry/form.html"
         return render(self.request, template, context, status=status)
 
     def save(self, form: Any, before: dict[str, Any] | None) -> Any:
@@ -208,15 +209,15 @@ class RegistryFormView(RegistryView):
 
 
 class RegistryCreateView(RegistryFormView):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not self.registry.can_create(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HtmxHttpRequest) -> HttpResponse:
         return self.render_form(self.registry.form_class(initial=request.GET.dict(), **self.form_kwargs()))
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: HtmxHttpRequest) -> HttpResponse:
         form = self.registry.form_class(request.POST, request.FILES, **self.form_kwargs())
         if request.htmx and request.POST.get("_validate"):
             return self.render_form(form)
@@ -224,7 +225,9 @@ class RegistryCreateView(RegistryFormView):
             return self.render_form(form, status=422 if request.htmx else 200)
         with transaction.atomic():
             obj = self.save(form, None)
-        messages.success(request, _("%(name)s “%(obj)s” was created.") % {"name": self.registry.verbose_name, "obj": obj})
+        messages.success(
+            request, _("%(name)s “%(obj)s” was created.") % {"name": self.registry.verbose_name, "obj": obj}
+        )
         return HttpResponseRedirect(self.registry.url("detail", obj))
 
 
@@ -232,12 +235,12 @@ class RegistryUpdateView(RegistryFormView):
     def version_token(self, obj: Any) -> str:
         return signing.dumps({"h": self.registry.fingerprint(obj), "t": timezone.now().isoformat()}, salt="edit")
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()
         form = self.registry.form_class(instance=obj, **self.form_kwargs())
         return self.render_form(form, obj, version=self.version_token(obj))
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()
         try:
             opened = signing.loads(request.POST.get("_version", ""), salt="edit")
@@ -254,7 +257,12 @@ class RegistryUpdateView(RegistryFormView):
                 if opened is not None:
                     since = since.filter(at__gte=opened["t"])
                 form.is_valid()
-                form.add_error(None, _("This record was changed by someone else after you opened it. Your input is kept below; review the changes and save again."))
+                form.add_error(
+                    None,
+                    _(
+                        "This record was changed by someone else after you opened it. Your input is kept below; review the changes and save again."
+                    ),
+                )
                 return self.render_form(
                     form, current, status=409, version=self.version_token(current), conflict=list(since[:10])
                 )
@@ -275,18 +283,21 @@ class RegistryDeleteView(RegistryView):
         for item in [*collector.protected, *getattr(collector, "restricted_objects_set", [])]:
             blockers.setdefault(str(item._meta.verbose_name_plural), []).append(str(item))
         reasons = [
-            _("%(count)s %(kind)s: %(names)s") % {"count": len(items), "kind": kind, "names": "、".join(items[:5]) + ("…" if len(items) > 5 else "")}
+            _("%(count)s %(kind)s: %(names)s")
+            % {"count": len(items), "kind": kind, "names": "、".join(items[:5]) + ("…" if len(items) > 5 else "")}
             for kind, items in blockers.items()
         ]
         cascaded = sum(len(objs) for model, objs in collector.model_objs.items()) - 1
         return reasons, max(cascaded, 0)
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()
         reasons, cascaded = self.dependencies(obj)
-        return render(request, "registry/delete.html", self.base_context(object=obj, reasons=reasons, cascaded=cascaded))
+        return render(
+            request, "registry/delete.html", self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
+        )
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()
         reasons, cascaded = self.dependencies(obj)
         if reasons:
@@ -299,5 +310,3 @@ class RegistryDeleteView(RegistryView):
             obj.delete()
         messages.success(request, _("“%(obj)s” was deleted.") % {"obj": label})
         return HttpResponseRedirect(self.registry.url("list"))
-
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
@@ -13,7 +14,7 @@ os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 # Each test run gets its own broker folder and queue, so that parallel runs (and `make run`) never take each
 # other's tasks. A worker started by a test inherits these through its environment.
 _RUN = os.environ.setdefault("TALENTPORTAL_TEST_RUN", str(os.getpid()))
-os.environ.setdefault("TALENTPORTAL_BROKER_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"talentportal-broker-{_RUN}"))
+os.environ.setdefault("TALENTPORTAL_BROKER_DIR", os.path.join(tempfile.gettempdir(), f"talentportal-broker-{_RUN}"))
 os.environ.setdefault("CELERY_QUEUE", f"talentportal-test-{_RUN}")
 
 from .base import *  # noqa: E402,F403

@@ -34,7 +34,9 @@ def test_form_edit_is_recorded_with_user_source_and_diff(client, people, units):
 def test_api_edit_is_recorded_with_user_source_and_diff(api_client, people, units):
     api_client.force_authenticate(people["city_admin"])
     town = units["330411001"]
-    response = api_client.patch(f"/api/v1/org-units/{town.pk}/", {"name": "新城街道（改）"}, format="json", HTTP_X_REQUEST_ID="req-42")
+    response = api_client.patch(
+        f"/api/v1/org-units/{town.pk}/", {"name": "新城街道（改）"}, format="json", HTTP_X_REQUEST_ID="req-42"
+    )
     assert response.status_code == 200
     item = AuditEntry.objects.get(action=Action.UPDATE, object_id=str(town.pk))
     assert (item.user, item.source, item.request_id) == (people["city_admin"], Source.API, "req-42")
@@ -43,7 +45,10 @@ def test_api_edit_is_recorded_with_user_source_and_diff(api_client, people, unit
 
 def test_create_and_delete_are_recorded(client, people, units):
     client.force_login(people["a_admin"])
-    client.post("/orgs/units/new/", {"code": "330402555", "name": "临时单位", "kind": "town", "parent": units["330402"].pk, "is_active": "on"})
+    client.post(
+        "/orgs/units/new/",
+        {"code": "330402555", "name": "临时单位", "kind": "town", "parent": units["330402"].pk, "is_active": "on"},
+    )
     unit = OrgUnit.objects.get(code="330402555")
     created = AuditEntry.objects.get(action=Action.CREATE, object_id=str(unit.pk))
     assert created.changes["name"] == [None, "临时单位"]
@@ -83,10 +88,17 @@ def test_django_admin_changes_are_recorded(client, people, units):
 
 def test_passwords_never_reach_the_log(client, people, units):
     client.force_login(people["a_admin"])
-    client.post("/orgs/users/new/", {
-        "username": "clerk", "display_name": "新经办", "org_unit": units["330402"].pk, "role": "editor",
-        "is_active": "on", "password": "Very-secret-2026x",
-    })
+    client.post(
+        "/orgs/users/new/",
+        {
+            "username": "clerk",
+            "display_name": "新经办",
+            "org_unit": units["330402"].pk,
+            "role": "editor",
+            "is_active": "on",
+            "password": "Very-secret-2026x",
+        },
+    )
     item = AuditEntry.objects.get(action=Action.CREATE, object_repr="新经办")
     assert "Very-secret" not in str(item.changes) and "md5" not in str(item.changes)
     assert item.changes["role"] == [None, "经办人员"] or item.changes["role"][1]
@@ -128,4 +140,7 @@ def test_admin_password_reset_is_recorded(client, people, units):
     assert target.check_password("Fresh-pass-2026x")
     assert AuditEntry.objects.filter(action=Action.PASSWORD, object_id=str(target.pk), user=people["a_admin"]).exists()
     # Another county's account: 404, and nothing changes.
-    assert client.post(f"/orgs/users/{people['b_editor'].pk}/password/", {"new_password": "Fresh-pass-2026x"}).status_code == 404
+    assert (
+        client.post(f"/orgs/users/{people['b_editor'].pk}/password/", {"new_password": "Fresh-pass-2026x"}).status_code
+        == 404
+    )

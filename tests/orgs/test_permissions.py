@@ -34,7 +34,13 @@ class TestOrgUnitMatrix(RegistryMatrix):
         return OrgUnit.objects.create(code=f"{parent.code}199", name=f"测试镇{which}", kind="town", parent=parent)
 
     def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"code": "330402188", "name": "新设街道", "kind": "town", "parent": units["330402"].pk, "is_active": "on"}
+        return {
+            "code": "330402188",
+            "name": "新设街道",
+            "kind": "town",
+            "parent": units["330402"].pk,
+            "is_active": "on",
+        }
 
     def update_form(self, obj: Any) -> dict[str, Any]:
         return {"code": obj.code, "name": "已修改", "kind": obj.kind, "parent": obj.parent_id or "", "is_active": "on"}
@@ -66,15 +72,32 @@ class TestUserMatrix(RegistryMatrix):
 
     def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
         return {
-            "username": "newbie", "display_name": "新同事", "email": "newbie@example.org", "phone": "",
-            "org_unit": units["330402"].pk, "role": Role.EDITOR, "is_active": "on", "password": "Strong-pass-2026x",
+            "username": "newbie",
+            "display_name": "新同事",
+            "email": "newbie@example.org",
+            "phone": "",
+            "org_unit": units["330402"].pk,
+            "role": Role.EDITOR,
+            "is_active": "on",
+            "password": "Strong-pass-2026x",
         }
 
     def update_form(self, obj: Any) -> dict[str, Any]:
         return {
-            "username": obj.username, "display_name": "已修改", "email": "", "phone": "",
-            "org_unit": obj.membership.org_unit_id, "role": obj.membership.role, "is_active": "on",
+            "username": obj.username,
+            "display_name": "已修改",
+            "email": "",
+            "phone": "",
+            "org_unit": obj.membership.org_unit_id,
+            "role": obj.membership.role,
+            "is_active": "on",
         }
 
     def api_create(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"username": "api_newbie", "display_name": "接口用户", "org_unit": "330402", "role": "viewer", "password": "Strong-pass-2026x"}
+        return {
+            "username": "api_newbie",
+            "display_name": "接口用户",
+            "org_unit": "330402",
+            "role": "viewer",
+            "password": "Strong-pass-2026x",
+        }

@@ -19,7 +19,14 @@ def version_of(response) -> str:
 
 
 def unit_form(unit: OrgUnit, **changes) -> dict:
-    return {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent": unit.parent_id, "is_active": "on", **changes}
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent": unit.parent_id,
+        "is_active": "on",
+        **changes,
+    }
 
 
 def make_towns(parent: OrgUnit, count: int) -> None:
@@ -43,7 +50,9 @@ def test_search_sort_and_paginate(client, people, units):
 
 def test_subtree_filter_on_page_and_api(client, api_client, people, units):
     client.force_login(people["city_admin"])
-    codes = {u.code for u in client.get("/orgs/units/", {"org_unit": "330402", "per_page": 100}).context["page"].object_list}
+    codes = {
+        u.code for u in client.get("/orgs/units/", {"org_unit": "330402", "per_page": 100}).context["page"].object_list
+    }
     assert codes == {"330402", "330402001", "330402002", "330402101"}
     api_client.force_authenticate(people["city_admin"])
     rows = api_client.get("/api/v1/org-units/", {"org_unit": "330402"}).json()["results"]
@@ -100,7 +109,10 @@ def test_second_save_over_a_newer_version_is_refused_and_nothing_is_lost(units, 
     second.force_login(people["city_admin"])
     v1 = version_of(first.get(f"/orgs/units/{town.pk}/edit/"))
     v2 = version_of(second.get(f"/orgs/units/{town.pk}/edit/"))
-    assert first.post(f"/orgs/units/{town.pk}/edit/", {**unit_form(town, name="甲的名字"), "_version": v1}).status_code == 302
+    assert (
+        first.post(f"/orgs/units/{town.pk}/edit/", {**unit_form(town, name="甲的名字"), "_version": v1}).status_code
+        == 302
+    )
     response = second.post(f"/orgs/units/{town.pk}/edit/", {**unit_form(town, name="乙的名字"), "_version": v2})
     assert response.status_code == 409
     html = response.content.decode()
@@ -110,7 +122,9 @@ def test_second_save_over_a_newer_version_is_refused_and_nothing_is_lost(units, 
     town.refresh_from_db()
     assert town.name == "甲的名字"
     # Saving again with the fresh version token works.
-    retry = second.post(f"/orgs/units/{town.pk}/edit/", {**unit_form(town, name="乙的名字"), "_version": version_of(response)})
+    retry = second.post(
+        f"/orgs/units/{town.pk}/edit/", {**unit_form(town, name="乙的名字"), "_version": version_of(response)}
+    )
     assert retry.status_code == 302
     town.refresh_from_db()
     assert town.name == "乙的名字"
@@ -120,7 +134,8 @@ def test_inline_validation_changes_nothing(client, people, units):
     client.force_login(people["a_admin"])
     before = OrgUnit.objects.count()
     response = client.post(
-        "/orgs/units/new/", {"code": "330402", "name": "", "kind": "town", "parent": units["330402"].pk, "_validate": "1"},
+        "/orgs/units/new/",
+        {"code": "330402", "name": "", "kind": "town", "parent": units["330402"].pk, "_validate": "1"},
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
@@ -130,7 +145,9 @@ def test_inline_validation_changes_nothing(client, people, units):
 
 def test_invalid_form_is_shown_with_field_errors(client, people, units):
     client.force_login(people["a_admin"])
-    response = client.post("/orgs/units/new/", {"code": "330402", "name": "重复", "kind": "town", "parent": units["330402"].pk})
+    response = client.post(
+        "/orgs/units/new/", {"code": "330402", "name": "重复", "kind": "town", "parent": units["330402"].pk}
+    )
     assert response.status_code == 200
     assert "code" in response.context["form"].errors
 
@@ -153,7 +170,13 @@ def test_moving_a_unit_moves_its_subtree(client, people, units):
     town = units["330402001"]
     sub = OrgUnit.objects.create(code="330402001001", name="社区", kind="town", parent=town)
     client.force_login(people["city_admin"])
-    response = client.post(f"/orgs/units/{town.pk}/edit/", {**unit_form(town, parent=units["330411"].pk), "_version": version_of(client.get(f"/orgs/units/{town.pk}/edit/"))})
+    response = client.post(
+        f"/orgs/units/{town.pk}/edit/",
+        {
+            **unit_form(town, parent=units["330411"].pk),
+            "_version": version_of(client.get(f"/orgs/units/{town.pk}/edit/")),
+        },
+    )
     assert response.status_code == 302
     sub.refresh_from_db()
     assert sub.path == "/330400/330411/330402001/330402001001/"
@@ -174,12 +197,20 @@ def test_a_unit_cannot_be_placed_below_itself(client, people, units):
 def test_county_admin_cannot_place_records_outside_their_scope(client, api_client, people, units):
     client.force_login(people["a_admin"])
     before = OrgUnit.objects.count()
-    response = client.post("/orgs/units/new/", {"code": "330411777", "name": "越界", "kind": "town", "parent": units["330411"].pk})
+    response = client.post(
+        "/orgs/units/new/", {"code": "330411777", "name": "越界", "kind": "town", "parent": units["330411"].pk}
+    )
     assert response.status_code == 200 and "parent" in response.context["form"].errors
     api_client.force_authenticate(people["a_admin"])
-    api = api_client.post("/api/v1/org-units/", {"code": "330411778", "name": "越界", "kind": "town", "parent": "330411"}, format="json")
+    api = api_client.post(
+        "/api/v1/org-units/", {"code": "330411778", "name": "越界", "kind": "town", "parent": "330411"}, format="json"
+    )
     assert api.status_code == 400
-    user = api_client.post("/api/v1/users/", {"username": "x1", "org_unit": "330411", "role": "viewer", "password": "Strong-pass-2026x"}, format="json")
+    user = api_client.post(
+        "/api/v1/users/",
+        {"username": "x1", "org_unit": "330411", "role": "viewer", "password": "Strong-pass-2026x"},
+        format="json",
+    )
     assert user.status_code == 400
     assert OrgUnit.objects.count() == before and not User.objects.filter(username="x1").exists()
 
@@ -188,14 +219,19 @@ def test_nobody_grants_a_role_above_their_own(client, api_client, people, units)
     # An editor promoted to manage nothing: the user form's role choices never exceed the actor's role.
     from talentportal.orgs.forms import UserForm
 
-    for persona, allowed in (("a_admin", {"viewer", "reviewer", "editor", "admin"}), ("a_editor", {"viewer", "reviewer", "editor"})):
+    for persona, allowed in (
+        ("a_admin", {"viewer", "reviewer", "editor", "admin"}),
+        ("a_editor", {"viewer", "reviewer", "editor"}),
+    ):
         form = UserForm(user=people[persona])
         assert {value for value, _ in form.fields["role"].choices} == allowed
     # Admins may not change their own account (role or unit) through the registry.
     client.force_login(people["a_admin"])
     assert client.get(f"/orgs/users/{people['a_admin'].pk}/edit/").status_code == 403
     api_client.force_authenticate(people["a_admin"])
-    response = api_client.patch(f"/api/v1/users/{people['a_admin'].pk}/", {"role": "admin", "org_unit": "330400"}, format="json")
+    response = api_client.patch(
+        f"/api/v1/users/{people['a_admin'].pk}/", {"role": "admin", "org_unit": "330400"}, format="json"
+    )
     assert response.status_code in (400, 403)
     assert Membership.objects.get(user=people["a_admin"]).org_unit.code == "330402"
 
@@ -206,14 +242,26 @@ def test_deactivated_user_cannot_sign_in(client, people, units):
     client.force_login(people["a_admin"])
     target = people["a_editor"]
     v = version_of(client.get(f"/orgs/users/{target.pk}/edit/"))
-    data = {"username": target.username, "display_name": target.display_name, "email": "", "phone": "", "org_unit": units["330402"].pk, "role": Role.EDITOR, "_version": v}
+    data = {
+        "username": target.username,
+        "display_name": target.display_name,
+        "email": "",
+        "phone": "",
+        "org_unit": units["330402"].pk,
+        "role": Role.EDITOR,
+        "_version": v,
+    }
     assert client.post(f"/orgs/users/{target.pk}/edit/", data).status_code == 302  # is_active unticked
     client.logout()
-    assert client.post("/accounts/login/", {"username": target.username, "password": conftest.PASSWORD}).status_code == 200
+    assert (
+        client.post("/accounts/login/", {"username": target.username, "password": conftest.PASSWORD}).status_code == 200
+    )
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("url", ["/orgs/units/", "/orgs/users/", "/api/v1/org-units/", "/api/v1/users/", "/audit/", "/jobs/"])
+@pytest.mark.parametrize(
+    "url", ["/orgs/units/", "/orgs/users/", "/api/v1/org-units/", "/api/v1/users/", "/audit/", "/jobs/"]
+)
 def test_list_query_count_does_not_grow_with_rows(client, people, units, url):
     client.force_login(people["city_admin"])
 

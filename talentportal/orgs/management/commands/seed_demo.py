@@ -13,9 +13,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = seed()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users.")
+        )
         self.stdout.write("Demo logins (password from DEMO_PASSWORD, default demo-pass-2026):")
         for username, display_name, code, role, _superuser in USERS:
             self.stdout.write(f"  {username:<16} {display_name} ({code}, {role})")
-        if settings.DEMO_PASSWORD == "demo-pass-2026":
+        if settings.DEMO_PASSWORD == "demo-pass-2026":  # noqa: S105 - the documented default
             self.stdout.write("  password: demo-pass-2026")
