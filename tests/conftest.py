@@ -42,6 +42,13 @@ def people(units: dict[str, OrgUnit]) -> dict[str, User]:
     return result
 
 
+def choose_language(client, language: str) -> None:
+    """What the language switcher leaves behind: the language cookie."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

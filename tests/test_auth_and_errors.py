@@ -14,7 +14,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from talentportal.audit.models import Action, AuditEntry
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, choose_language
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,10 +26,11 @@ def test_login_page_renders_in_chinese_by_default(client):
 
 
 def test_wrong_password_gives_clear_message_and_is_audited(client, people):
-    response = client.post("/accounts/login/", {"username": "a_editor", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+    choose_language(client, "en")
+    response = client.post("/accounts/login/", {"username": "a_editor", "password": "wrong"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="login-error"' in html
+    assert 'id="login-error"' in html and "Please enter a correct username and password" in html
     assert "_auth_user_id" not in client.session
     failed = AuditEntry.objects.get(action=Action.LOGIN_FAILED)
     assert failed.username == "a_editor" and failed.source == "auth"
@@ -103,7 +104,7 @@ def test_expired_session_redirects_to_login(client, people):
 def test_post_without_csrf_token_is_a_clean_403(people):
     client = Client(enforce_csrf_checks=True)
     client.force_login(people["city_admin"])
-    response = client.post("/orgs/units/new/", {"code": "1", "name": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/orgs/units/new/", {"code": "1", "name": "x"})
     assert response.status_code == 403
     html = response.content.decode()
     assert 'id="error-page"' in html and "Traceback" not in html
@@ -112,10 +113,23 @@ def test_post_without_csrf_token_is_a_clean_403(people):
 @pytest.mark.parametrize(("language", "text"), [("en", "Page not found"), ("zh-hans", "页面不存在")])
 def test_unknown_url_is_a_styled_404_in_the_users_language(client, people, language, text):
     client.force_login(people["a_viewer"])
-    response = client.get("/no/such/page/", HTTP_ACCEPT_LANGUAGE=language)
+    choose_language(client, language)
+    response = client.get("/no/such/page/")
     assert response.status_code == 404
     html = response.content.decode()
     assert 'id="error-page"' in html and text in html
+
+
+def test_pages_open_in_chinese_even_for_an_english_browser_and_the_api_follows_accept_language(
+    client, api_client, people
+):
+    client.force_login(people["a_viewer"])
+    assert "欢迎" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    english = api_client.get("/api/v1/org-units/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = api_client.get("/api/v1/org-units/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert english.json()["detail"] == "Invalid token."
+    assert english.json()["detail"] != chinese.json()["detail"]
 
 
 def test_language_switch(client, people):

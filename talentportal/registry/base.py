@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 from django.urls import path, reverse
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 
 from talentportal.audit.services import Snapshot, snapshot
 from talentportal.orgs.models import can_write, role_of
@@ -37,13 +38,13 @@ class Column:
 
     def header(self, model: type[models.Model]) -> str:
         if self.label is not None:
-            return str(self.label)
+            return capfirst(str(self.label))
         target: Any = model
         field_obj = None
         for part in self.name.split("__"):
             field_obj = target._meta.get_field(part)
             target = field_obj.related_model or target
-        return str(getattr(field_obj, "verbose_name", self.name))
+        return capfirst(str(getattr(field_obj, "verbose_name", self.name)))
 
     def cell(self, obj: Any) -> Any:
         if self.value is not None:
@@ -94,7 +95,7 @@ class Registry:
 
     @property
     def verbose_name_plural(self) -> str:
-        return str(self.model._meta.verbose_name_plural)
+        return capfirst(str(self.model._meta.verbose_name_plural))
 
     def for_user(self, user: Any) -> models.QuerySet[Any]:
         qs = self.queryset(user) if self.queryset else self.model.objects.for_user(user)  # type: ignore[attr-defined]

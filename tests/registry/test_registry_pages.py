@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 from talentportal.orgs.models import Membership, OrgUnit, Role, User
 
+from ..conftest import choose_language
+
 
 def version_of(response) -> str:
     return re.search(r'name="_version" value="([^"]+)"', response.content.decode()).group(1)
@@ -71,7 +73,8 @@ def test_htmx_list_request_returns_only_the_results(client, people, units):
 
 def test_empty_list_says_what_to_do_next(client, people, units):
     client.force_login(people["a_admin"])
-    html = client.get("/orgs/units/", {"q": "没有这个单位"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    choose_language(client, "en")
+    html = client.get("/orgs/units/", {"q": "没有这个单位"}).content.decode()
     assert "No records match these filters." in html and "Clear the filters" in html
 
 
