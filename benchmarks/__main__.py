@@ -1,0 +1,67 @@
+"""`make bench`: list pages and API lists at two sizes, against Django admin's changelist in the same run.
+
+Prints a Markdown table (also written to var/bench-results.md) for docs/performance.md. Ratios, not absolute
+times, are what to compare across machines.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from benchmarks.harness import get_ok, machine_notes, median_ms, query_count, scratch_database
+
+
+def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
+    from django.test import Client
+
+    from talentportal.orgs.demo import seed_org_units
+    from talentportal.orgs.models import Membership, OrgUnit, Role, User
+
+    seed_org_units()
+    admin = User.objects.create_superuser("bench", "bench@example.org", "Bench-pass-2026x")
+    Membership.objects.create(user=admin, org_unit=OrgUnit.objects.get(code="330400"), role=Role.ADMIN)
+    client = Client()
+    client.force_login(admin)
+    county = OrgUnit.objects.get(code="330402")
+    urls = {
+        "org unit list page": "/orgs/units/",
+        "org unit list page, search": "/orgs/units/?q=测试",
+        "org unit API list": "/api/v1/org-units/",
+        "Django admin changelist (baseline)": "/django-admin/orgs/orgunit/",
+    }
+    results: dict[str, dict[int, tuple[float, int]]] = {name: {} for name in urls}
+    made = 0
+    for size in sizes:
+        OrgUnit.objects.bulk_create(
+            [
+                OrgUnit(code=f"330402{9000 + i}", name=f"测试单位{i}", kind="town", parent=county, path=f"{county.path}330402{9000 + i}/")
+                for i in range(made, size)
+            ]
+        )
+        made = size
+        for name, url in urls.items():
+            results[name][size] = (median_ms(get_ok(client, url)), query_count(client, url))
+    lines = [
+        f"| request | ms @ {sizes[0]} | ms @ {sizes[-1]} | ratio | queries @ {sizes[0]} | queries @ {sizes[-1]} |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, by_size in results.items():
+        (small_ms, small_q), (big_ms, big_q) = by_size[sizes[0]], by_size[sizes[-1]]
+        lines.append(f"| {name} | {small_ms:.1f} | {big_ms:.1f} | {big_ms / small_ms:.2f} | {small_q} | {big_q} |")
+    return lines
+
+
+def main() -> int:
+    with scratch_database():
+        lines = [f"Machine: {machine_notes()}", "", "### Org units (extra rows below one county)", "", *bench_org_units()]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = Path("var/bench-results.md")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Timing helpers shared by the benchmarks: a throw-away database, a logged-in client, medians and ratios."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "talentportal.settings.test")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+
+@contextmanager
+def scratch_database() -> Iterator[None]:
+    """A fresh database of the configured engine (SQLite or DATABASE_URL), dropped afterwards."""
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def machine_notes() -> str:
+    return (
+        f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+        f"Django {django.get_version()} · {connection.vendor}"
+    )
+
+
+def median_ms(fn: Callable[[], Any], repeat: int = 15, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def get_ok(client: Client, url: str) -> Callable[[], None]:
+    def fetch() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    return fetch
+
+
+def query_count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        get_ok(client, url)()
+    return len(queries)
