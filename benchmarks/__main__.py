@@ -35,7 +35,13 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
     for size in sizes:
         OrgUnit.objects.bulk_create(
             [
-                OrgUnit(code=f"330402{9000 + i}", name=f"测试单位{i}", kind="town", parent=county, path=f"{county.path}330402{9000 + i}/")
+                OrgUnit(
+                    code=f"330402{9000 + i}",
+                    name=f"测试单位{i}",
+                    kind="town",
+                    parent=county,
+                    path=f"{county.path}330402{9000 + i}/",
+                )
                 for i in range(made, size)
             ]
         )
@@ -54,7 +60,13 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 def main() -> int:
     with scratch_database():
-        lines = [f"Machine: {machine_notes()}", "", "### Org units (extra rows below one county)", "", *bench_org_units()]
+        lines = [
+            f"Machine: {machine_notes()}",
+            "",
+            "### Org units (extra rows below one county)",
+            "",
+            *bench_org_units(),
+        ]
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path("var/bench-results.md")

