@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -22,7 +23,7 @@ class FastSelect(forms.Select):
     """A select rendered in one pass: Django's per-option templates cost ~0.15 ms an option, which adds up
     when a filter lists every org unit of a province."""
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")}
         options = format_html_join(
             "",
