@@ -9,6 +9,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from talentportal.jobs.api import JobViewSet
 from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
+from talents.api import EnterpriseViewSet, EnterpriseYearViewSet, ServiceRequestViewSet, TalentViewSet, TeamViewSet
 
 
 class TokenView(ObtainAuthToken):
@@ -21,6 +22,11 @@ router = DefaultRouter()
 router.register("org-units", OrgUnitViewSet, basename="orgunit")
 router.register("users", UserViewSet, basename="user")
 router.register("jobs", JobViewSet, basename="job")
+router.register("talents", TalentViewSet, basename="talent")
+router.register("teams", TeamViewSet, basename="team")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("enterprise-years", EnterpriseYearViewSet, basename="enterpriseyear")
+router.register("service-requests", ServiceRequestViewSet, basename="servicerequest")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("talentportal.orgs.urls")),
+    path("registry/", include("talents.urls")),
     path("audit/", include("talentportal.audit.urls")),
     path("jobs/", include("talentportal.jobs.urls")),
     path("api/v1/", include("talentportal.api")),

@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.template import loader
 
 from talentportal.jobs.models import Job
-from talentportal.orgs.models import OrgUnit, User, is_admin, unit_of
+from talentportal.orgs.models import OrgUnit, User, can_write, is_admin, unit_of
+from talents.models import ServiceRequest, Talent
 
 
 @login_required
@@ -26,6 +27,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "child_units": units.filter(parent=unit).order_by("code") if unit else units.filter(parent=None),
         "recent_jobs": Job.objects.for_user(user).select_related("created_by")[:5],
         "user_total": User.objects.for_user(user).count() if is_admin(user) else None,
+        "talent_total": Talent.objects.for_user(user).count(),
+        "leading_total": Talent.objects.for_user(user).leading().count(),
+        "open_requests": ServiceRequest.objects.for_user(user).open().count() if can_write(user) else None,
+        "overdue_requests": ServiceRequest.objects.for_user(user).overdue().count() if can_write(user) else None,
     }
     return render(request, "home.html", context)
 

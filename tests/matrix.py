@@ -27,7 +27,9 @@ WHICH = ("own", "other", "parent")
 class Rights:
     see: set[str] = field(default_factory=set)
     edit: set[str] = field(default_factory=set)
-    create: bool = False
+    # True: the payload (owned by county A) is created; False: 403; "out_of_scope": the role may create, but
+    # not for county A, so the form or serializer refuses the org unit (200 with errors / 400) and nothing lands.
+    create: bool | str = False
     pages: bool = True  # False: the role may not open this registry at all (403 everywhere)
 
 
@@ -127,7 +129,10 @@ class RegistryMatrix:
         before = self.model().objects.count()
         response = client.post(self.registry.url("create"), self.create_form(units))
         rights = self.rights[persona]
-        if rights.pages and rights.create:
+        if rights.pages and rights.create == "out_of_scope":
+            assert response.status_code == 200 and response.context["form"].errors
+            assert self.model().objects.count() == before
+        elif rights.pages and rights.create:
             assert response.status_code == 302, getattr(response, "context", {}) and response.context["form"].errors
             assert self.model().objects.count() == before + 1
         else:
@@ -194,7 +199,10 @@ class RegistryMatrix:
         before = self.model().objects.count()
         response = api_client.post(self.api_url(), self.api_create(units), format="json")
         rights = self.rights[persona]
-        if rights.pages and rights.create:
+        if rights.pages and rights.create == "out_of_scope":
+            assert response.status_code == 400, response.json()
+            assert self.model().objects.count() == before
+        elif rights.pages and rights.create:
             assert response.status_code == 201, response.json()
             assert self.model().objects.count() == before + 1
         else:

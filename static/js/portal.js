@@ -14,3 +14,33 @@ document.addEventListener("change", function (event) {
   var form = event.target.closest("form[data-autosubmit]");
   if (form && window.htmx) htmx.trigger(form, "submit");
 });
+// Charts: an element with data-chart="ID" draws the JSON in <script id="ID"> ({years, series}) as lines.
+// ECharts (1 MB) is loaded only on pages that have a chart. Text is drawn on canvas (richText tooltips),
+// so names in the data can never become markup.
+function portalDrawCharts(root) {
+  var targets = (root || document).querySelectorAll("[data-chart]");
+  if (!targets.length) return;
+  var draw = function () {
+    targets.forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-chart"));
+      if (!source || el.dataset.drawn) return;
+      var data = JSON.parse(source.textContent);
+      el.dataset.drawn = "1";
+      echarts.init(el).setOption({
+        tooltip: { trigger: "axis", renderMode: "richText" },
+        legend: { bottom: 0 },
+        grid: { left: 48, right: 16, top: 16, bottom: 48 },
+        xAxis: { type: "category", data: data.years },
+        yAxis: { type: "value" },
+        series: data.series.map(function (s) { return { name: s.name, type: "line", data: s.data }; })
+      });
+    });
+  };
+  if (window.echarts) { draw(); return; }
+  var script = document.createElement("script");
+  script.src = document.body.dataset.echartsSrc;
+  script.onload = draw;
+  document.head.appendChild(script);
+}
+document.addEventListener("DOMContentLoaded", function () { portalDrawCharts(document); });
+document.addEventListener("htmx:afterSwap", function (event) { portalDrawCharts(event.target); });

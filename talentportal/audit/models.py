@@ -70,8 +70,21 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
 
+    def revealed_labels(self) -> list[str]:
+        """For reveals: the labels of the personal fields shown in full."""
+        model = self.content_type.model_class() if self.content_type else None
+        labels = []
+        for name in self.changes.get("revealed", []) if self.action == Action.REVEAL else []:
+            try:
+                labels.append(str(getattr(model._meta.get_field(name), "verbose_name", name)) if model else name)
+            except Exception:
+                labels.append(name)
+        return labels
+
     def change_rows(self) -> list[tuple[str, object, object]]:
         """(field label, before, after) for display, with labels from the model when it still exists."""
+        if self.action == Action.REVEAL:
+            return []
         model = self.content_type.model_class() if self.content_type else None
         rows = []
         for name, (before, after) in self.changes.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.db import transaction
@@ -9,10 +10,11 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from talentportal.audit.models import Source
-from talentportal.audit.services import Actor, record_change, snapshot
+from talentportal.audit.models import Action, Source
+from talentportal.audit.services import Actor, entry, record_bulk, record_change, snapshot
 from talentportal.orgs.models import can_write, role_of
 
 
@@ -42,6 +44,20 @@ class ScopedPermission(permissions.BasePermission):
         return bool(view.editable_queryset().filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
 
 
+class PersonalDataSerializerMixin:
+    """Masks ``personal_fields`` (name → mask function) unless the view put ``reveal`` in the context."""
+
+    personal_fields: dict[str, Callable[[Any], str]] = {}
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        if not self.context.get("reveal"):  # type: ignore[attr-defined]
+            for name, mask in self.personal_fields.items():
+                if data.get(name):
+                    data[name] = mask(data[name])
+        return data
+
+
 class ScopedModelViewSet(viewsets.ModelViewSet):
     """Set ``queryset`` (the model's manager), ``serializer_class`` and ``filterset_class``."""
 
@@ -59,6 +75,35 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def editable_queryset(self) -> Any:
         return cast(Any, self).queryset.model.objects.editable_by(self.request.user)
+
+    def reveals(self) -> bool:
+        """Writers see personal data in full when they ask (``?reveal=true``) or when they write it."""
+        if not can_write(self.request.user):
+            return False
+        if self.request.method not in permissions.SAFE_METHODS:
+            return True
+        return self.request.query_params.get("reveal", "").lower() in {"1", "true", "yes"}
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "reveal": self.reveals()}
+
+    def record_reveals(self, objects: list[Any]) -> None:
+        fields = list(getattr(self.get_serializer_class(), "personal_fields", {}))
+        if fields and self.reveals() and self.request.method in permissions.SAFE_METHODS:
+            record_bulk(entry(self.actor(), Action.REVEAL, obj, {"revealed": fields}) for obj in objects)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        self.record_reveals(rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        self.record_reveals([obj])
+        return Response(self.get_serializer(obj).data)
 
     def actor(self) -> Actor:
         return Actor.from_request(self.request, Source.API)

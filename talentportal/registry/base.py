@@ -35,6 +35,8 @@ class Column:
     order_by: str | None = None
     link: bool = False
     value: Callable[[Any], Any] | None = None
+    # Personal data: shown through this function (e.g. ``mask_id``) unless the user may see it in full.
+    mask: Callable[[Any], str] | None = None
 
     def header(self, model: type[models.Model]) -> str:
         if self.label is not None:
@@ -45,6 +47,13 @@ class Column:
             field_obj = target._meta.get_field(part)
             target = field_obj.related_model or target
         return capfirst(str(getattr(field_obj, "verbose_name", self.name)))
+
+    def shown(self, obj: Any, reveal: bool = False) -> Any:
+        """The cell as a user sees it: personal data masked unless ``reveal``."""
+        value = self.cell(obj)
+        if self.mask is not None and not reveal and value:
+            return self.mask(value)
+        return value
 
     def cell(self, obj: Any) -> Any:
         if self.value is not None:
@@ -108,12 +117,19 @@ class Registry:
     def editable_by(self, user: Any) -> models.QuerySet[Any]:
         return self.editable(user) if self.editable else self.model.objects.editable_by(user)  # type: ignore[attr-defined]
 
+    @property
+    def personal_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.mask is not None]
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
     def url_name(self, action: str) -> str:
         name = f"{self.name}_{action}"
         return f"{self.namespace}:{name}" if self.namespace else name
 
-    def url(self, action: str, obj: Any = None) -> str:
-        return reverse(self.url_name(action), args=[obj.pk] if obj is not None else [])
+    def url(self, action: str, obj: Any = None, *extra: Any) -> str:
+        return reverse(self.url_name(action), args=[obj.pk, *extra] if obj is not None else [])
 
     def fingerprint(self, obj: Any) -> str:
         """A short hash of the stored values: the form carries it, and a save over a newer version is refused."""
@@ -132,6 +148,11 @@ class Registry:
             path(f"{p}/<int:pk>/", views.RegistryDetailView.as_view(**kwargs), name=f"{self.name}_detail"),
             path(f"{p}/<int:pk>/edit/", views.RegistryUpdateView.as_view(**kwargs), name=f"{self.name}_edit"),
             path(f"{p}/<int:pk>/delete/", views.RegistryDeleteView.as_view(**kwargs), name=f"{self.name}_delete"),
+            path(
+                f"{p}/<int:pk>/reveal/<str:field>/",
+                views.RegistryRevealView.as_view(**kwargs),
+                name=f"{self.name}_reveal",
+            ),
         ]
 
 

@@ -18,6 +18,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from talentportal.audit.models import Source
+from talentportal.audit.services import Actor
 from talentportal.jobs.models import Job
 from talentportal.jobs.tasks import JobTask
 from talentportal.orgs.models import User
@@ -46,7 +48,14 @@ def text_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
-def write_xlsx(registry: Registry, rows: Iterable[Any], out: IO[bytes], total: int = 0, job: Job | None = None) -> int:
+def write_xlsx(
+    registry: Registry,
+    rows: Iterable[Any],
+    out: IO[bytes],
+    total: int = 0,
+    job: Job | None = None,
+    reveal: bool = False,
+) -> int:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=registry.verbose_name_plural[:31])
     bold = Font(bold=True)
@@ -58,7 +67,7 @@ def write_xlsx(registry: Registry, rows: Iterable[Any], out: IO[bytes], total: i
     ws.append(header)
     count = 0
     for obj in rows:
-        ws.append([text_cell(ws, column.cell(obj)) for column in registry.columns])
+        ws.append([text_cell(ws, column.shown(obj, reveal)) for column in registry.columns])
         count += 1
         if job is not None and count % BATCH == 0:
             job.report(count, total)
@@ -81,8 +90,13 @@ def export_registry(job: Job) -> None:
         qs = filtered_queryset(registry, user, QueryDict(job.params.get("query", "")))
         total = qs.count()
         job.report(0, total, _("Writing %(count)s rows…") % {"count": total}, force=True)
+        from .views import may_export_personal_data, record_export_reveal
+
         buffer = BytesIO()
-        count = write_xlsx(registry, qs.iterator(chunk_size=BATCH), buffer, total, job)
+        reveal = may_export_personal_data(registry, user)
+        count = write_xlsx(registry, qs.iterator(chunk_size=BATCH), buffer, total, job, reveal=reveal)
+        if reveal:
+            record_export_reveal(registry, Actor(user=user, source=Source.JOB, job_id=job.pk), count)
         job.result_file.save(export_filename(registry), ContentFile(buffer.getvalue()), save=False)
         job.counts = {"rows": count}
         job.message = _("%(count)s rows exported.") % {"count": count}

@@ -15,16 +15,17 @@ from django.core.paginator import Paginator
 from django.db import router, transaction
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from talentportal.audit.models import AuditEntry, Source
-from talentportal.audit.services import Actor, record_change
+from talentportal.audit.models import Action, AuditEntry, Source
+from talentportal.audit.services import Actor, record, record_change
 from talentportal.jobs.services import job_start
+from talentportal.orgs.models import can_write
 
 from .base import Column, Registry
 from .export import export_filename, export_registry, write_xlsx
@@ -97,7 +98,7 @@ class RegistryListView(RegistryView):
         context = self.base_context(
             filterset=filterset,
             page=page,
-            rows=[(obj, [(c, c.cell(obj)) for c in registry.columns]) for obj in page.object_list],
+            rows=[(obj, [(c, c.shown(obj)) for c in registry.columns]) for obj in page.object_list],
             headers=[(c, c.header(registry.model), sort_link(params, c, sort)) for c in registry.columns],
             query=params.urlencode(),
             is_filtered=any(k for k in params if k not in {"sort", "per_page"} and params.get(k)),
@@ -144,12 +145,43 @@ class RegistryExportView(RegistryView):
             messages.info(request, _("%(count)s rows: the export runs in the background.") % {"count": total})
             return HttpResponseRedirect(job.get_absolute_url())
         buffer = BytesIO()
-        write_xlsx(registry, qs, buffer)
+        reveal = may_export_personal_data(registry, request.user)
+        count = write_xlsx(registry, qs, buffer, reveal=reveal)
+        if reveal:
+            record_export_reveal(registry, Actor.from_request(request, Source.FORM), count)
         response = HttpResponse(
             buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         response["Content-Disposition"] = f'attachment; filename="{export_filename(registry)}"'
         return response
+
+
+def may_export_personal_data(registry: Registry, user: Any) -> bool:
+    """Editors and admins export their scope in full; viewers and reviewers get masked personal data."""
+    return bool(registry.personal_columns) and can_write(user)
+
+
+def record_export_reveal(registry: Registry, actor: Actor, rows: int) -> None:
+    record(
+        actor,
+        Action.REVEAL,
+        changes={"revealed": [c.name for c in registry.personal_columns], "rows": rows},
+        object_repr=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
+    )
+
+
+class RegistryRevealView(RegistryView):
+    """An editor or admin of the owning scope shows one masked value in full; the reveal is audited."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HtmxHttpRequest, pk: int, field: str) -> HttpResponse:
+        obj = self.get_editable_object()
+        column = self.registry.column(field)
+        if column is None or column.mask is None:
+            raise Http404
+        record(Actor.from_request(request, Source.FORM), Action.REVEAL, obj, {"revealed": [field]})
+        return render(request, "registry/_revealed.html", {"value": column.cell(obj)})
 
 
 class RegistryDetailView(RegistryView):
@@ -177,13 +209,14 @@ class RegistryDetailView(RegistryView):
         return render(request, template, context)
 
 
-def detail_fields(registry: Registry, obj: Any) -> list[tuple[str, Any]]:
+def detail_fields(registry: Registry, obj: Any) -> list[tuple[str, Any, Column | None]]:
+    """(label, value as shown, the column when it is personal data that may be revealed)."""
     names = registry.detail_fields or [c.name for c in registry.columns]
-    by_name = {c.name: c for c in registry.columns}
     rows = []
     for name in names:
-        column = by_name.get(name) or Column(name)
-        rows.append((column.header(registry.model), column.cell(obj)))
+        column = registry.column(name) or Column(name)
+        value = column.shown(obj)
+        rows.append((column.header(registry.model), value, column if column.mask and value else None))
     return rows
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "talentportal.audit",
     "talentportal.jobs",
     "talentportal.registry",
+    "talents",
 ]
 
 MIDDLEWARE = [
@@ -235,13 +236,14 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 else:
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "talentportal")
@@ -261,6 +263,9 @@ JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
 JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))
 # Exports up to this many rows are written in the request; larger ones run as a job.
 EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "2000"))
+
+# A service request still open this many days after it was accepted is overdue.
+SERVICE_REQUEST_DUE_DAYS = int(os.environ.get("SERVICE_REQUEST_DUE_DAYS", "15"))
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 

@@ -54,5 +54,5 @@ def display(value: Any) -> Any:
 
 
 @register.simple_tag
-def url_for(registry: Any, action: str, obj: Any = None) -> str:
-    return str(registry.url(action, obj))
+def url_for(registry: Any, action: str, obj: Any = None, *extra: Any) -> str:
+    return str(registry.url(action, obj, *extra))

@@ -1,0 +1,23 @@
+"""Personal data (ID numbers, phone numbers) is shown masked unless an entitled user reveals it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mask_id(value: Any) -> str:
+    """``330402198001011234`` → ``330402********1234``: region and last four stay, the birth date goes."""
+    text = str(value or "")
+    if len(text) >= 14:
+        return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    if len(text) > 4:
+        return text[:2] + "*" * (len(text) - 4) + text[-2:]
+    return "*" * len(text)
+
+
+def mask_phone(value: Any) -> str:
+    """``13812345678`` → ``138****5678``."""
+    text = str(value or "")
+    if len(text) >= 7:
+        return text[:3] + "*" * (len(text) - 7) + text[-4:]
+    return "*" * len(text)

@@ -1,0 +1,272 @@
+"""API of the talent registry: the same scoping, validators, masking and audit as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from talentportal.orgs.api import ScopedUnitField
+from talentportal.registry.api import PersonalDataSerializerMixin, ScopedModelViewSet
+from talentportal.registry.masking import mask_id, mask_phone
+
+from . import validators
+from .filters import (
+    EnterpriseFilterSet,
+    EnterpriseYearFilterSet,
+    ServiceRequestFilterSet,
+    TalentFilterSet,
+    TeamFilterSet,
+)
+from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .services import registration_conflict
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record by id, chosen from the records the requesting user may write."""
+
+    def __init__(self, model: Any, **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        return self.model.objects.editable_by(self.context["request"].user)
+
+
+class EmployerField(serializers.SlugRelatedField):
+    """The employing enterprise by its credit code."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "credit_code")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        return Enterprise.objects.for_user(self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(validators.normalize_credit_code(data) if isinstance(data, str) else data)
+
+
+class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+    personal_fields = {"id_number": mask_id, "phone": mask_phone}
+    org_unit = ScopedUnitField()
+    employer = EmployerField()
+
+    class Meta:
+        model = Talent
+        fields = [
+            "id",
+            "name",
+            "id_type",
+            "id_number",
+            "gender",
+            "birth_date",
+            "nationality",
+            "is_returnee",
+            "highest_degree",
+            "graduated_from",
+            "position_title",
+            "category",
+            "tier",
+            "recruitment_mode",
+            "industry",
+            "org_unit",
+            "employer",
+            "employer_name",
+            "phone",
+            "email",
+            "landed_on",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list[Any] = []  # the unique ID check below names the registering county instead
+
+    def validate_id_number(self, value: str) -> str:
+        return validators.normalize_id_number(value)
+
+    def validate_phone(self, value: str) -> str:
+        value = validators.normalize_phone(value)
+        if value:
+            validators.validate_mobile(value)
+        return value
+
+    def validate_nationality(self, value: str) -> str:
+        value = (value or "").strip().upper()
+        validators.validate_nationality(value)
+        return value
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        current = self.instance
+        merged: dict[str, Any] = {
+            key: data.get(key, getattr(current, key, None) if current else None)
+            for key in ("id_type", "id_number", "birth_date", "gender")
+        }
+        merged["id_type"] = merged["id_type"] or Talent.IdType.RESIDENT_ID
+        errors = validators.identity_errors(
+            merged["id_type"], merged["id_number"] or "", merged["birth_date"], merged["gender"] or None
+        )
+        if not errors:
+            user = self.context["request"].user
+            conflict = registration_conflict(
+                merged["id_type"], merged["id_number"], user, current.pk if current else None
+            )
+            if conflict:
+                errors["id_number"] = conflict
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+class TalentViewSet(ScopedModelViewSet):
+    """Talents. ``id_number`` and ``phone`` are masked; editors and admins add ``?reveal=true`` (audited)."""
+
+    queryset = Talent.objects.all()
+    serializer_class = TalentSerializer
+    filterset_class = TalentFilterSet
+    ordering_fields = ["id", "name", "landed_on", "tier", "category"]
+    ordering = ["-id"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("org_unit", "employer")
+
+
+class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+    personal_fields = {"contact_phone": mask_phone}
+    org_unit = ScopedUnitField()
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "org_unit",
+            "industry",
+            "founded_on",
+            "registered_capital",
+            "is_talent_enterprise",
+            "listing",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_credit_code(self, value: str) -> str:
+        value = validators.normalize_credit_code(value)
+        validators.validate_credit_code(value)
+        return value
+
+    def validate_contact_phone(self, value: str) -> str:
+        value = validators.normalize_phone(value)
+        if value:
+            validators.validate_phone(value)
+        return value
+
+
+class EnterpriseViewSet(ScopedModelViewSet):
+    queryset = Enterprise.objects.all()
+    serializer_class = EnterpriseSerializer
+    filterset_class = EnterpriseFilterSet
+    ordering_fields = ["id", "name", "founded_on", "registered_capital"]
+    ordering = ["-id"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("org_unit")
+
+
+class EnterpriseYearSerializer(serializers.ModelSerializer):
+    enterprise = ScopedRelatedField(Enterprise)
+
+    class Meta:
+        model = EnterpriseYear
+        fields = [
+            "id",
+            "enterprise",
+            "year",
+            "revenue",
+            "tax_paid",
+            "rd_expense",
+            "employees",
+            "invention_patents",
+            "financing_raised",
+        ]
+
+
+class EnterpriseYearViewSet(ScopedModelViewSet):
+    queryset = EnterpriseYear.objects.all()
+    serializer_class = EnterpriseYearSerializer
+    filterset_class = EnterpriseYearFilterSet
+    ordering_fields = ["year", "revenue"]
+    ordering = ["-year", "-id"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("enterprise")
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    org_unit = ScopedUnitField()
+    employer = EmployerField()
+    leader = ScopedRelatedField(Talent)
+    members = ScopedRelatedField(Talent, many=True, required=False)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "leader", "members", "org_unit", "employer", "industry"]
+
+
+class TeamViewSet(ScopedModelViewSet):
+    queryset = Team.objects.all()
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilterSet
+    ordering_fields = ["id", "name"]
+    ordering = ["-id"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("org_unit", "employer", "leader").prefetch_related("members")
+
+
+class ServiceRequestSerializer(serializers.ModelSerializer):
+    talent = ScopedRelatedField(Talent)
+    handler = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+
+    class Meta:
+        model = ServiceRequest
+        fields = [
+            "id",
+            "talent",
+            "kind",
+            "status",
+            "handler",
+            "submitted_on",
+            "resolved_on",
+            "description",
+            "resolution",
+        ]
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        submitted = data.get("submitted_on", getattr(self.instance, "submitted_on", None))
+        resolved = data.get("resolved_on", getattr(self.instance, "resolved_on", None))
+        if submitted and resolved and resolved < submitted:
+            raise serializers.ValidationError(
+                {"resolved_on": _("The resolution date cannot be before the submission date.")}
+            )
+        return data
+
+
+class ServiceRequestViewSet(ScopedModelViewSet):
+    queryset = ServiceRequest.objects.all()
+    serializer_class = ServiceRequestSerializer
+    filterset_class = ServiceRequestFilterSet
+    ordering_fields = ["submitted_on", "status"]
+    ordering = ["-submitted_on", "-id"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("talent", "handler")

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Reverse
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+
+from .models import Enterprise, EnterpriseYear, Industry, ServiceRequest, Talent, Team
+
+ID_SUFFIX = re.compile(r"^[0-9Xx]{4,18}$")
+CREDIT_CODE = re.compile(r"^[0-9A-Za-z]{18}$")
+
+
+def employer_matches(term: str) -> Q:
+    """Enterprises by name or credit code, as a sub-select (lets the database use each table's own index)."""
+    by_name = Q(name__icontains=term) if len(term) >= 3 else Q(name__startswith=term)
+    return Q(employer_id__in=Enterprise.objects.filter(by_name | Q(credit_code=term.upper())).values("id"))
+
+
+class TalentFilterSet(ScopedFilterSet):
+    org_unit = OrgUnitSubtreeFilter()
+    landed_year = django_filters.NumberFilter(field_name="landed_on", lookup_expr="year", label=_("landed in year"))
+
+    class Meta:
+        model = Talent
+        fields = [
+            "org_unit",
+            "category",
+            "tier",
+            "industry",
+            "highest_degree",
+            "recruitment_mode",
+            "is_returnee",
+            "landed_year",
+        ]
+
+    def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """Name (from its start), the end of an ID number, an employer's name or credit code."""
+        for term in value.split()[:5]:
+            if ID_SUFFIX.match(term):
+                # Matched as the start of the reversed number, which an index can serve.
+                qs = qs.alias(id_reversed=Reverse("id_number")).filter(id_reversed__startswith=term.upper()[::-1])
+            elif CREDIT_CODE.match(term):
+                qs = qs.filter(employer_matches(term))
+            else:
+                text = Q(employer_name__icontains=term) if len(term) >= 3 else Q(employer_name__startswith=term)
+                qs = qs.filter(Q(name__startswith=term) | text | employer_matches(term))
+        return qs
+
+
+class EnterpriseFilterSet(ScopedFilterSet):
+    search_fields = ("name", "credit_code", "contact_name")
+    org_unit = OrgUnitSubtreeFilter()
+
+    class Meta:
+        model = Enterprise
+        fields = ["org_unit", "industry", "listing", "is_talent_enterprise"]
+
+
+class EnterpriseYearFilterSet(ScopedFilterSet):
+    search_fields = ("enterprise__name", "enterprise__credit_code")
+    org_unit = OrgUnitSubtreeFilter(path_field="enterprise__org_unit__path")
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))
+    industry = django_filters.ChoiceFilter(
+        field_name="enterprise__industry", choices=Industry.choices, label=_("industry")
+    )
+
+    class Meta:
+        model = EnterpriseYear
+        fields = ["org_unit", "year", "enterprise", "industry"]
+
+
+class TeamFilterSet(ScopedFilterSet):
+    search_fields = ("name", "leader__name", "employer__name")
+    org_unit = OrgUnitSubtreeFilter()
+
+    class Meta:
+        model = Team
+        fields = ["org_unit", "industry"]
+
+
+class ServiceRequestFilterSet(ScopedFilterSet):
+    search_fields = ("talent__name", "description")
+    org_unit = OrgUnitSubtreeFilter(path_field="talent__org_unit__path")
+    talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+
+    class Meta:
+        model = ServiceRequest
+        fields = ["org_unit", "status", "kind", "talent", "overdue"]
+
+    def filter_overdue(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        overdue = ServiceRequest.objects.overdue().values("id")
+        return qs.filter(id__in=overdue) if value else qs.exclude(id__in=overdue)

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.orgs.forms import ScopedFormMixin
+
+from . import validators
+from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .services import registration_conflict
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EmployerField(forms.ModelChoiceField):
+    """An enterprise given by its credit code (typed, or picked from the suggestions the page offers)."""
+
+    widget = forms.TextInput(
+        attrs={
+            "list": "employer-options",
+            "autocomplete": "off",
+            "placeholder": _("name or credit code"),
+            "hx-get": reverse_lazy("talents:employer_lookup"),
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#employer-options",
+            "hx-swap": "innerHTML",
+        }
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "credit_code")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("employer (enterprise)"))
+        kwargs.setdefault("help_text", _("Type the enterprise's name or credit code and pick it from the list."))
+        super().__init__(Enterprise.objects.none(), **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(validators.normalize_credit_code(value) if isinstance(value, str) else value)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return Enterprise.objects.filter(pk=value).values_list("credit_code", flat=True).first() or ""
+        return super().prepare_value(value)
+
+
+class TalentForm(ScopedFormMixin, forms.ModelForm):
+    employer = EmployerField()
+
+    class Meta:
+        model = Talent
+        fields = [
+            "name",
+            "id_type",
+            "id_number",
+            "gender",
+            "birth_date",
+            "nationality",
+            "is_returnee",
+            "highest_degree",
+            "graduated_from",
+            "position_title",
+            "category",
+            "tier",
+            "recruitment_mode",
+            "industry",
+            "org_unit",
+            "employer",
+            "employer_name",
+            "phone",
+            "email",
+            "landed_on",
+            "notes",
+        ]
+        widgets = {"birth_date": DATE, "landed_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        employer = self.fields["employer"]
+        assert isinstance(employer, forms.ModelChoiceField)
+        employer.queryset = Enterprise.objects.for_user(self.user)
+
+    def clean_id_number(self) -> str:
+        return validators.normalize_id_number(self.cleaned_data.get("id_number", ""))
+
+    def clean_phone(self) -> str:
+        return validators.normalize_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_nationality(self) -> str:
+        return (self.cleaned_data.get("nationality") or "").strip().upper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        problems = validators.identity_errors(
+            data.get("id_type", ""), data.get("id_number", ""), data.get("birth_date"), data.get("gender")
+        )
+        for field, message in problems.items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        if "id_number" not in self.errors and data.get("id_number"):
+            conflict = registration_conflict(data.get("id_type", ""), data["id_number"], self.user, self.instance.pk)
+            if conflict:
+                self.add_error("id_number", conflict)
+        return data
+
+    def validate_unique(self) -> None:
+        # The duplicate ID number already has its own message (naming only the registering county).
+        if "id_number" not in self.errors:
+            super().validate_unique()
+
+
+class EnterpriseForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = [
+            "name",
+            "credit_code",
+            "org_unit",
+            "industry",
+            "founded_on",
+            "registered_capital",
+            "is_talent_enterprise",
+            "listing",
+            "address",
+            "contact_name",
+            "contact_phone",
+        ]
+        widgets = {"founded_on": DATE}
+
+    def clean_credit_code(self) -> str:
+        return validators.normalize_credit_code(self.cleaned_data.get("credit_code", ""))
+
+    def clean_contact_phone(self) -> str:
+        return validators.normalize_phone(self.cleaned_data.get("contact_phone", ""))
+
+
+class EnterpriseYearForm(forms.ModelForm):
+    enterprise = forms.ModelChoiceField(Enterprise.objects.none(), label=_("enterprise"))
+
+    class Meta:
+        model = EnterpriseYear
+        fields = [
+            "enterprise",
+            "year",
+            "revenue",
+            "tax_paid",
+            "rd_expense",
+            "employees",
+            "invention_patents",
+            "financing_raised",
+        ]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        enterprise = self.fields["enterprise"]
+        assert isinstance(enterprise, forms.ModelChoiceField)
+        enterprise.queryset = Enterprise.objects.editable_by(user)
+
+
+class TeamForm(ScopedFormMixin, forms.ModelForm):
+    employer = EmployerField()
+
+    class Meta:
+        model = Team
+        fields = ["name", "leader", "org_unit", "employer", "industry", "members"]
+        widgets = {"members": forms.SelectMultiple(attrs={"size": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        talents = Talent.objects.for_user(self.user).only("id", "name")
+        for name in ("leader", "members"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = talents
+        employer = self.fields["employer"]
+        assert isinstance(employer, forms.ModelChoiceField)
+        employer.queryset = Enterprise.objects.for_user(self.user)
+
+
+class ServiceRequestForm(forms.ModelForm):
+    class Meta:
+        model = ServiceRequest
+        fields = ["talent", "kind", "status", "submitted_on", "description", "handler", "resolved_on", "resolution"]
+        widgets = {
+            "submitted_on": DATE,
+            "resolved_on": DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "resolution": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from talentportal.orgs.models import User
+
+        self.user = user
+        talent = self.fields["talent"]
+        handler = self.fields["handler"]
+        assert isinstance(talent, forms.ModelChoiceField) and isinstance(handler, forms.ModelChoiceField)
+        talent.queryset = Talent.objects.editable_by(user).only("id", "name")
+        handler.queryset = User.objects.for_user(user).filter(membership__role__in=["editor", "admin"], is_active=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        submitted, resolved = data.get("submitted_on"), data.get("resolved_on")
+        if submitted and resolved and resolved < submitted:
+            self.add_error("resolved_on", _("The resolution date cannot be before the submission date."))
+        return data
+
+
+class StatusChangeForm(forms.Form):
+    """The queue's one-line action: move a request to a new status, with a note."""
+
+    status = forms.ChoiceField(label=_("new status"), choices=ServiceRequest.Status.choices)
+    note = forms.CharField(label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    resolved_on = forms.DateField(label=_("resolved on"), required=False, widget=DATE)

@@ -1,0 +1,340 @@
+"""Talents, their teams and enterprises, the enterprises' yearly figures, and the talents' service requests."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Self
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit
+
+from . import validators
+
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+
+
+class Industry(models.TextChoices):
+    ELECTRONICS = "electronics", _("Electronic information")
+    DIGITAL = "digital", _("Digital economy")
+    EQUIPMENT = "equipment", _("High-end equipment")
+    NEW_MATERIALS = "new_materials", _("New materials")
+    NEW_ENERGY = "new_energy", _("New energy")
+    BIOMEDICINE = "biomedicine", _("Biomedicine")
+    ENVIRONMENT = "environment", _("Energy saving and environment")
+    FASHION = "fashion", _("Fashion industry")
+    SERVICES = "services", _("Modern services")
+    AGRICULTURE = "agriculture", _("Modern agriculture")
+    OTHER = "other", _("Other")
+
+
+class Enterprise(models.Model):
+    class Listing(models.TextChoices):
+        NONE = "none", _("Not listed")
+        NEEQ = "neeq", _("NEEQ (New Third Board)")
+        MAIN_BOARD = "main_board", _("Main board")
+        STAR_MARKET = "star_market", _("STAR Market")
+        CHINEXT = "chinext", _("ChiNext")
+        BSE = "bse", _("Beijing Stock Exchange")
+        OVERSEAS = "overseas", _("Listed overseas")
+
+    name = models.CharField(_("enterprise name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validators.validate_credit_code]
+    )
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="enterprises", verbose_name=_("org unit"))
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    registered_capital = models.DecimalField(_("registered capital (10k yuan)"), null=True, blank=True, **MONEY)
+    is_talent_enterprise = models.BooleanField(_("talent-founded enterprise"), default=False)
+    listing = models.CharField(_("listing"), max_length=20, choices=Listing.choices, default=Listing.NONE)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=20, blank=True, validators=[validators.validate_phone]
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["org_unit", "-id"], name="enterprise_unit_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(registered_capital__gte=0), name="enterprise_capital_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("talents:enterprise_detail", args=[self.pk])
+
+
+class EnterpriseYearQuerySet(OrgScopedQuerySet):
+    org_path_field = "enterprise__org_unit__path"
+
+
+class EnterpriseYear(models.Model):
+    enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="years", verbose_name=_("enterprise"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1949), MaxValueValidator(2100)])
+    revenue = models.DecimalField(_("revenue (10k yuan)"), default=0, **MONEY)
+    tax_paid = models.DecimalField(_("tax paid (10k yuan)"), default=0, **MONEY)
+    rd_expense = models.DecimalField(_("R&D expense (10k yuan)"), default=0, **MONEY)
+    employees = models.PositiveIntegerField(_("employees"), default=0)
+    invention_patents = models.PositiveIntegerField(_("invention patents"), default=0)
+    financing_raised = models.DecimalField(_("financing raised (10k yuan)"), default=0, **MONEY)
+
+    objects = EnterpriseYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise yearly figures")
+        verbose_name_plural = _("enterprise yearly figures")
+        ordering = ["enterprise", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="enterprise_year_unique"),
+            models.CheckConstraint(
+                condition=Q(revenue__gte=0) & Q(tax_paid__gte=0) & Q(rd_expense__gte=0) & Q(financing_raised__gte=0),
+                name="enterprise_year_money_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.year}"
+
+    @property
+    def org_unit_id(self) -> int:
+        return self.enterprise.org_unit_id
+
+
+class TalentQuerySet(OrgScopedQuerySet):
+    def leading(self) -> Self:
+        return self.filter(
+            tier__in=[
+                Talent.Tier.TOP,
+                Talent.Tier.NATIONAL_LEADING,
+                Talent.Tier.PROVINCIAL_LEADING,
+                Talent.Tier.MUNICIPAL_LEADING,
+            ]
+        )
+
+    def landed_in(self, year: int) -> Self:
+        return self.filter(landed_on__year=year)
+
+
+class Talent(models.Model):
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("Resident ID card")
+        PASSPORT = "passport", _("Passport")
+        HK_MACAU_PERMIT = "hk_macau_permit", _("Hong Kong / Macao resident permit")
+        TAIWAN_PERMIT = "taiwan_permit", _("Taiwan resident permit")
+        FOREIGN_PERMANENT_ID = "foreign_permanent_id", _("Foreigner permanent residence ID")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class Degree(models.TextChoices):
+        DOCTORATE = "doctorate", _("Doctorate")
+        MASTER = "master", _("Master")
+        BACHELOR = "bachelor", _("Bachelor")
+        COLLEGE = "college", _("College")
+        OTHER = "other", _("Other")
+
+    class Category(models.TextChoices):
+        PARTY_GOV = "party_gov", _("Party and government talent")
+        MANAGEMENT = "management", _("Business management talent")
+        PROFESSIONAL = "professional", _("Professional and technical talent")
+        SKILLED = "skilled", _("Highly skilled talent")
+        RURAL = "rural", _("Rural practical talent")
+        SOCIAL_WORK = "social_work", _("Social work talent")
+
+    class Tier(models.TextChoices):
+        TOP = "top", _("Top talent")
+        NATIONAL_LEADING = "national_leading", _("National leading talent")
+        PROVINCIAL_LEADING = "provincial_leading", _("Provincial leading talent")
+        MUNICIPAL_LEADING = "municipal_leading", _("Municipal leading talent")
+        YOUTH = "youth", _("Young talent")
+        OTHER = "other", _("Other")
+
+    class RecruitmentMode(models.TextChoices):
+        FULL_TIME = "full_time", _("Full-time")
+        FLEXIBLE = "flexible", _("Flexible")
+
+    name = models.CharField(_("name"), max_length=100)
+    id_type = models.CharField(_("ID type"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = models.CharField(_("ID number"), max_length=32)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    nationality = models.CharField(
+        _("nationality"),
+        max_length=2,
+        default="CN",
+        validators=[validators.validate_nationality],
+        help_text=_("ISO 3166 two-letter code, e.g. CN, US, DE."),
+    )
+    is_returnee = models.BooleanField(_("returned from study abroad"), default=False)
+    highest_degree = models.CharField(_("highest degree"), max_length=12, choices=Degree.choices, blank=True)
+    graduated_from = models.CharField(_("graduated from"), max_length=100, blank=True)
+    position_title = models.CharField(_("position / title"), max_length=100, blank=True)
+    category = models.CharField(_("talent category"), max_length=16, choices=Category.choices)
+    tier = models.CharField(_("talent tier"), max_length=20, choices=Tier.choices)
+    recruitment_mode = models.CharField(
+        _("recruitment mode"), max_length=12, choices=RecruitmentMode.choices, default=RecruitmentMode.FULL_TIME
+    )
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="talents", verbose_name=_("org unit"))
+    employer = models.ForeignKey(
+        Enterprise,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="talents",
+        verbose_name=_("employer (enterprise)"),
+    )
+    employer_name = models.CharField(
+        _("employer"),
+        max_length=200,
+        blank=True,
+        help_text=_("For universities, hospitals and other employers that are not registered enterprises."),
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validators.validate_mobile])
+    email = models.EmailField(_("e-mail"), blank=True)
+    landed_on = models.DateField(_("landed on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TalentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("talent")
+        verbose_name_plural = _("talents")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["org_unit", "-id"], name="talent_unit_idx"),
+            models.Index(fields=["tier", "-id"], name="talent_tier_idx"),
+            models.Index(fields=["category", "-id"], name="talent_category_idx"),
+            models.Index(fields=["landed_on"], name="talent_landed_idx"),
+            models.Index(fields=["name"], name="talent_name_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["id_type", "id_number"], name="talent_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("talents:talent_detail", args=[self.pk])
+
+    @property
+    def employer_display(self) -> str:
+        return self.employer.name if self.employer_id and self.employer else self.employer_name
+
+
+class TeamQuerySet(OrgScopedQuerySet):
+    pass
+
+
+class Team(models.Model):
+    name = models.CharField(_("team name"), max_length=200)
+    leader = models.ForeignKey(Talent, models.PROTECT, related_name="led_teams", verbose_name=_("team leader"))
+    members = models.ManyToManyField(Talent, blank=True, related_name="teams", verbose_name=_("members"))
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="teams", verbose_name=_("org unit"))
+    employer = models.ForeignKey(
+        Enterprise, models.PROTECT, null=True, blank=True, related_name="teams", verbose_name=_("employer (enterprise)")
+    )
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceRequestQuerySet(OrgScopedQuerySet):
+    org_path_field = "talent__org_unit__path"
+
+    def open(self) -> Self:
+        return self.filter(status__in=[ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS])
+
+    def overdue(self, today: datetime.date | None = None) -> Self:
+        today = today or timezone.localdate()
+        return self.open().filter(submitted_on__lt=today - datetime.timedelta(days=settings.SERVICE_REQUEST_DUE_DAYS))
+
+
+class ServiceRequest(models.Model):
+    class Kind(models.TextChoices):
+        HUKOU = "hukou", _("Household registration")
+        HOUSING = "housing", _("Housing")
+        SCHOOLING = "schooling", _("Children's schooling")
+        SPOUSE_JOB = "spouse_job", _("Spouse employment")
+        MEDICAL = "medical", _("Medical care")
+        FINANCING = "financing", _("Financing")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Accepted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+        REJECTED = "rejected", _("Declined")
+
+    talent = models.ForeignKey(Talent, models.CASCADE, related_name="service_requests", verbose_name=_("talent"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("handler")
+    )
+    submitted_on = models.DateField(_("submitted on"), default=timezone.localdate)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    description = models.TextField(_("description"))
+    resolution = models.TextField(_("resolution"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ServiceRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        ordering = ["submitted_on", "id"]
+        indexes = [models.Index(fields=["status", "submitted_on"], name="service_request_queue_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("submitted_on")),
+                name="service_request_resolved_after_submitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.talent} · {self.get_kind_display()}"
+
+    @property
+    def org_unit_id(self) -> Any:
+        return self.talent.org_unit_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.IN_PROGRESS)
+
+    @property
+    def is_overdue(self) -> bool:
+        due = self.submitted_on + datetime.timedelta(days=settings.SERVICE_REQUEST_DUE_DAYS)
+        return self.is_open and due < timezone.localdate()

@@ -1,0 +1,73 @@
+"""Workflows of the talent registry that go beyond saving a form."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from talentportal.audit.services import Actor, record_change, snapshot
+from talentportal.orgs.models import OrgUnit
+
+from .models import ServiceRequest, Talent
+
+
+def registering_county(unit: OrgUnit) -> OrgUnit:
+    """The county (or, failing that, the unit just below the root) a record's unit belongs to."""
+    for ancestor in [*unit.ancestors(), unit]:
+        if ancestor.kind == OrgUnit.Kind.COUNTY:
+            return ancestor
+    return unit
+
+
+def registration_conflict(id_type: str, id_number: str, user: Any, exclude_pk: int | None = None) -> str | None:
+    """Why this person cannot be registered again, or None. Outside the user's scope, the message names the
+    registering county and nothing else about the record."""
+    existing = (
+        Talent.objects.filter(id_type=id_type, id_number=id_number)
+        .exclude(id=exclude_pk or 0)
+        .select_related("org_unit")
+        .first()
+    )
+    if existing is None:
+        return None
+    if Talent.objects.for_user(user).filter(pk=existing.pk).exists():
+        return _("This person is already registered: %(name)s (record %(id)s).") % {
+            "name": existing.name,
+            "id": existing.pk,
+        }
+    return _("This person is already registered by %(county)s.") % {
+        "county": registering_county(existing.org_unit).name
+    }
+
+
+@transaction.atomic
+def service_request_change_status(
+    *,
+    service_request: ServiceRequest,
+    status: str,
+    note: str,
+    resolved_on: datetime.date | None,
+    actor: Actor,
+) -> ServiceRequest:
+    """Move a request to ``status``; the note is appended to the resolution, the date set when it closes."""
+    before = snapshot(service_request)
+    service_request.status = status
+    if note:
+        stamp = timezone.localdate().isoformat()
+        who = getattr(actor.user, "display_name", "") or getattr(actor.user, "username", "")
+        line = f"[{stamp} {who}] {note}".strip()
+        service_request.resolution = f"{service_request.resolution}\n{line}".strip()
+    closing = status in (ServiceRequest.Status.RESOLVED, ServiceRequest.Status.REJECTED)
+    if closing:
+        service_request.resolved_on = max(resolved_on or timezone.localdate(), service_request.submitted_on)
+    else:
+        service_request.resolved_on = None
+    if service_request.handler_id is None and actor.user is not None:
+        service_request.handler = actor.user
+    service_request.save()
+    record_change(actor, service_request, before, snapshot(service_request))
+    return service_request

@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from talentportal.audit.models import Source
+from talentportal.audit.services import Actor
+from talentportal.orgs.models import can_write
+from talentportal.registry.base import Column, Registry, Tab, register
+from talentportal.registry.masking import mask_id, mask_phone
+
+from .filters import (
+    EnterpriseFilterSet,
+    EnterpriseYearFilterSet,
+    ServiceRequestFilterSet,
+    TalentFilterSet,
+    TeamFilterSet,
+)
+from .forms import EnterpriseForm, EnterpriseYearForm, ServiceRequestForm, StatusChangeForm, TalentForm, TeamForm
+from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .services import service_request_change_status
+
+label = gettext_lazy
+
+
+def talent_team_context(request: HttpRequest, talent: Talent) -> dict[str, Any]:
+    teams = Team.objects.for_user(request.user).filter(Q(leader=talent) | Q(members=talent)).distinct()
+    return {"teams": teams.select_related("leader", "employer")}
+
+
+def talent_requests_context(request: HttpRequest, talent: Talent) -> dict[str, Any]:
+    return {
+        "service_requests": ServiceRequest.objects.for_user(request.user)
+        .filter(talent=talent)
+        .select_related("handler")
+    }
+
+
+def talent_employer_context(request: HttpRequest, talent: Talent) -> dict[str, Any]:
+    enterprise = Enterprise.objects.for_user(request.user).filter(id=talent.employer_id or 0).first()
+    return enterprise_figures_context(request, enterprise) if enterprise else {"figures_enterprise": None}
+
+
+def enterprise_figures_context(request: HttpRequest, enterprise: Enterprise) -> dict[str, Any]:
+    years = list(EnterpriseYear.objects.filter(enterprise=enterprise).order_by("year"))
+    chart = {
+        "years": [str(y.year) for y in years],
+        "series": [
+            {"name": str(label("revenue (10k yuan)")), "data": [float(y.revenue) for y in years]},
+            {"name": str(label("tax paid (10k yuan)")), "data": [float(y.tax_paid) for y in years]},
+            {"name": str(label("R&D expense (10k yuan)")), "data": [float(y.rd_expense) for y in years]},
+        ],
+    }
+    return {
+        "figures_enterprise": enterprise,
+        "figures": years,
+        "chart": chart,
+        "can_add_year": Enterprise.objects.editable_by(request.user).filter(pk=enterprise.pk).exists(),
+    }
+
+
+def enterprise_talents_context(request: HttpRequest, enterprise: Enterprise) -> dict[str, Any]:
+    talents = Talent.objects.for_user(request.user).filter(employer=enterprise).select_related("org_unit")
+    return {"employed": talents[:200], "employed_count": talents.count()}
+
+
+def employer_of(talent: Talent) -> str:
+    return talent.employer_display
+
+
+talents = register(
+    Registry(
+        model=Talent,
+        namespace="talents",
+        url_prefix="talents",
+        name="talent",
+        section="talents",
+        filterset_class=TalentFilterSet,
+        form_class=TalentForm,
+        columns=[
+            Column("name", link=True),
+            Column("id_number", mask=mask_id, sortable=False),
+            Column("gender", sortable=False),
+            Column("category"),
+            Column("tier"),
+            Column("industry"),
+            Column("highest_degree", sortable=False),
+            Column("employer_name", label=label("employer"), value=employer_of, sortable=False),
+            Column("org_unit__name", label=label("org unit"), order_by="org_unit__path"),
+            Column("landed_on"),
+            Column("phone", mask=mask_phone, sortable=False),
+        ],
+        detail_fields=[
+            "name",
+            "id_type",
+            "id_number",
+            "gender",
+            "birth_date",
+            "nationality",
+            "is_returnee",
+            "highest_degree",
+            "graduated_from",
+            "position_title",
+            "category",
+            "tier",
+            "recruitment_mode",
+            "industry",
+            "org_unit__name",
+            "employer_name",
+            "phone",
+            "email",
+            "landed_on",
+            "notes",
+        ],
+        tabs=[
+            Tab("team", label("Team"), "talents/_talent_teams.html", talent_team_context),
+            Tab("employer", label("Employer figures"), "talents/_enterprise_figures.html", talent_employer_context),
+            Tab("requests", label("Service requests"), "talents/_talent_requests.html", talent_requests_context),
+        ],
+        default_ordering=("-id",),
+        select_related=("org_unit", "employer"),
+    )
+)
+
+enterprises = register(
+    Registry(
+        model=Enterprise,
+        namespace="talents",
+        url_prefix="enterprises",
+        name="enterprise",
+        section="talents",
+        filterset_class=EnterpriseFilterSet,
+        form_class=EnterpriseForm,
+        columns=[
+            Column("name", link=True),
+            Column("credit_code", sortable=False),
+            Column("industry"),
+            Column("listing"),
+            Column("is_talent_enterprise", sortable=False),
+            Column("registered_capital"),
+            Column("founded_on"),
+            Column("org_unit__name", label=label("org unit"), order_by="org_unit__path"),
+            Column("contact_name", sortable=False),
+            Column("contact_phone", mask=mask_phone, sortable=False),
+        ],
+        detail_fields=[
+            "name",
+            "credit_code",
+            "org_unit__name",
+            "industry",
+            "founded_on",
+            "registered_capital",
+            "is_talent_enterprise",
+            "listing",
+            "address",
+            "contact_name",
+            "contact_phone",
+        ],
+        tabs=[
+            Tab("figures", label("Figures by year"), "talents/_enterprise_figures.html", enterprise_figures_context),
+            Tab("talents", label("Talents employed"), "talents/_enterprise_talents.html", enterprise_talents_context),
+        ],
+        default_ordering=("-id",),
+        select_related=("org_unit",),
+    )
+)
+
+enterprise_years = register(
+    Registry(
+        model=EnterpriseYear,
+        namespace="talents",
+        url_prefix="enterprise-years",
+        name="enterpriseyear",
+        section="talents",
+        filterset_class=EnterpriseYearFilterSet,
+        form_class=EnterpriseYearForm,
+        columns=[
+            Column("enterprise__name", label=label("enterprise"), link=True),
+            Column("year"),
+            Column("revenue"),
+            Column("tax_paid"),
+            Column("rd_expense"),
+            Column("employees"),
+            Column("invention_patents"),
+            Column("financing_raised"),
+        ],
+        default_ordering=("-year", "-id"),
+        select_related=("enterprise",),
+    )
+)
+
+teams = register(
+    Registry(
+        model=Team,
+        namespace="talents",
+        url_prefix="teams",
+        name="team",
+        section="talents",
+        filterset_class=TeamFilterSet,
+        form_class=TeamForm,
+        columns=[
+            Column("name", link=True),
+            Column("leader__name", label=label("team leader"), order_by="leader__name"),
+            Column("industry"),
+            Column("employer__name", label=label("employer (enterprise)"), sortable=False),
+            Column("org_unit__name", label=label("org unit"), order_by="org_unit__path"),
+            Column(
+                "members",
+                label=label("members"),
+                value=lambda t: "、".join(m.name for m in t.members.all()),
+                sortable=False,
+            ),
+        ],
+        default_ordering=("-id",),
+        select_related=("leader", "employer", "org_unit"),
+        prefetch_related=("members",),
+    )
+)
+
+
+def request_status(sr: ServiceRequest) -> str:
+    text = sr.get_status_display()
+    return f"{text} · {_('overdue')}" if sr.is_overdue else text
+
+
+service_requests = register(
+    Registry(
+        model=ServiceRequest,
+        namespace="talents",
+        url_prefix="service-requests",
+        name="servicerequest",
+        section="talents",
+        filterset_class=ServiceRequestFilterSet,
+        form_class=ServiceRequestForm,
+        columns=[
+            Column("talent__name", label=label("talent"), link=True, order_by="talent__name"),
+            Column("kind"),
+            Column("status", value=request_status),
+            Column("submitted_on"),
+            Column("resolved_on"),
+            Column("handler", sortable=False),
+            Column("talent__org_unit__name", label=label("org unit"), order_by="talent__org_unit__path"),
+        ],
+        detail_fields=[
+            "talent__name",
+            "kind",
+            "status",
+            "submitted_on",
+            "resolved_on",
+            "handler",
+            "description",
+            "resolution",
+        ],
+        default_ordering=("-submitted_on", "-id"),
+        select_related=("talent__org_unit", "handler"),
+    )
+)
+
+
+@login_required
+def employer_lookup(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the employer field: enterprises in scope whose name or credit code matches."""
+    term = request.GET.get("employer", request.GET.get("q", "")).strip()
+    found = Enterprise.objects.for_user(request.user).none()
+    if len(term) >= 2:
+        found = Enterprise.objects.for_user(request.user).filter(
+            Q(name__icontains=term) | Q(credit_code__startswith=term.upper())
+        )[:20]
+    return render(request, "talents/_employer_options.html", {"enterprises": found})
+
+
+@login_required
+def service_queue(request: HttpRequest) -> HttpResponse:
+    """The editors' queue: open requests first, overdue ones at the top, then by age."""
+    if not can_write(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    qs = ServiceRequest.objects.for_user(request.user).select_related("talent__org_unit", "handler")
+    status = request.GET.get("status", "open")
+    kind = request.GET.get("kind", "")
+    if status == "open":
+        qs = qs.open()
+    elif status in ServiceRequest.Status.values:
+        qs = qs.filter(status=status)
+    if kind in ServiceRequest.Kind.values:
+        qs = qs.filter(kind=kind)
+    overdue_ids = ServiceRequest.objects.overdue(today).values("id")
+    qs = qs.annotate(
+        overdue_first=Case(When(id__in=overdue_ids, then=Value(0)), default=Value(1), output_field=IntegerField())
+    ).order_by("overdue_first", "submitted_on", "id")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "kind": kind,
+        "statuses": ServiceRequest.Status.choices,
+        "kinds": ServiceRequest.Kind.choices,
+        "form": StatusChangeForm(),
+        "section": "talents",
+    }
+    return render(request, "talents/service_queue.html", context)
+
+
+@login_required
+@require_POST
+def service_request_status(request: HttpRequest, pk: int) -> HttpResponse:
+    service_request = get_object_or_404(ServiceRequest.objects.for_user(request.user), pk=pk)
+    if not ServiceRequest.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied
+    form = StatusChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The status was not changed: %(errors)s") % {"errors": form.errors.as_text()})
+    else:
+        service_request_change_status(
+            service_request=service_request,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            resolved_on=form.cleaned_data["resolved_on"],
+            actor=Actor.from_request(request, Source.FORM),
+        )
+        messages.success(
+            request,
+            _("“%(request)s” is now %(status)s.")
+            % {"request": service_request, "status": service_request.get_status_display()},
+        )
+    return HttpResponseRedirect(request.POST.get("next") or service_requests.url("detail", service_request))
