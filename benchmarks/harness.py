@@ -24,6 +24,10 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 def scratch_database() -> Iterator[None]:
     """A fresh database of the configured engine (SQLite or DATABASE_URL), dropped afterwards."""
     setup_test_environment()
+    # Never the test suite's database: both may run at once.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+        f"bench_{connection.settings_dict['NAME']}" if connection.vendor == "postgresql" else "var/bench.sqlite3"
+    )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         yield

@@ -101,6 +101,7 @@ talents = register(
             Column("landed_on"),
             Column("phone", mask=mask_phone, sortable=False),
         ],
+        list_columns=["name", "id_number", "category", "tier", "employer_name", "org_unit__name", "landed_on", "phone"],
         detail_fields=[
             "name",
             "id_type",
@@ -153,6 +154,15 @@ enterprises = register(
             Column("org_unit__name", label=label("org unit"), order_by="org_unit__path"),
             Column("contact_name", sortable=False),
             Column("contact_phone", mask=mask_phone, sortable=False),
+        ],
+        list_columns=[
+            "name",
+            "credit_code",
+            "industry",
+            "listing",
+            "registered_capital",
+            "org_unit__name",
+            "contact_name",
         ],
         detail_fields=[
             "name",

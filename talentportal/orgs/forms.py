@@ -18,9 +18,14 @@ class ScopedFormMixin:
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self.user = user
+        own = unit_of(user)
+        is_new = not getattr(getattr(self, "instance", None), "pk", None)
         for name in self.scoped_fields:
             if name in self.fields:  # type: ignore[attr-defined]
                 self.fields[name].queryset = OrgUnit.objects.for_user(user).filter(is_active=True)  # type: ignore[attr-defined]
+                # A new record starts in the user's own unit: the common case for a county clerk.
+                if own is not None and is_new:
+                    self.initial.setdefault(name, own.pk)  # type: ignore[attr-defined]
 
 
 class OrgUnitForm(ScopedFormMixin, forms.ModelForm):

@@ -85,6 +85,8 @@ class Registry:
     form_class: Any
     columns: list[Column]
     detail_fields: list[str] = field(default_factory=list)
+    # Columns of the list table (by name); the export always has all ``columns``.
+    list_columns: list[str] = field(default_factory=list)
     tabs: list[Tab] = field(default_factory=list)
     default_ordering: tuple[str, ...] = ("pk",)
     select_related: tuple[str, ...] = ()
@@ -116,6 +118,12 @@ class Registry:
 
     def editable_by(self, user: Any) -> models.QuerySet[Any]:
         return self.editable(user) if self.editable else self.model.objects.editable_by(user)  # type: ignore[attr-defined]
+
+    @property
+    def table_columns(self) -> list[Column]:
+        if not self.list_columns:
+            return self.columns
+        return [c for c in self.columns if c.name in self.list_columns]
 
     @property
     def personal_columns(self) -> list[Column]:

@@ -98,8 +98,8 @@ class RegistryListView(RegistryView):
         context = self.base_context(
             filterset=filterset,
             page=page,
-            rows=[(obj, [(c, c.shown(obj)) for c in registry.columns]) for obj in page.object_list],
-            headers=[(c, c.header(registry.model), sort_link(params, c, sort)) for c in registry.columns],
+            rows=[(obj, [(c, c.shown(obj)) for c in registry.table_columns]) for obj in page.object_list],
+            headers=[(c, c.header(registry.model), sort_link(params, c, sort)) for c in registry.table_columns],
             query=params.urlencode(),
             is_filtered=any(k for k in params if k not in {"sort", "per_page"} and params.get(k)),
             can_create=registry.can_create(request.user),

@@ -4,7 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms, template
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -45,11 +45,10 @@ def display(value: Any) -> Any:
     if value is False:
         return format_html('<i class="bi bi-dash-circle text-muted" aria-label="{}"></i>', _("No"))
     if isinstance(value, datetime.datetime):
-        return formats.date_format(
-            timezone.localtime(value) if timezone.is_aware(value) else value, "SHORT_DATETIME_FORMAT"
-        )
+        # ISO dates, as every office spreadsheet writes them, whatever the language.
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return value.isoformat()
     return value
 
 
