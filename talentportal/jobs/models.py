@@ -28,11 +28,19 @@ class JobQuerySet(OrgScopedQuerySet):
         """Mark failed the running jobs whose worker stopped sending heartbeats (it died or was killed)."""
         now = timezone.now()
         limit = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
-        return self.filter(status=Job.Status.RUNNING, heartbeat_at__lt=limit).update(
+        died = self.filter(status=Job.Status.RUNNING, heartbeat_at__lt=limit).update(
             status=Job.Status.FAILED,
             finished_at=now,
             message=str(_("The worker stopped responding; the job was abandoned. Start it again.")),
         )
+        never_started = self.filter(
+            status=Job.Status.QUEUED, created_at__lt=now - timedelta(seconds=settings.JOB_QUEUED_STALE_SECONDS)
+        ).update(
+            status=Job.Status.FAILED,
+            finished_at=now,
+            message=str(_("No background worker took this job. Ask the administrator to check the workers.")),
+        )
+        return died + never_started
 
 
 class Job(models.Model):

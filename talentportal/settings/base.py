@@ -261,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
 # A running job writes a heartbeat at least this often; one silent for JOB_STALE_SECONDS is marked failed.
 JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
 JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))
+# A job no worker has taken within this time (its message was lost, or no worker runs) is marked failed.
+JOB_QUEUED_STALE_SECONDS = int(os.environ.get("JOB_QUEUED_STALE_SECONDS", str(6 * 3600)))
 # Exports up to this many rows are written in the request; larger ones run as a job.
 EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "2000"))
 

@@ -18,7 +18,7 @@ os.environ.setdefault("TALENTPORTAL_BROKER_DIR", os.path.join(tempfile.gettempdi
 os.environ.setdefault("CELERY_QUEUE", f"talentportal-test-{_RUN}")
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASES, REST_FRAMEWORK, VAR_DIR  # noqa: E402
+from .base import DATABASES, REDIS_URL, REST_FRAMEWORK, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
@@ -28,5 +28,16 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns 
 # A file (not in-memory) SQLite test database, so that a Celery worker process sees the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_RUN}.sqlite3")}
+else:  # concurrent runs (CI and a developer) must not drop each other's database
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_RUN}"}
+# The cache gets its own Redis database: tests clear the cache, which must never empty the broker.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/15",
+            "KEY_PREFIX": f"test-{_RUN}",
+        }
+    }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "10000/minute"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -6,15 +6,25 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from talentportal.orgs.demo import USERS, seed
+from talents.demo import seed_registry
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) the demo city, its org units and demo users. Safe to run again."
+    help = (
+        "Create (or refresh) the demo city, its org units and demo users, and the demo registry (enterprises, "
+        "talents, teams, service requests). Safe to run again."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = seed()
+        counts = seed() | seed_registry()
+        # One line: `make run` prints this command's output without its first line.
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users.")
+            self.style.SUCCESS(
+                f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users, "
+                f"{counts['enterprises']} new enterprises ({counts['enterprise_years']} yearly figures), "
+                f"{counts['talents']} new talents, {counts['teams']} new teams, "
+                f"{counts['service_requests']} new service requests."
+            )
         )
         self.stdout.write("Demo logins (password from DEMO_PASSWORD, default demo-pass-2026):")
         for username, display_name, code, role, _superuser in USERS:
