@@ -183,7 +183,8 @@ def test_jobs_no_worker_took_for_too_long_end_as_failed(client, people, settings
     client.get(reverse("jobs:list"))
     lost.refresh_from_db()
     recent.refresh_from_db()
-    assert lost.status == Job.Status.FAILED and "worker" in lost.message.lower() or "后台" in lost.message
+    assert lost.status == Job.Status.FAILED
+    assert "worker" in lost.message.lower() or "后台" in lost.message
     assert recent.status == Job.Status.QUEUED
 
 
