@@ -19,7 +19,7 @@ from .filters import (
     TalentFilterSet,
     TeamFilterSet,
 )
-from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .models import TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import registration_conflict
 
 
@@ -57,32 +57,7 @@ class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer)
 
     class Meta:
         model = Talent
-        fields = [
-            "id",
-            "name",
-            "id_type",
-            "id_number",
-            "gender",
-            "birth_date",
-            "nationality",
-            "is_returnee",
-            "highest_degree",
-            "graduated_from",
-            "position_title",
-            "category",
-            "tier",
-            "recruitment_mode",
-            "industry",
-            "org_unit",
-            "employer",
-            "employer_name",
-            "phone",
-            "email",
-            "landed_on",
-            "notes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *TALENT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         validators: list[Any] = []  # the unique ID check below names the registering county instead
 

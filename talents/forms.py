@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from talentportal.orgs.forms import ScopedFormMixin
 
 from . import validators
-from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .models import TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import registration_conflict
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -51,29 +51,7 @@ class TalentForm(ScopedFormMixin, forms.ModelForm):
 
     class Meta:
         model = Talent
-        fields = [
-            "name",
-            "id_type",
-            "id_number",
-            "gender",
-            "birth_date",
-            "nationality",
-            "is_returnee",
-            "highest_degree",
-            "graduated_from",
-            "position_title",
-            "category",
-            "tier",
-            "recruitment_mode",
-            "industry",
-            "org_unit",
-            "employer",
-            "employer_name",
-            "phone",
-            "email",
-            "landed_on",
-            "notes",
-        ]
+        fields = TALENT_FIELDS
         widgets = {"birth_date": DATE, "landed_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

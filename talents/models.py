@@ -246,6 +246,32 @@ class TeamQuerySet(OrgScopedQuerySet):
     pass
 
 
+# The fields a person enters for a talent: the form, the API (and later the roster import) share them.
+TALENT_FIELDS = [
+    "name",
+    "id_type",
+    "id_number",
+    "gender",
+    "birth_date",
+    "nationality",
+    "is_returnee",
+    "highest_degree",
+    "graduated_from",
+    "position_title",
+    "category",
+    "tier",
+    "recruitment_mode",
+    "industry",
+    "org_unit",
+    "employer",
+    "employer_name",
+    "phone",
+    "email",
+    "landed_on",
+    "notes",
+]
+
+
 class Team(models.Model):
     name = models.CharField(_("team name"), max_length=200)
     leader = models.ForeignKey(Talent, models.PROTECT, related_name="led_teams", verbose_name=_("team leader"))

@@ -28,7 +28,7 @@ from .filters import (
     TeamFilterSet,
 )
 from .forms import EnterpriseForm, EnterpriseYearForm, ServiceRequestForm, StatusChangeForm, TalentForm, TeamForm
-from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .models import TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import service_request_change_status
 
 label = gettext_lazy
@@ -102,28 +102,8 @@ talents = register(
             Column("phone", mask=mask_phone, sortable=False),
         ],
         list_columns=["name", "id_number", "category", "tier", "employer_name", "org_unit__name", "landed_on", "phone"],
-        detail_fields=[
-            "name",
-            "id_type",
-            "id_number",
-            "gender",
-            "birth_date",
-            "nationality",
-            "is_returnee",
-            "highest_degree",
-            "graduated_from",
-            "position_title",
-            "category",
-            "tier",
-            "recruitment_mode",
-            "industry",
-            "org_unit__name",
-            "employer_name",
-            "phone",
-            "email",
-            "landed_on",
-            "notes",
-        ],
+        # The entered fields, with the unit by name and the employer (enterprise or free text) in one line.
+        detail_fields=[{"org_unit": "org_unit__name"}.get(f, f) for f in TALENT_FIELDS if f != "employer"],
         tabs=[
             Tab("team", label("Team"), "talents/_talent_teams.html", talent_team_context),
             Tab("employer", label("Employer figures"), "talents/_enterprise_figures.html", talent_employer_context),
