@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from operator import mul
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -60,8 +61,10 @@ def _first_not_in(value: str, allowed: frozenset[str]) -> tuple[int, str] | None
 # ---------------------------------------------------------------------------------------------------------------
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_WEIGHTED_ZEROS = ord("0") * sum(_ID_WEIGHTS)
 _ID_CHECK_CHARS = "10X98765432"
 _EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+_ONE_DAY = datetime.timedelta(days=1)
 
 ID_REQUIRED = _("Enter the ID number.")
 ID_LENGTH = _("The ID number must have 18 characters; it has %(count)d.")
@@ -82,7 +85,8 @@ def normalize_id_number(value: str) -> str:
 
 
 def _resident_id_check_char(first17: str) -> str:
-    return _ID_CHECK_CHARS[sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    # Weighting the ASCII codes and taking off what the "0"s add is three times faster than int() per digit.
+    return _ID_CHECK_CHARS[(sum(map(mul, first17.encode(), _ID_WEIGHTS)) - _ID_WEIGHTED_ZEROS) % 11]
 
 
 def validate_resident_id(value: str) -> None:
@@ -92,8 +96,10 @@ def validate_resident_id(value: str) -> None:
         raise _fail(ID_REQUIRED, "required")
     if len(number) != 18:
         raise _fail(ID_LENGTH, "length", count=len(number))
-    bad = _first_not_in(number[:17], _ASCII_DIGITS)
-    if bad:
+    first17 = number[:17]
+    if not (first17.isascii() and first17.isdigit()):
+        bad = _first_not_in(first17, _ASCII_DIGITS)
+        assert bad is not None
         raise _fail(ID_NOT_DIGIT, "invalid_character", position=bad[0], char=bad[1])
     last = number[17]
     if last not in _ASCII_DIGITS and last != "X":
@@ -106,9 +112,10 @@ def validate_resident_id(value: str) -> None:
         raise _fail(ID_BIRTH_DATE, "birth_date", digits=number[6:14]) from None
     if birth < _EARLIEST_BIRTH:
         raise _fail(ID_BIRTH_TOO_EARLY, "birth_date", date=birth.isoformat())
-    if birth > timezone.localdate():
+    # The local date (Asia/Shanghai) is slow to get and at most a day off the machine's date.
+    if birth >= datetime.date.today() - _ONE_DAY and birth > timezone.localdate():
         raise _fail(ID_BIRTH_FUTURE, "birth_date", date=birth.isoformat())
-    expected = _resident_id_check_char(number[:17])
+    expected = _resident_id_check_char(first17)
     if last != expected:
         raise _fail(ID_CHECKSUM, "checksum", expected=expected, actual=last)
 
@@ -296,7 +303,7 @@ def normalize_credit_code(value: str) -> str:
 
 
 def _credit_check_char(first17: str) -> str:
-    total = sum(_CREDIT_VALUES[char] * weight for char, weight in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    total = sum(map(mul, map(_CREDIT_VALUES.__getitem__, first17), _CREDIT_WEIGHTS))
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
@@ -305,7 +312,7 @@ def validate_credit_code(value: str) -> None:
     code = normalize_credit_code(value)
     if not code:
         raise _fail(CREDIT_REQUIRED, "required")
-    bad = _first_not_in(code, _CREDIT_ALLOWED)
+    bad = None if _CREDIT_ALLOWED.issuperset(code) else _first_not_in(code, _CREDIT_ALLOWED)
     if bad:
         raise _fail(CREDIT_CHAR, "invalid_character", position=bad[0], char=bad[1])
     if len(code) != 18:
@@ -326,11 +333,12 @@ def make_credit_code(prefix17: str) -> str:
 # Phone numbers
 # ---------------------------------------------------------------------------------------------------------------
 
-_MOBILE_RE = re.compile(r"1[3-9]\d{9}", re.ASCII)
-# 0, an area code of 2–3 digits, a number of 7–8 digits: 10 to 12 digits.
-_LANDLINE_RE = re.compile(r"0[1-9]\d{8,10}", re.ASCII)
+_MOBILE = r"1[3-9]\d{9}"
+_LANDLINE = r"0[1-9]\d{8,10}"  # 0, an area code of 2–3 digits, a number of 7–8 digits: 10 to 12 digits
+_MOBILE_RE = re.compile(_MOBILE, re.ASCII)
+_LANDLINE_RE = re.compile(_LANDLINE, re.ASCII)
 # What normalize_phone returns for a valid number: a mobile, or a landline with an optional extension after a dash.
-_NORMALIZED_PHONE_RE = re.compile(r"1[3-9]\d{9}|0[1-9]\d{8,10}(?:-\d{1,6})?", re.ASCII)
+_NORMALIZED_PHONE_RE = re.compile(rf"{_MOBILE}|{_LANDLINE}(?:-\d{{1,6}})?", re.ASCII)
 _TRAILING_GROUP_RE = re.compile(r"(.*\d)\s*[-–—]\s*(\d{1,6})", re.ASCII | re.DOTALL)
 _EXTENSION_MARKER_RE = re.compile(r"(?:转|分机|ext\.?|x|#)(\d{1,6})$", re.ASCII | re.IGNORECASE)
 _PHONE_SEPARATORS = str.maketrans("", "", "-–—()")

@@ -23,19 +23,35 @@ from . import factories
 
 def talent_form(unit_pk: int, **changes) -> dict:
     data = {
-        "name": "李明", "id_type": "resident_id", "id_number": factories.resident_id(), "gender": "male",
-        "birth_date": "1985-06-01", "nationality": "CN", "category": "professional", "tier": "youth",
-        "recruitment_mode": "full_time", "industry": "digital", "org_unit": unit_pk,
+        "name": "李明",
+        "id_type": "resident_id",
+        "id_number": factories.resident_id(),
+        "gender": "male",
+        "birth_date": "1985-06-01",
+        "nationality": "CN",
+        "category": "professional",
+        "tier": "youth",
+        "recruitment_mode": "full_time",
+        "industry": "digital",
+        "org_unit": unit_pk,
     }
     return {**data, **changes}
 
 
 def form_of(obj: Talent) -> dict:
     return {
-        "name": obj.name, "id_type": obj.id_type, "id_number": obj.id_number, "gender": obj.gender,
-        "birth_date": obj.birth_date.isoformat(), "nationality": obj.nationality, "category": obj.category,
-        "tier": obj.tier, "recruitment_mode": obj.recruitment_mode, "industry": obj.industry,
-        "org_unit": obj.org_unit_id, "phone": obj.phone,
+        "name": obj.name,
+        "id_type": obj.id_type,
+        "id_number": obj.id_number,
+        "gender": obj.gender,
+        "birth_date": obj.birth_date.isoformat(),
+        "nationality": obj.nationality,
+        "category": obj.category,
+        "tier": obj.tier,
+        "recruitment_mode": obj.recruitment_mode,
+        "industry": obj.industry,
+        "org_unit": obj.org_unit_id,
+        "phone": obj.phone,
     }
 
 
@@ -77,7 +93,10 @@ def test_lower_case_x_is_accepted_and_stored_upper_case(client, people, units):
 def test_id_number_must_agree_with_birth_date_and_gender(client, people, units):
     client.force_login(people["a_editor"])
     number = factories.resident_id(datetime.date(1985, 6, 1), male=True)
-    response = client.post("/registry/talents/new/", talent_form(units["330402"].pk, id_number=number, birth_date="1986-06-01", gender="female"))
+    response = client.post(
+        "/registry/talents/new/",
+        talent_form(units["330402"].pk, id_number=number, birth_date="1986-06-01", gender="female"),
+    )
     errors = response.context["form"].errors
     assert "birth_date" in errors and "gender" in errors
     assert not Talent.objects.exists()
@@ -85,7 +104,13 @@ def test_id_number_must_agree_with_birth_date_and_gender(client, people, units):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("phone", "1381234567"), ("email", "not-an-email"), ("nationality", "XX"), ("org_unit", "999999"), ("tier", "legend")],
+    [
+        ("phone", "1381234567"),
+        ("email", "not-an-email"),
+        ("nationality", "XX"),
+        ("org_unit", "999999"),
+        ("tier", "legend"),
+    ],
 )
 def test_malformed_values_get_field_messages_and_change_nothing(client, people, units, field, value):
     client.force_login(people["a_editor"])
@@ -101,7 +126,9 @@ def test_api_uses_the_same_validators(api_client, people, units):
     payload = {**talent_form("330402", id_number=wrong), "org_unit": "330402"}
     response = api_client.post("/api/v1/talents/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and good[-1] in str(response.json()["id_number"])
-    bad_code = api_client.post("/api/v1/enterprises/", {"name": "x", "credit_code": "91330400MA2B8ABCDI", "org_unit": "330402"}, format="json")
+    bad_code = api_client.post(
+        "/api/v1/enterprises/", {"name": "x", "credit_code": "91330400MA2B8ABCDI", "org_unit": "330402"}, format="json"
+    )
     assert bad_code.status_code == 400 and "credit_code" in bad_code.json()
     assert not Talent.objects.exists()
 
@@ -110,16 +137,44 @@ def test_credit_code_checksum_in_enterprise_form(client, people, units):
     client.force_login(people["a_editor"])
     code = factories.credit_code()
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
-    response = client.post("/registry/enterprises/new/", {"name": "测试企业", "credit_code": wrong, "org_unit": units["330402"].pk, "industry": "digital", "listing": "none"})
+    response = client.post(
+        "/registry/enterprises/new/",
+        {
+            "name": "测试企业",
+            "credit_code": wrong,
+            "org_unit": units["330402"].pk,
+            "industry": "digital",
+            "listing": "none",
+        },
+    )
     assert "credit_code" in response.context["form"].errors
-    ok = client.post("/registry/enterprises/new/", {"name": "测试企业", "credit_code": code.lower(), "org_unit": units["330402"].pk, "industry": "digital", "listing": "none"})
+    ok = client.post(
+        "/registry/enterprises/new/",
+        {
+            "name": "测试企业",
+            "credit_code": code.lower(),
+            "org_unit": units["330402"].pk,
+            "industry": "digital",
+            "listing": "none",
+        },
+    )
     assert ok.status_code == 302
 
 
 def test_resolution_date_cannot_precede_submission(client, people, units):
     client.force_login(people["a_editor"])
     person = factories.talent(units["330402"])
-    response = client.post("/registry/service-requests/new/", {"talent": person.pk, "kind": "housing", "status": "resolved", "submitted_on": "2026-05-01", "resolved_on": "2026-04-01", "description": "x"})
+    response = client.post(
+        "/registry/service-requests/new/",
+        {
+            "talent": person.pk,
+            "kind": "housing",
+            "status": "resolved",
+            "submitted_on": "2026-05-01",
+            "resolved_on": "2026-04-01",
+            "description": "x",
+        },
+    )
     assert "resolved_on" in response.context["form"].errors
     assert not ServiceRequest.objects.exists()
 
@@ -130,13 +185,24 @@ def test_resolution_date_cannot_precede_submission(client, people, units):
 def test_registering_a_person_another_county_registered_names_only_that_county(client, api_client, people, units):
     existing = factories.talent(units["330411001"], name="王秘密", employer_name="秘密单位", notes="机密备注")
     client.force_login(people["a_editor"])
-    response = client.post("/registry/talents/new/", talent_form(units["330402"].pk, id_number=existing.id_number, birth_date=existing.birth_date.isoformat()))
+    response = client.post(
+        "/registry/talents/new/",
+        talent_form(units["330402"].pk, id_number=existing.id_number, birth_date=existing.birth_date.isoformat()),
+    )
     html = response.content.decode()
     assert "该人员已由 秀洲区 登记" in html
     for secret in ("王秘密", "秘密单位", "机密备注", "新城街道", f"/registry/talents/{existing.pk}/"):
         assert secret not in html
     api_client.force_authenticate(people["a_editor"])
-    api = api_client.post("/api/v1/talents/", {**talent_form("330402", id_number=existing.id_number, birth_date=existing.birth_date.isoformat()), "org_unit": "330402"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    api = api_client.post(
+        "/api/v1/talents/",
+        {
+            **talent_form("330402", id_number=existing.id_number, birth_date=existing.birth_date.isoformat()),
+            "org_unit": "330402",
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert api.status_code == 400
     assert api.json()["id_number"] == ["该人员已由 秀洲区 登记"]
     assert Talent.objects.count() == 1
@@ -145,7 +211,10 @@ def test_registering_a_person_another_county_registered_names_only_that_county(c
 def test_duplicate_in_own_scope_links_the_record(client, people, units):
     existing = factories.talent(units["330402001"], name="赵本地")
     client.force_login(people["a_editor"])
-    response = client.post("/registry/talents/new/", talent_form(units["330402"].pk, id_number=existing.id_number, birth_date=existing.birth_date.isoformat()))
+    response = client.post(
+        "/registry/talents/new/",
+        talent_form(units["330402"].pk, id_number=existing.id_number, birth_date=existing.birth_date.isoformat()),
+    )
     assert "赵本地" in " ".join(response.context["form"].errors["id_number"])
 
 
@@ -174,13 +243,19 @@ def test_editors_of_the_owning_scope_reveal_and_each_reveal_is_audited(client, p
     response = client.post(f"/registry/talents/{person.pk}/reveal/id_number/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and person.id_number in response.content.decode()
     entry = AuditEntry.objects.get(action=Action.REVEAL)
-    assert entry.user == people["a_editor"] and entry.object_id == str(person.pk) and entry.changes == {"revealed": ["id_number"]}
+    assert (
+        entry.user == people["a_editor"]
+        and entry.object_id == str(person.pk)
+        and entry.changes == {"revealed": ["id_number"]}
+    )
     assert person.id_number not in str(entry.changes)
     history = client.get(f"/registry/talents/{person.pk}/", {"tab": "history"}).content.decode()
     assert "a_editor" in history
 
 
-@pytest.mark.parametrize(("persona", "status"), [("a_viewer", 403), ("city_viewer", 403), ("reviewer", 403), ("b_editor", 404)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("a_viewer", 403), ("city_viewer", 403), ("reviewer", 403), ("b_editor", 404)]
+)
 def test_others_cannot_reveal(client, people, person, persona, status):
     client.force_login(people[persona])
     assert "reveal-button" not in client.get(f"/registry/talents/{person.pk}/").content.decode()
@@ -198,7 +273,11 @@ def test_reveal_refuses_fields_that_are_not_personal_data(client, people, person
 def test_api_masks_for_viewers_and_reveals_for_editors_on_request(api_client, people, person):
     api_client.force_authenticate(people["a_viewer"])
     row = api_client.get(f"/api/v1/talents/{person.pk}/", {"reveal": "true"}).json()
-    assert row["id_number"] != person.id_number and row["id_number"].endswith(person.id_number[-4:]) and row["phone"] == "139****5678"
+    assert (
+        row["id_number"] != person.id_number
+        and row["id_number"].endswith(person.id_number[-4:])
+        and row["phone"] == "139****5678"
+    )
     api_client.force_authenticate(people["a_editor"])
     masked = api_client.get("/api/v1/talents/").json()["results"][0]
     assert masked["id_number"] != person.id_number
@@ -228,9 +307,16 @@ def test_viewers_exports_are_masked_editors_are_full_and_audited(client, people,
 def test_text_with_markup_is_shown_as_text_everywhere(client, people, units):
     company = factories.enterprise(units["330402"], name="<img src=x onerror=alert(1)>公司")
     factories.enterprise_year(company, 2024)
-    evil = factories.talent(units["330402"], name="<script>alert('x')</script>", employer=company, notes="=cmd|' /C calc'!A0")
+    evil = factories.talent(
+        units["330402"], name="<script>alert('x')</script>", employer=company, notes="=cmd|' /C calc'!A0"
+    )
     client.force_login(people["a_editor"])
-    for url in ("/registry/talents/", f"/registry/talents/{evil.pk}/", f"/registry/talents/{evil.pk}/?tab=employer", f"/registry/enterprises/{company.pk}/"):
+    for url in (
+        "/registry/talents/",
+        f"/registry/talents/{evil.pk}/",
+        f"/registry/talents/{evil.pk}/?tab=employer",
+        f"/registry/enterprises/{company.pk}/",
+    ):
         html = client.get(url).content.decode()
         assert "<script>alert('x')</script>" not in html and "<img src=x" not in html
     chart = client.get(f"/registry/enterprises/{company.pk}/", {"tab": "figures"}).content.decode()
@@ -263,14 +349,19 @@ def test_queue_lists_open_requests_overdue_first_and_changes_status_with_a_note(
     today = datetime.date.today()
     fresh = factories.service_request(person, submitted_on=today - datetime.timedelta(days=1))
     late = factories.service_request(person, submitted_on=today - datetime.timedelta(days=60), kind="schooling")
-    done = factories.service_request(person, status="resolved", submitted_on=today - datetime.timedelta(days=90), resolved_on=today)
+    done = factories.service_request(
+        person, status="resolved", submitted_on=today - datetime.timedelta(days=90), resolved_on=today
+    )
     other = factories.service_request(factories.talent(units["330411"]))
     client.force_login(people["a_editor"])
     page = client.get("/registry/service-queue/")
     listed = [sr.pk for sr in page.context["page"].object_list]
     assert listed == [late.pk, fresh.pk]
     assert done.pk not in listed and other.pk not in listed
-    response = client.post(f"/registry/service-requests/{late.pk}/status/", {"status": "resolved", "note": "已协调入学", "next": "/registry/service-queue/"})
+    response = client.post(
+        f"/registry/service-requests/{late.pk}/status/",
+        {"status": "resolved", "note": "已协调入学", "next": "/registry/service-queue/"},
+    )
     assert response.status_code == 302
     late.refresh_from_db()
     assert late.status == "resolved" and late.resolved_on == today and "已协调入学" in late.resolution
@@ -317,7 +408,9 @@ def test_search_by_name_id_suffix_employer_and_credit_code(client, api_client, p
 
 
 def test_filters_on_page_and_api(client, api_client, people, units):
-    t1 = factories.talent(units["330402001"], tier="top", category="skilled", is_returnee=True, landed_on=datetime.date(2024, 3, 1))
+    t1 = factories.talent(
+        units["330402001"], tier="top", category="skilled", is_returnee=True, landed_on=datetime.date(2024, 3, 1)
+    )
     factories.talent(units["330402"], tier="youth", landed_on=datetime.date(2023, 3, 1))
     factories.talent(units["330411"], tier="top")
     client.force_login(people["city_admin"])
@@ -330,9 +423,17 @@ def test_filters_on_page_and_api(client, api_client, people, units):
 @pytest.mark.parametrize(
     "url",
     [
-        "/registry/talents/", "/registry/enterprises/", "/registry/enterprise-years/", "/registry/teams/",
-        "/registry/service-requests/", "/registry/service-queue/", "/api/v1/talents/", "/api/v1/enterprises/",
-        "/api/v1/enterprise-years/", "/api/v1/teams/", "/api/v1/service-requests/",
+        "/registry/talents/",
+        "/registry/enterprises/",
+        "/registry/enterprise-years/",
+        "/registry/teams/",
+        "/registry/service-requests/",
+        "/registry/service-queue/",
+        "/api/v1/talents/",
+        "/api/v1/enterprises/",
+        "/api/v1/enterprise-years/",
+        "/api/v1/teams/",
+        "/api/v1/service-requests/",
     ],
 )
 def test_list_query_counts_do_not_grow_with_rows(client, people, units, url):

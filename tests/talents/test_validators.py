@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -204,6 +204,21 @@ def test_a_date_of_birth_after_today_is_refused() -> None:
     number = v.make_resident_id("330402", later, 11)
     error = error_of(v.validate_resident_id, number)
     assert error.messages == [f"Characters 7–14 give the date of birth {later.isoformat()}, which is in the future."]
+
+
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_today_is_the_portals_local_date(offset: int, monkeypatch: Any) -> None:
+    # At 01:00 in Shanghai a server on UTC is still on yesterday's date, and the other way round elsewhere.
+    local_today = datetime.date.today() + datetime.timedelta(days=offset)
+    monkeypatch.setattr(timezone, "localdate", lambda: local_today)
+    v.validate_resident_id(v.make_resident_id("330402", local_today, 11))
+    tomorrow = local_today + datetime.timedelta(days=1)
+    assert_error(
+        v.validate_resident_id,
+        v.make_resident_id("330402", tomorrow, 11),
+        "birth_date",
+        f"Characters 7–14 give the date of birth {tomorrow.isoformat()}, which is in the future.",
+    )
 
 
 def test_birth_date_and_gender_come_from_the_number() -> None:
@@ -601,6 +616,10 @@ def test_changing_any_one_character_of_a_credit_code_is_caught(prefix: str, posi
         ("0573 82345678 分机 8001", "057382345678-8001"),
         ("0573-82345678 ext. 8001", "057382345678-8001"),
         ("0573-82345678#1", "057382345678-1"),
+        ("0573-82345678\u3000-\u3000123", "057382345678-123"),
+        ("0573–82345678", "057382345678"),  # en dash
+        ("138—1234—5678", "13812345678"),  # em dash
+        ("0573-823456789-12", "057382345678912"),  # no extension after a number that is too long
         ("057382345678-123", "057382345678-123"),
         ("0573-8234567-8", "057382345678"),  # a complete 8-digit number, not an extension
         ("86123456", "86123456"),  # a local number that happens to start with 86
@@ -683,6 +702,7 @@ PHONE_INVALID = (
             "area_code",
             "A landline number needs its area code (e.g. 0573-82345678); 82345678 has none.",
         ),
+        ("823456", "invalid", PHONE_INVALID.format(value="823456")),
         ("1381234567", "length", "A mobile number has 11 digits starting with 13–19; 1381234567 has 10."),
         ("+1 650 555 1234", "invalid", PHONE_INVALID.format(value="+16505551234")),
         ("00441234567890", "invalid", PHONE_INVALID.format(value="00441234567890")),
