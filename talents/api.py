@@ -233,6 +233,8 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"resolved_on": _("The resolution date cannot be before the submission date.")}
             )
+        status = data.get("status", getattr(self.instance, "status", ServiceRequest.Status.SUBMITTED))
+        data["resolved_on"] = ServiceRequest.resolution_date(status, submitted, resolved)
         return data
 
 

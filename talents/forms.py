@@ -185,6 +185,8 @@ class ServiceRequestForm(forms.ModelForm):
         submitted, resolved = data.get("submitted_on"), data.get("resolved_on")
         if submitted and resolved and resolved < submitted:
             self.add_error("resolved_on", _("The resolution date cannot be before the submission date."))
+        elif "status" in data:
+            data["resolved_on"] = ServiceRequest.resolution_date(data["status"], submitted, resolved)
         return data
 
 

@@ -102,6 +102,7 @@ class EnterpriseYear(models.Model):
         ordering = ["enterprise", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "year"], name="enterprise_year_unique"),
+            models.CheckConstraint(condition=Q(year__gte=1949) & Q(year__lte=2100), name="enterprise_year_in_range"),
             models.CheckConstraint(
                 condition=Q(revenue__gte=0) & Q(tax_paid__gte=0) & Q(rd_expense__gte=0) & Q(financing_raised__gte=0),
                 name="enterprise_year_money_non_negative",
@@ -347,6 +348,12 @@ class ServiceRequest(models.Model):
                 condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("submitted_on")),
                 name="service_request_resolved_after_submitted",
             ),
+            # Closed requests carry their resolution date; open ones none.
+            models.CheckConstraint(
+                condition=(Q(status__in=["resolved", "rejected"]) & Q(resolved_on__isnull=False))
+                | (Q(status__in=["submitted", "in_progress"]) & Q(resolved_on__isnull=True)),
+                name="service_request_resolved_on_matches_status",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -355,6 +362,16 @@ class ServiceRequest(models.Model):
     @property
     def org_unit_id(self) -> Any:
         return self.talent.org_unit_id
+
+    @classmethod
+    def resolution_date(
+        cls, status: str, submitted_on: datetime.date | None, resolved_on: datetime.date | None
+    ) -> datetime.date | None:
+        """The resolution date a request in ``status`` should carry: kept or today when closed, none when open."""
+        if status not in (cls.Status.RESOLVED, cls.Status.REJECTED):
+            return None
+        date = resolved_on or timezone.localdate()
+        return max(date, submitted_on) if submitted_on else date
 
     @property
     def is_open(self) -> bool:

@@ -61,11 +61,7 @@ def service_request_change_status(
         who = getattr(actor.user, "display_name", "") or getattr(actor.user, "username", "")
         line = f"[{stamp} {who}] {note}".strip()
         service_request.resolution = f"{service_request.resolution}\n{line}".strip()
-    closing = status in (ServiceRequest.Status.RESOLVED, ServiceRequest.Status.REJECTED)
-    if closing:
-        service_request.resolved_on = max(resolved_on or timezone.localdate(), service_request.submitted_on)
-    else:
-        service_request.resolved_on = None
+    service_request.resolved_on = ServiceRequest.resolution_date(status, service_request.submitted_on, resolved_on)
     if service_request.handler_id is None and actor.user is not None:
         service_request.handler = actor.user
     service_request.save()

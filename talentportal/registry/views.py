@@ -283,7 +283,7 @@ class RegistryUpdateView(RegistryFormView):
         if request.htmx and request.POST.get("_validate"):
             return self.render_form(form, obj, version=request.POST.get("_version", ""))
         with transaction.atomic():
-            current = self.registry.for_user(request.user).select_for_update().get(pk=obj.pk)
+            current = self.registry.for_user(request.user).select_for_update(of=("self",)).get(pk=obj.pk)
             if opened is None or opened["h"] != self.registry.fingerprint(current):
                 # Someone saved since this form was opened: keep what the user typed, show what changed.
                 since = AuditEntry.objects.for_object(current).select_related("user")

@@ -13,11 +13,10 @@ _seq = itertools.count(1)
 
 
 def resident_id(birth: datetime.date = datetime.date(1985, 6, 1), male: bool = True) -> str:
-    n = next(_seq)
-    sequence = (n * 2 + (1 if male else 0)) % 1000  # 17th digit odd for men
-    if sequence % 2 != (1 if male else 0):
-        sequence = (sequence + 1) % 1000
-    return validators.make_resident_id("330402", birth, sequence + 1000 * (n // 500))
+    """A valid, unique 南湖区 ID number for the given birth date and gender (17th digit odd for men)."""
+    # 499 sequences per birth date and gender; a test never makes that many, and each test's rows vanish after it.
+    n = next(_seq) % 499
+    return validators.make_resident_id("330402", birth, n * 2 + (1 if male else 0))
 
 
 def credit_code() -> str:

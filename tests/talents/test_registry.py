@@ -457,3 +457,19 @@ def test_list_query_counts_do_not_grow_with_rows(client, people, units, url):
     small = count()
     grow(40)
     assert count() == small
+
+
+def test_resolution_date_follows_the_status_through_form_and_api(client, api_client, people, units):
+    person = factories.talent(units["330402"])
+    client.force_login(people["a_editor"])
+    today = datetime.date.today()
+    form = {"talent": person.pk, "kind": "housing", "submitted_on": "2026-01-05", "description": "x"}
+    client.post("/registry/service-requests/new/", {**form, "status": "resolved"})
+    client.post("/registry/service-requests/new/", {**form, "status": "in_progress", "resolved_on": "2026-02-01"})
+    closed, still_open = ServiceRequest.objects.order_by("id")
+    assert closed.resolved_on == max(today, datetime.date(2026, 1, 5)) and still_open.resolved_on is None
+    api_client.force_authenticate(people["a_editor"])
+    response = api_client.patch(f"/api/v1/service-requests/{still_open.pk}/", {"status": "rejected"}, format="json")
+    assert response.status_code == 200 and response.json()["resolved_on"] is not None
+    reopened = api_client.patch(f"/api/v1/service-requests/{still_open.pk}/", {"status": "submitted"}, format="json")
+    assert reopened.json()["resolved_on"] is None
