@@ -59,14 +59,24 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 
 def main() -> int:
-    with scratch_database():
-        lines = [
-            f"Machine: {machine_notes()}",
-            "",
-            "### Org units (extra rows below one county)",
-            "",
-            *bench_org_units(),
-        ]
+    """``python -m benchmarks [orgs] [talents] [--small N] [--large N]``; no name runs both."""
+    import argparse
+
+    from benchmarks.talents import bench_talents
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("which", nargs="*", choices=["orgs", "talents"], help="default: both")
+    parser.add_argument("--small", type=int, default=10_000, help="talents in the small registry")
+    parser.add_argument("--large", type=int, default=1_000_000, help="talents in the large registry")
+    args = parser.parse_args()
+    which = args.which or ["orgs", "talents"]
+    lines = [f"Machine: {machine_notes()}"]
+    if "orgs" in which:
+        with scratch_database():
+            lines += ["", "### Org units (extra rows below one county)", "", *bench_org_units()]
+    if "talents" in which:
+        with scratch_database():
+            lines += ["", f"### Talents ({args.small:,} vs {args.large:,})", "", *bench_talents(args.small, args.large)]
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path("var/bench-results.md")
