@@ -31,8 +31,6 @@ from .forms import EnterpriseForm, EnterpriseYearForm, ServiceRequestForm, Statu
 from .models import TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import service_request_change_status
 
-label = gettext_lazy
-
 
 def talent_team_context(request: HttpRequest, talent: Talent) -> dict[str, Any]:
     teams = Team.objects.for_user(request.user).filter(Q(leader=talent) | Q(members=talent)).distinct()
@@ -57,9 +55,9 @@ def enterprise_figures_context(request: HttpRequest, enterprise: Enterprise) -> 
     chart = {
         "years": [str(y.year) for y in years],
         "series": [
-            {"name": str(label("revenue (10k yuan)")), "data": [float(y.revenue) for y in years]},
-            {"name": str(label("tax paid (10k yuan)")), "data": [float(y.tax_paid) for y in years]},
-            {"name": str(label("R&D expense (10k yuan)")), "data": [float(y.rd_expense) for y in years]},
+            {"name": str(gettext_lazy("revenue (10k yuan)")), "data": [float(y.revenue) for y in years]},
+            {"name": str(gettext_lazy("tax paid (10k yuan)")), "data": [float(y.tax_paid) for y in years]},
+            {"name": str(gettext_lazy("R&D expense (10k yuan)")), "data": [float(y.rd_expense) for y in years]},
         ],
     }
     return {
@@ -96,8 +94,8 @@ talents = register(
             Column("tier"),
             Column("industry"),
             Column("highest_degree", sortable=False),
-            Column("employer_name", label=label("employer"), value=employer_of, sortable=False),
-            Column("org_unit__name", label=label("org unit"), order_by="org_unit__path"),
+            Column("employer_name", label=gettext_lazy("employer"), value=employer_of, sortable=False),
+            Column("org_unit__name", label=gettext_lazy("org unit"), order_by="org_unit__path"),
             Column("landed_on"),
             Column("phone", mask=mask_phone, sortable=False),
         ],
@@ -105,9 +103,14 @@ talents = register(
         # The entered fields, with the unit by name and the employer (enterprise or free text) in one line.
         detail_fields=[{"org_unit": "org_unit__name"}.get(f, f) for f in TALENT_FIELDS if f != "employer"],
         tabs=[
-            Tab("team", label("Team"), "talents/_talent_teams.html", talent_team_context),
-            Tab("employer", label("Employer figures"), "talents/_enterprise_figures.html", talent_employer_context),
-            Tab("requests", label("Service requests"), "talents/_talent_requests.html", talent_requests_context),
+            Tab("team", gettext_lazy("Team"), "talents/_talent_teams.html", talent_team_context),
+            Tab(
+                "employer",
+                gettext_lazy("Employer figures"),
+                "talents/_enterprise_figures.html",
+                talent_employer_context,
+            ),
+            Tab("requests", gettext_lazy("Service requests"), "talents/_talent_requests.html", talent_requests_context),
         ],
         default_ordering=("-id",),
         select_related=("org_unit", "employer"),
@@ -131,7 +134,7 @@ enterprises = register(
             Column("is_talent_enterprise", sortable=False),
             Column("registered_capital"),
             Column("founded_on"),
-            Column("org_unit__name", label=label("org unit"), order_by="org_unit__path"),
+            Column("org_unit__name", label=gettext_lazy("org unit"), order_by="org_unit__path"),
             Column("contact_name", sortable=False),
             Column("contact_phone", mask=mask_phone, sortable=False),
         ],
@@ -158,8 +161,18 @@ enterprises = register(
             "contact_phone",
         ],
         tabs=[
-            Tab("figures", label("Figures by year"), "talents/_enterprise_figures.html", enterprise_figures_context),
-            Tab("talents", label("Talents employed"), "talents/_enterprise_talents.html", enterprise_talents_context),
+            Tab(
+                "figures",
+                gettext_lazy("Figures by year"),
+                "talents/_enterprise_figures.html",
+                enterprise_figures_context,
+            ),
+            Tab(
+                "talents",
+                gettext_lazy("Talents employed"),
+                "talents/_enterprise_talents.html",
+                enterprise_talents_context,
+            ),
         ],
         default_ordering=("-id",),
         select_related=("org_unit",),
@@ -176,7 +189,7 @@ enterprise_years = register(
         filterset_class=EnterpriseYearFilterSet,
         form_class=EnterpriseYearForm,
         columns=[
-            Column("enterprise__name", label=label("enterprise"), link=True),
+            Column("enterprise__name", label=gettext_lazy("enterprise"), link=True),
             Column("year"),
             Column("revenue"),
             Column("tax_paid"),
@@ -201,13 +214,13 @@ teams = register(
         form_class=TeamForm,
         columns=[
             Column("name", link=True),
-            Column("leader__name", label=label("team leader"), order_by="leader__name"),
+            Column("leader__name", label=gettext_lazy("team leader"), order_by="leader__name"),
             Column("industry"),
-            Column("employer__name", label=label("employer (enterprise)"), sortable=False),
-            Column("org_unit__name", label=label("org unit"), order_by="org_unit__path"),
+            Column("employer__name", label=gettext_lazy("employer (enterprise)"), sortable=False),
+            Column("org_unit__name", label=gettext_lazy("org unit"), order_by="org_unit__path"),
             Column(
                 "members",
-                label=label("members"),
+                label=gettext_lazy("members"),
                 value=lambda t: "、".join(m.name for m in t.members.all()),
                 sortable=False,
             ),
@@ -234,13 +247,13 @@ service_requests = register(
         filterset_class=ServiceRequestFilterSet,
         form_class=ServiceRequestForm,
         columns=[
-            Column("talent__name", label=label("talent"), link=True, order_by="talent__name"),
+            Column("talent__name", label=gettext_lazy("talent"), link=True, order_by="talent__name"),
             Column("kind"),
             Column("status", value=request_status),
             Column("submitted_on"),
             Column("resolved_on"),
             Column("handler", sortable=False),
-            Column("talent__org_unit__name", label=label("org unit"), order_by="talent__org_unit__path"),
+            Column("talent__org_unit__name", label=gettext_lazy("org unit"), order_by="talent__org_unit__path"),
         ],
         detail_fields=[
             "talent__name",
