@@ -37,6 +37,8 @@ class Column:
     value: Callable[[Any], Any] | None = None
     # Personal data: shown through this function (e.g. ``mask_id``) unless the user may see it in full.
     mask: Callable[[Any], str] | None = None
+    # Where the value leads on the detail page (another record), if anywhere.
+    url: Callable[[Any], str | None] | None = None
 
     def header(self, model: type[models.Model]) -> str:
         if self.label is not None:

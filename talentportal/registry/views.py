@@ -209,14 +209,15 @@ class RegistryDetailView(RegistryView):
         return render(request, template, context)
 
 
-def detail_fields(registry: Registry, obj: Any) -> list[tuple[str, Any, Column | None]]:
-    """(label, value as shown, the column when it is personal data that may be revealed)."""
+def detail_fields(registry: Registry, obj: Any) -> list[tuple[str, Any, Column | None, str | None]]:
+    """(label, value as shown, the column when it is personal data that may be revealed, link)."""
     names = registry.detail_fields or [c.name for c in registry.columns]
     rows = []
     for name in names:
         column = registry.column(name) or Column(name)
         value = column.shown(obj)
-        rows.append((column.header(registry.model), value, column if column.mask and value else None))
+        link = column.url(obj) if column.url else None
+        rows.append((column.header(registry.model), value, column if column.mask and value else None, link))
     return rows
 
 

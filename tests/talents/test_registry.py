@@ -473,3 +473,35 @@ def test_resolution_date_follows_the_status_through_form_and_api(client, api_cli
     assert response.status_code == 200 and response.json()["resolved_on"] is not None
     reopened = api_client.patch(f"/api/v1/service-requests/{still_open.pk}/", {"status": "submitted"}, format="json")
     assert reopened.json()["resolved_on"] is None
+
+
+def test_talent_page_links_the_employer_and_the_enterprise_lists_its_talents(client, people, units):
+    company = factories.enterprise(units["330402"], name="嘉兴链接科技有限公司")
+    person = factories.talent(units["330402001"], name="钱链接", employer=company)
+    client.force_login(people["a_viewer"])
+    detail = client.get(f"/registry/talents/{person.pk}/").content.decode()
+    assert f'href="/registry/enterprises/{company.pk}/"' in detail
+    employed = client.get(f"/registry/enterprises/{company.pk}/", {"tab": "talents"}).content.decode()
+    assert "钱链接" in employed
+
+
+def test_enterprise_with_talents_cannot_be_deleted_and_says_why(client, api_client, people, units):
+    company = factories.enterprise(units["330402"])
+    factories.talent(units["330402001"], name="在职人才", employer=company)
+    client.force_login(people["a_editor"])
+    page = client.post(f"/registry/enterprises/{company.pk}/delete/")
+    assert page.status_code == 409 and "在职人才" in page.content.decode()
+    api_client.force_authenticate(people["a_editor"])
+    assert api_client.delete(f"/api/v1/enterprises/{company.pk}/").status_code == 409
+    assert type(company).objects.filter(pk=company.pk).exists()
+
+
+def test_queue_takes_a_resolution_date(client, people, units):
+    request = factories.service_request(factories.talent(units["330402"]), submitted_on=datetime.date(2026, 3, 1))
+    client.force_login(people["a_editor"])
+    client.post(
+        f"/registry/service-requests/{request.pk}/status/",
+        {"status": "rejected", "note": "不符合条件", "resolved_on": "2026-03-05"},
+    )
+    request.refresh_from_db()
+    assert request.status == "rejected" and request.resolved_on == datetime.date(2026, 3, 5)
