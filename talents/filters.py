@@ -16,10 +16,22 @@ ID_SUFFIX = re.compile(r"^[0-9Xx]{4,18}$")
 CREDIT_CODE = re.compile(r"^[0-9A-Za-z]{18}$")
 
 
+EMPLOYER_IDS_INLINE = 5000
+
+
 def employer_matches(term: str) -> Q:
-    """Enterprises by name or credit code, as a sub-select (lets the database use each table's own index)."""
+    """Talents whose employing enterprise matches by name or credit code.
+
+    The matching enterprises are looked up first and passed as a list: inside an OR, PostgreSQL can then
+    combine the index on ``employer_id`` with the name indexes (a sub-select there forces a scan of every
+    talent). Very broad terms fall back to the sub-select.
+    """
     by_name = Q(name__icontains=term) if len(term) >= 3 else Q(name__startswith=term)
-    return Q(employer_id__in=Enterprise.objects.filter(by_name | Q(credit_code=term.upper())).values("id"))
+    enterprises = Enterprise.objects.filter(by_name | Q(credit_code=term.upper())).values_list("id", flat=True)
+    ids = list(enterprises[: EMPLOYER_IDS_INLINE + 1])
+    if len(ids) > EMPLOYER_IDS_INLINE:
+        return Q(employer_id__in=enterprises)
+    return Q(employer_id__in=ids) if ids else Q(pk__in=[])
 
 
 class TalentFilterSet(ScopedFilterSet):

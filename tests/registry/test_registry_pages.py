@@ -279,3 +279,17 @@ def test_list_query_count_does_not_grow_with_rows(client, people, units, url):
         user = User.objects.create_user(username=f"bulk{i}", password="x")
         Membership.objects.create(user=user, org_unit=units["330411"], role=Role.VIEWER)
     assert count() == small
+
+
+def test_very_long_lists_are_counted_only_up_to_the_cap(client, people, units, monkeypatch):
+    from talentportal.registry.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 10)
+    make_towns(units["330402"], 12)
+    client.force_login(people["city_admin"])
+    choose_language(client, "en")
+    response = client.get("/orgs/units/")
+    assert response.context["page"].paginator.capped
+    assert "More than 10 records" in response.content.decode()
+    narrowed = client.get("/orgs/units/", {"q": "测试镇00"})
+    assert not narrowed.context["page"].paginator.capped and narrowed.context["page"].paginator.count == 10
