@@ -44,7 +44,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.cap + 1].count()
+        counted = cast(QuerySet[Any], self.object_list)[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
 
