@@ -37,7 +37,7 @@ run: migrate var/.seeded
 	@DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py seed_demo | tail -n +2
 	@echo "Portal: http://$(HOST):$(PORT)/   (Ctrl-C stops the web server and the worker)"
 	@export DJANGO_DEBUG=$${DJANGO_DEBUG-1}; \
-	$(BIN)/celery -A talentportal worker -B --pool=solo --loglevel=INFO --schedule var/celerybeat-schedule & worker=$$!; \
+	$(BIN)/celery -A talentportal worker -B --pool=prefork --concurrency=2 --loglevel=INFO --schedule var/celerybeat-schedule & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

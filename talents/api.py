@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.registry.api import PersonalDataSerializerMixin, ScopedModelViewSet
-from talentportal.registry.masking import mask_id, mask_phone
+from talentportal.registry.masking import mask_birth_date, mask_id, mask_phone
 
 from . import validators
 from .filters import (
@@ -21,6 +21,7 @@ from .filters import (
 )
 from .models import TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import registration_conflict
+from .views import team_snapshot
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -51,7 +52,7 @@ class EmployerField(serializers.SlugRelatedField):
 
 
 class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
-    personal_fields = {"id_number": mask_id, "phone": mask_phone}
+    personal_fields = {"id_number": mask_id, "phone": mask_phone, "birth_date": mask_birth_date}
     org_unit = ScopedUnitField()
     employer = EmployerField()
 
@@ -199,6 +200,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class TeamViewSet(ScopedModelViewSet):
     queryset = Team.objects.all()
+    audit_snapshot = staticmethod(team_snapshot)  # type: ignore[assignment]
     serializer_class = TeamSerializer
     filterset_class = TeamFilterSet
     ordering_fields = ["id", "name"]

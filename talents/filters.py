@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Reverse
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.orgs.models import can_write
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
 
 from .models import Enterprise, EnterpriseYear, Industry, ServiceRequest, Talent, Team
@@ -55,8 +56,10 @@ class TalentFilterSet(ScopedFilterSet):
         """Name (from its start), the end of an ID number, an employer's name or credit code."""
         for term in value.split()[:5]:
             if ID_SUFFIX.match(term):
+                # Readers search by the last digits only: a full number must not confirm a guess.
+                suffix = term.upper() if self.user and can_write(self.user) else term.upper()[-6:]
                 # Matched as the start of the reversed number, which an index can serve.
-                qs = qs.alias(id_reversed=Reverse("id_number")).filter(id_reversed__startswith=term.upper()[::-1])
+                qs = qs.alias(id_reversed=Reverse("id_number")).filter(id_reversed__startswith=suffix[::-1])
             elif CREDIT_CODE.match(term):
                 qs = qs.filter(employer_matches(term))
             else:

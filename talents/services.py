@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,6 +62,8 @@ def service_request_change_status(
         who = getattr(actor.user, "display_name", "") or getattr(actor.user, "username", "")
         line = f"[{stamp} {who}] {note}".strip()
         service_request.resolution = f"{service_request.resolution}\n{line}".strip()
+    if resolved_on and resolved_on < service_request.submitted_on:
+        raise ValidationError(_("The resolution date cannot be before the submission date."))
     service_request.resolved_on = ServiceRequest.resolution_date(status, service_request.submitted_on, resolved_on)
     if service_request.handler_id is None and actor.user is not None:
         service_request.handler = actor.user

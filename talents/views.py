@@ -4,21 +4,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from talentportal.audit.models import Source
-from talentportal.audit.services import Actor
+from talentportal.audit.services import Actor, snapshot
 from talentportal.orgs.models import can_write
 from talentportal.registry.base import Column, Registry, Tab, register
-from talentportal.registry.masking import mask_id, mask_phone
+from talentportal.registry.masking import mask_birth_date, mask_id, mask_phone
 
 from .filters import (
     EnterpriseFilterSet,
@@ -90,6 +91,7 @@ talents = register(
             Column("name", link=True),
             Column("id_number", mask=mask_id, sortable=False),
             Column("gender", sortable=False),
+            Column("birth_date", mask=mask_birth_date),
             Column("category"),
             Column("tier"),
             Column("industry"),
@@ -209,6 +211,12 @@ enterprise_years = register(
     )
 )
 
+
+def team_snapshot(team: Team) -> dict[str, Any]:
+    """A team as audited: its fields and its members (a many-to-many the plain snapshot does not see)."""
+    return {**snapshot(team), "members": sorted(f"{m.name} (#{m.pk})" for m in team.members.all())}
+
+
 teams = register(
     Registry(
         model=Team,
@@ -234,6 +242,7 @@ teams = register(
         default_ordering=("-id",),
         select_related=("leader", "employer", "org_unit"),
         prefetch_related=("members",),
+        snapshot=team_snapshot,
     )
 )
 
@@ -331,16 +340,25 @@ def service_request_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The status was not changed: %(errors)s") % {"errors": form.errors.as_text()})
     else:
-        service_request_change_status(
-            service_request=service_request,
-            status=form.cleaned_data["status"],
-            note=form.cleaned_data["note"],
-            resolved_on=form.cleaned_data["resolved_on"],
-            actor=Actor.from_request(request, Source.FORM),
-        )
+        try:
+            service_request_change_status(
+                service_request=service_request,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                resolved_on=form.cleaned_data["resolved_on"],
+                actor=Actor.from_request(request, Source.FORM),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(service_requests.url("detail", service_request))
         messages.success(
             request,
             _("“%(request)s” is now %(status)s.")
             % {"request": service_request, "status": service_request.get_status_display()},
         )
-    return HttpResponseRedirect(request.POST.get("next") or service_requests.url("detail", service_request))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = service_requests.url("detail", service_request)
+    return HttpResponseRedirect(target)

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import AuditEntry, Source
-from .services import Actor, record_change, snapshot
+from .services import Actor, delete_with_audit, record_change, snapshot
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -22,8 +22,7 @@ class AuditedAdmin(admin.ModelAdmin):
         record_change(Actor.from_request(request, Source.ADMIN), obj, before, snapshot(obj))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        record_change(Actor.from_request(request, Source.ADMIN), obj, snapshot(obj), None)
-        super().delete_model(request, obj)
+        delete_with_audit(Actor.from_request(request, Source.ADMIN), obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:

@@ -135,6 +135,27 @@ def record_change(actor: Actor, obj: models.Model, before: Snapshot | None, afte
     record(actor, action, obj, changes)
 
 
+def delete_with_audit(actor: Actor, obj: models.Model, before: Snapshot | None = None) -> None:
+    """Delete a record and log it together with every row the deletion cascades to (one entry each)."""
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(obj)))
+    collector.collect([obj])
+    cascaded = [
+        item
+        for model, items in collector.data.items()
+        if not model._meta.auto_created
+        for item in items
+        if not (type(item) is type(obj) and item.pk == obj.pk)
+    ]
+    # Rows the database can delete without loading them (no further cascades) come as querysets.
+    cascaded += [item for qs in collector.fast_deletes if not qs.model._meta.auto_created for item in qs]
+    record_change(actor, obj, before if before is not None else snapshot(obj), None)
+    record_bulk(entry(actor, Action.DELETE, item, diff(snapshot(item), None)) for item in cascaded)
+    obj.delete()
+
+
 def record_bulk(entries: Iterable[AuditEntry], batch_size: int = 2000) -> int:
     """Save many entries with batched inserts (imports write thousands of rows at once)."""
     items = list(entries)

@@ -57,8 +57,11 @@ class JobTask(Task):
         except SoftTimeLimitExceeded:
             job.finish(Job.Status.FAILED, _("The job took too long and was stopped."))
         except Exception as exc:
-            log.exception("job %s failed", job_id)
-            job.finish(Job.Status.FAILED, _("The job failed: %(error)s") % {"error": exc})
+            # The details (which may quote personal data) go to the log, not to the page.
+            log.exception("job %s failed: %s", job_id, type(exc).__name__)
+            job.finish(
+                Job.Status.FAILED, _("The job failed because of an internal error (reference %(id)s).") % {"id": job_id}
+            )
         else:
             job.finish(Job.Status.SUCCEEDED)
         finally:

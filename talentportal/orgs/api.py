@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from talentportal.registry.api import ScopedModelViewSet
@@ -76,6 +78,17 @@ class UserSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["last_login"]
 
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("password"):
+            probe = User(
+                username=data.get("username", getattr(self.instance, "username", "")), email=data.get("email", "")
+            )
+            try:
+                validate_password(data["password"], probe)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return data
+
     def validate_role(self, role: str) -> str:
         own = role_of(self.context["request"].user) or Role.VIEWER
         if ROLE_RANK[Role(role)] > ROLE_RANK[Role(own)]:
@@ -84,7 +97,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     def _save_membership(self, user: User, membership: dict[str, Any]) -> None:
         if membership:
-            Membership.objects.update_or_create(user=user, defaults=membership)
+            user.membership, _created = Membership.objects.update_or_create(user=user, defaults=membership)
 
     def create(self, validated: dict[str, Any]) -> User:
         membership = validated.pop("membership", {})

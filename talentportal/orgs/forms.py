@@ -84,7 +84,8 @@ class UserForm(ScopedFormMixin, forms.ModelForm):
         if self.cleaned_data.get("password"):
             user.set_password(self.cleaned_data["password"])
         user.save()
-        Membership.objects.update_or_create(
+        # Keep the fresh membership on the user: the audit snapshot after the save must see the new role.
+        user.membership, _created = Membership.objects.update_or_create(
             user=user, defaults={"org_unit": self.cleaned_data["org_unit"], "role": self.cleaned_data["role"]}
         )
         return user

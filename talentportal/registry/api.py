@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from talentportal.audit.models import Action, Source
-from talentportal.audit.services import Actor, entry, record_bulk, record_change, snapshot
+from talentportal.audit.services import Actor, delete_with_audit, entry, record_bulk, record_change, snapshot
 from talentportal.orgs.models import can_write, role_of
 
 
@@ -80,8 +80,6 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         """Writers see personal data in full when they ask (``?reveal=true``) or when they write it."""
         if not can_write(self.request.user):
             return False
-        if self.request.method not in permissions.SAFE_METHODS:
-            return True
         return self.request.query_params.get("reveal", "").lower() in {"1", "true", "yes"}
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -89,7 +87,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def record_reveals(self, objects: list[Any]) -> None:
         fields = list(getattr(self.get_serializer_class(), "personal_fields", {}))
-        if fields and self.reveals() and self.request.method in permissions.SAFE_METHODS:
+        if fields and self.reveals():
             record_bulk(entry(self.actor(), Action.REVEAL, obj, {"revealed": fields}) for obj in objects)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -124,8 +122,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         before = self.audit_snapshot(instance)
         try:
             with transaction.atomic():
-                record_change(self.actor(), instance, before, None)
-                instance.delete()
+                delete_with_audit(self.actor(), instance, before)
         except (ProtectedError, RestrictedError) as exc:
             names = sorted({str(o._meta.verbose_name_plural) for o in list(exc.args[1])[:50]})
             raise Conflict(_("Still used by: %(kinds)s.") % {"kinds": "、".join(names)}) from exc

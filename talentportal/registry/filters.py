@@ -48,7 +48,9 @@ class OrgUnitSubtreeFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs: QuerySet[Any], value: OrgUnit | None) -> QuerySet[Any]:
         if not value:
             return qs
-        return qs.filter(**{f"{self.path_field}__startswith": value.path})
+        if self.path_field == "path":
+            return qs.filter(path__startswith=value.path)
+        return qs.filter(**{f"{self.path_field.removesuffix('__path')}__in": value.subtree_ids()})
 
 
 class ScopedFilterSet(django_filters.FilterSet):

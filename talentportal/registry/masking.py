@@ -21,3 +21,10 @@ def mask_phone(value: Any) -> str:
     if len(text) >= 7:
         return text[:3] + "*" * (len(text) - 7) + text[-4:]
     return "*" * len(text)
+
+
+def mask_birth_date(value: Any) -> str:
+    """``1985-06-01`` → ``1985-**-**``: with the masked ID number's visible digits, the full date would give the
+    whole number away."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    return f"{text[:4]}-**-**" if len(text) >= 4 else text

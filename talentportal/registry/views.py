@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from talentportal.audit.models import Action, AuditEntry, Source
-from talentportal.audit.services import Actor, record, record_change
+from talentportal.audit.services import Actor, delete_with_audit, record, record_change
 from talentportal.jobs.services import job_start
-from talentportal.orgs.models import can_write
+from talentportal.orgs.models import can_write, unit_of
 
 from .base import Column, Registry
 from .export import export_filename, export_registry, write_xlsx
@@ -99,7 +99,8 @@ class RegistryListView(RegistryView):
         registry = self.registry
         qs = registry.for_user(request.user)
         filterset = registry.filterset_class(request.GET or None, queryset=qs, request=request, user=request.user)
-        rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+        # An invalid filter (e.g. a unit outside the scope) matches nothing, as in the export; the form says why.
+        rows = qs if not filterset.is_bound else filterset.qs if filterset.is_valid() else qs.none()
         sort, order = sort_order(registry, request.GET.get("sort", ""))
         rows = rows.order_by(*order)
         try:
@@ -177,10 +178,12 @@ def may_export_personal_data(registry: Registry, user: Any) -> bool:
 
 
 def record_export_reveal(registry: Registry, actor: Actor, rows: int) -> None:
+    unit = unit_of(actor.user)
     record(
         actor,
         Action.REVEAL,
         changes={"revealed": [c.name for c in registry.personal_columns], "rows": rows},
+        org_unit_id=unit.pk if unit else None,
         object_repr=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
     )
 
@@ -237,7 +240,7 @@ def detail_fields(registry: Registry, obj: Any) -> list[tuple[str, Any, Column |
 
 
 def history_of(obj: Any, limit: int = 200) -> list[AuditEntry]:
-    return list(AuditEntry.objects.for_object(obj).select_related("user")[:limit])
+    return list(AuditEntry.objects.for_object(obj).select_related("user", "content_type")[:limit])
 
 
 class RegistryFormView(RegistryView):
@@ -286,6 +289,10 @@ class RegistryUpdateView(RegistryFormView):
 
     def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()
+        if self.registry.personal_columns and not request.htmx:
+            # The form shows personal data in full: opening it is a reveal like any other.
+            fields = [c.name for c in self.registry.personal_columns]
+            record(Actor.from_request(request, Source.FORM), Action.REVEAL, obj, {"revealed": fields, "form": True})
         form = self.registry.form_class(instance=obj, **self.form_kwargs())
         return self.render_form(form, obj, version=self.version_token(obj))
 
@@ -329,8 +336,16 @@ class RegistryDeleteView(RegistryView):
         collector = NestedObjects(using=router.db_for_write(obj.__class__))
         collector.collect([obj])
         blockers: dict[str, list[str]] = {}
+        user = self.request.user
         for item in [*collector.protected, *getattr(collector, "restricted_objects_set", [])]:
-            blockers.setdefault(str(item._meta.verbose_name_plural), []).append(str(item))
+            # Name only what the user may see; records of other units are counted, not named.
+            visible = (
+                hasattr(type(item).objects, "for_user")
+                and type(item).objects.for_user(user).filter(pk=item.pk).exists()
+            )
+            blockers.setdefault(str(item._meta.verbose_name_plural), []).append(
+                str(item) if visible else _("a record of another unit")
+            )
         reasons = [
             _("%(count)s %(kind)s: %(names)s")
             % {"count": len(items), "kind": kind, "names": "、".join(items[:5]) + ("…" if len(items) > 5 else "")}
@@ -355,7 +370,6 @@ class RegistryDeleteView(RegistryView):
         before = self.registry.snapshot(obj)
         label = str(obj)
         with transaction.atomic():
-            record_change(Actor.from_request(request, Source.FORM), obj, before, None)
-            obj.delete()
+            delete_with_audit(Actor.from_request(request, Source.FORM), obj, before)
         messages.success(request, _("“%(obj)s” was deleted.") % {"obj": label})
         return HttpResponseRedirect(self.registry.url("list"))
