@@ -193,3 +193,25 @@ def test_openapi_schema_and_docs(client, people):
 
 def test_health(client, db):
     assert client.get("/health/").json() == {"status": "ok"}
+
+
+def test_api_pages_past_a_capped_count(api_client, people, units, monkeypatch):
+    from talentportal.orgs.models import OrgUnit
+    from talentportal.registry.pagination import Pagination
+
+    monkeypatch.setattr(Pagination, "cap", 5)
+    api_client.force_authenticate(people["city_admin"])
+    total = OrgUnit.objects.count()
+    first = api_client.get("/api/v1/org-units/", {"page_size": 4}).json()
+    assert first["count"] == 5 and first["count_capped"] is True and first["previous"] is None
+    seen = [row["code"] for row in first["results"]]
+    url = first["next"]
+    while url:
+        body = api_client.get(url).json()
+        seen += [row["code"] for row in body["results"]]
+        url = body["next"]
+    assert len(seen) == len(set(seen)) == total
+    small = api_client.get("/api/v1/org-units/", {"q": "南湖"}).json()
+    assert small["count"] == 1 and small["count_capped"] is False and small["next"] is None
+    assert api_client.get("/api/v1/org-units/", {"page": "0"}).status_code == 404
+    assert api_client.get("/api/v1/org-units/", {"page": "999"}).status_code == 404
