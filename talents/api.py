@@ -19,7 +19,7 @@ from .filters import (
     TalentFilterSet,
     TeamFilterSet,
 )
-from .models import TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .models import ENTERPRISE_FIELDS, TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import registration_conflict
 from .views import team_snapshot
 
@@ -117,22 +117,7 @@ class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSeriali
 
     class Meta:
         model = Enterprise
-        fields = [
-            "id",
-            "name",
-            "credit_code",
-            "org_unit",
-            "industry",
-            "founded_on",
-            "registered_capital",
-            "is_talent_enterprise",
-            "listing",
-            "address",
-            "contact_name",
-            "contact_phone",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *ENTERPRISE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_credit_code(self, value: str) -> str:

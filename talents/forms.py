@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from talentportal.orgs.forms import ScopedFormMixin
 
 from . import validators
-from .models import TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .models import ENTERPRISE_FIELDS, TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import registration_conflict
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -92,19 +92,7 @@ class TalentForm(ScopedFormMixin, forms.ModelForm):
 class EnterpriseForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Enterprise
-        fields = [
-            "name",
-            "credit_code",
-            "org_unit",
-            "industry",
-            "founded_on",
-            "registered_capital",
-            "is_talent_enterprise",
-            "listing",
-            "address",
-            "contact_name",
-            "contact_phone",
-        ]
+        fields = ENTERPRISE_FIELDS
         widgets = {"founded_on": DATE}
 
     def clean_credit_code(self) -> str:

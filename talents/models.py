@@ -80,6 +80,13 @@ class Enterprise(models.Model):
         return reverse("talents:enterprise_detail", args=[self.pk])
 
 
+# The fields a person enters for an enterprise (form and API).
+ENTERPRISE_FIELDS = [
+    "name", "credit_code", "org_unit", "industry", "founded_on", "registered_capital",
+    "is_talent_enterprise", "listing", "address", "contact_name", "contact_phone",
+]  # fmt: skip
+
+
 class EnterpriseYearQuerySet(OrgScopedQuerySet):
     org_path_field = "enterprise__org_unit__path"
 
