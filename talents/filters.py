@@ -112,5 +112,5 @@ class ServiceRequestFilterSet(ScopedFilterSet):
     def filter_overdue(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:
             return qs
-        overdue = ServiceRequest.objects.overdue().values("id")
-        return qs.filter(id__in=overdue) if value else qs.exclude(id__in=overdue)
+        overdue = ServiceRequest.objects.overdue_condition()
+        return qs.filter(overdue) if value else qs.exclude(overdue)

@@ -8,7 +8,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -310,8 +310,19 @@ class ServiceRequestQuerySet(OrgScopedQuerySet):
         return self.filter(status__in=[ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS])
 
     def overdue(self, today: datetime.date | None = None) -> Self:
-        today = today or timezone.localdate()
-        return self.open().filter(submitted_on__lt=today - datetime.timedelta(days=settings.SERVICE_REQUEST_DUE_DAYS))
+        return self.filter(self.overdue_condition(today))
+
+    @staticmethod
+    def overdue_condition(today: datetime.date | None = None) -> Q:
+        """Still open this many days after it was accepted (``SERVICE_REQUEST_DUE_DAYS``)."""
+        cutoff = (today or timezone.localdate()) - datetime.timedelta(days=settings.SERVICE_REQUEST_DUE_DAYS)
+        open_states = [ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS]
+        return Q(status__in=open_states, submitted_on__lt=cutoff)
+
+    def overdue_first(self) -> Self:
+        """Overdue requests first, then the oldest."""
+        first = Case(When(self.overdue_condition(), then=Value(0)), default=Value(1), output_field=IntegerField())
+        return self.annotate(overdue_first=first).order_by("overdue_first", "submitted_on", "id")
 
 
 class ServiceRequest(models.Model):

@@ -6,10 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -303,7 +302,6 @@ def service_queue(request: HttpRequest) -> HttpResponse:
     """The editors' queue: open requests first, overdue ones at the top, then by age."""
     if not can_write(request.user):
         raise PermissionDenied
-    today = timezone.localdate()
     qs = ServiceRequest.objects.for_user(request.user).select_related("talent__org_unit", "handler")
     status = request.GET.get("status", "open")
     kind = request.GET.get("kind", "")
@@ -313,10 +311,7 @@ def service_queue(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     if kind in ServiceRequest.Kind.values:
         qs = qs.filter(kind=kind)
-    overdue_ids = ServiceRequest.objects.overdue(today).values("id")
-    qs = qs.annotate(
-        overdue_first=Case(When(id__in=overdue_ids, then=Value(0)), default=Value(1), output_field=IntegerField())
-    ).order_by("overdue_first", "submitted_on", "id")
+    qs = qs.overdue_first()
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -505,3 +505,19 @@ def test_queue_takes_a_resolution_date(client, people, units):
     )
     request.refresh_from_db()
     assert request.status == "rejected" and request.resolved_on == datetime.date(2026, 3, 5)
+
+
+def test_overdue_filter_on_page_and_api(client, api_client, people, units):
+    person = factories.talent(units["330402"])
+    late = factories.service_request(person, submitted_on=datetime.date.today() - datetime.timedelta(days=40))
+    fresh = factories.service_request(person)
+    closed = factories.service_request(
+        person, status="resolved", submitted_on=datetime.date(2025, 1, 1), resolved_on=datetime.date(2025, 1, 2)
+    )
+    client.force_login(people["a_viewer"])
+    assert [
+        r.pk for r in client.get("/registry/service-requests/", {"overdue": "true"}).context["page"].object_list
+    ] == [late.pk]
+    api_client.force_authenticate(people["a_viewer"])
+    rows = api_client.get("/api/v1/service-requests/", {"overdue": "false"}).json()["results"]
+    assert {r["id"] for r in rows} == {fresh.pk, closed.pk}
