@@ -34,7 +34,7 @@ seed: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py seed_demo
 
 run: migrate var/.seeded
-	@DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py seed_demo | tail -n +2
+	@DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py seed_demo --logins
 	@echo "Portal: http://$(HOST):$(PORT)/   (Ctrl-C stops the web server and the worker)"
 	@export DJANGO_DEBUG=$${DJANGO_DEBUG-1}; \
 	$(BIN)/celery -A talentportal worker -B --pool=prefork --concurrency=2 --loglevel=INFO --schedule var/celerybeat-schedule & worker=$$!; \

@@ -144,6 +144,10 @@ class Registry:
     def fingerprint(self, obj: Any) -> str:
         """A short hash of the stored values: the form carries it, and a save over a newer version is refused."""
         data = {k: v for k, v in self.snapshot(obj).items() if k not in {"updated_at", "last_login"}}
+        # Links count by identity, not by name: renaming a unit must not invalidate every open form in it.
+        for model_field in obj._meta.concrete_fields:
+            if model_field.is_relation:
+                data[model_field.name] = getattr(obj, model_field.attname)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
     def urls(self) -> list[Any]:

@@ -293,3 +293,14 @@ def test_very_long_lists_are_counted_only_up_to_the_cap(client, people, units, m
     assert "More than 10 records" in response.content.decode()
     narrowed = client.get("/orgs/units/", {"q": "测试镇00"})
     assert not narrowed.context["page"].paginator.capped and narrowed.context["page"].paginator.count == 10
+
+
+def test_renaming_a_unit_does_not_invalidate_open_forms_below_it(client, people, units):
+    town = units["330402001"]
+    client.force_login(people["a_admin"])
+    version = version_of(client.get(f"/orgs/units/{town.pk}/edit/"))
+    county = units["330402"]
+    county.name = "南湖区（新）"
+    county.save()
+    response = client.post(f"/orgs/units/{town.pk}/edit/", {**unit_form(town, name="建设街道二"), "_version": version})
+    assert response.status_code == 302

@@ -130,3 +130,16 @@ def test_every_identifier_is_valid(seeded: dict[str, int]) -> None:
     for enterprise in Enterprise.objects.all():
         validators.validate_credit_code(enterprise.credit_code)
         validators.validate_phone(enterprise.contact_phone)
+
+
+def test_seed_demo_can_print_just_the_logins(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from talentportal.orgs.models import User
+
+    out = StringIO()
+    call_command("seed_demo", logins=True, stdout=out)
+    assert "nanhu_editor" in out.getvalue() and "demo-pass-2026" in out.getvalue()
+    assert not User.objects.exists()

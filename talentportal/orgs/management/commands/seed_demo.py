@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from talentportal.orgs.demo import USERS, seed
 from talents.demo import seed_registry
@@ -15,9 +15,14 @@ class Command(BaseCommand):
         "talents, teams, service requests). Safe to run again."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--logins", action="store_true", help="only print the demo logins")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["logins"]:
+            self.print_logins()
+            return
         counts = seed() | seed_registry()
-        # One line: `make run` prints this command's output without its first line.
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users, "
@@ -26,6 +31,9 @@ class Command(BaseCommand):
                 f"{counts['service_requests']} new service requests."
             )
         )
+        self.print_logins()
+
+    def print_logins(self) -> None:
         self.stdout.write("Demo logins (password from DEMO_PASSWORD, default demo-pass-2026):")
         for username, display_name, code, role, _superuser in USERS:
             self.stdout.write(f"  {username:<16} {display_name} ({code}, {role})")
