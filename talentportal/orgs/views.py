@@ -100,6 +100,7 @@ users = register(
         can_view=is_admin,
         can_create=is_admin,
         snapshot=user_snapshot,
+        actions=[(gettext_lazy("Reset password"), "orgs:user_password", "bi-key")],
     )
 )
 

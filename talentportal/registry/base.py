@@ -87,6 +87,8 @@ class Registry:
     form_class: Any
     columns: list[Column]
     detail_fields: list[str] = field(default_factory=list)
+    # Extra buttons on the detail page for users who may edit: (label, url name taking the pk, icon).
+    actions: list[tuple[str | Promise, str, str]] = field(default_factory=list)
     # Columns of the list table (by name); the export always has all ``columns``.
     list_columns: list[str] = field(default_factory=list)
     tabs: list[Tab] = field(default_factory=list)

@@ -304,3 +304,12 @@ def test_renaming_a_unit_does_not_invalidate_open_forms_below_it(client, people,
     county.save()
     response = client.post(f"/orgs/units/{town.pk}/edit/", {**unit_form(town, name="建设街道二"), "_version": version})
     assert response.status_code == 302
+
+
+def test_reset_password_button(client, people):
+    client.force_login(people["a_admin"])
+    html = client.get(f"/orgs/users/{people['a_editor'].pk}/").content.decode()
+    assert f"/orgs/users/{people['a_editor'].pk}/password/" in html
+    client.force_login(people["city_admin"])
+    html = client.get(f"/orgs/units/{people['a_editor'].membership.org_unit_id}/").content.decode()
+    assert "/orgs/users/" not in html  # the action belongs to the user registry only
