@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
+from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from talentportal.jobs.api import JobViewSet
 from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
 from talents.api import EnterpriseViewSet, EnterpriseYearViewSet, ServiceRequestViewSet, TalentViewSet, TeamViewSet
@@ -27,6 +28,9 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("enterprise-years", EnterpriseYearViewSet, basename="enterpriseyear")
 router.register("service-requests", ServiceRequestViewSet, basename="servicerequest")
+router.register("platforms", PlatformViewSet, basename="platform")
+router.register("platform-years", PlatformYearViewSet, basename="platformyear")
+router.register("residencies", ResidencyViewSet, basename="residency")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("talentportal.orgs.urls")),
     path("registry/", include("talents.urls")),
+    path("platforms/", include("platforms.urls")),
     path("audit/", include("talentportal.audit.urls")),
     path("jobs/", include("talentportal.jobs.urls")),
     path("api/v1/", include("talentportal.api")),

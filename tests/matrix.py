@@ -153,10 +153,10 @@ class RegistryMatrix:
         obj.refresh_from_db()
         if expected == 200:
             assert response.status_code == 302, response.context["form"].errors
-            assert getattr(obj, self.changed_field) == payload[self.changed_field]
+            assert str(getattr(obj, self.changed_field)) == str(payload[self.changed_field])
         else:
             assert response.status_code == expected
-            assert getattr(obj, self.changed_field) != payload[self.changed_field]
+            assert str(getattr(obj, self.changed_field)) != str(payload[self.changed_field])
 
     @pytest.mark.parametrize("persona", PERSONAS)
     @pytest.mark.parametrize("which", WHICH)
@@ -218,7 +218,7 @@ class RegistryMatrix:
         response = api_client.patch(self.api_url(obj), payload, format="json")
         assert response.status_code == self.expect_write(persona, which, 200)
         obj.refresh_from_db()
-        landed = getattr(obj, self.changed_field) == payload[self.changed_field]
+        landed = str(getattr(obj, self.changed_field)) == str(payload[self.changed_field])
         assert landed == (response.status_code == 200)
 
     @pytest.mark.parametrize("persona", PERSONAS)

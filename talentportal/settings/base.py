@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "talentportal.jobs",
     "talentportal.registry",
     "talents",
+    "platforms",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.orgs.forms import ScopedFormMixin
+from talents import validators
+from talents.forms import DATE, EmployerField
+from talents.models import Enterprise, Talent
+
+from .models import Platform, PlatformYear, Residency
+
+
+class PlatformForm(ScopedFormMixin, forms.ModelForm):
+    host_enterprise = EmployerField(label=_("host enterprise"))
+
+    class Meta:
+        model = Platform
+        fields = [
+            "code", "name", "kind", "level", "host_enterprise", "host_name", "org_unit", "location", "city",
+            "country", "recognized_on", "star_rating",
+        ]  # fmt: skip
+        widgets = {"recognized_on": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        host = self.fields["host_enterprise"]
+        assert isinstance(host, forms.ModelChoiceField)
+        host.queryset = Enterprise.objects.for_user(self.user)
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").strip().upper()
+        if country:
+            validators.validate_nationality(country)
+        return country
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        return platform_location_errors(self, data)
+
+
+def platform_location_errors(form: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Platforms elsewhere name their city; overseas ones their country too."""
+    location = data.get("location")
+    if location in (Platform.Location.DOMESTIC, Platform.Location.OVERSEAS) and not data.get("city"):
+        form.add_error("city", _("Name the city where a platform outside the county sits."))
+    if location == Platform.Location.OVERSEAS and not data.get("country"):
+        form.add_error("country", _("Name the country of an overseas platform."))
+    return data
+
+
+class RevokeForm(forms.Form):
+    revoked_on = forms.DateField(label=_("revoked on"), widget=DATE)
+    revoked_reason = forms.CharField(
+        label=_("reason for revocation"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PlatformYearForm(forms.ModelForm):
+    platform = forms.ModelChoiceField(Platform.objects.none(), label=_("platform"))
+
+    class Meta:
+        model = PlatformYear
+        fields = [
+            "platform", "year", "resident_talents", "resident_enterprises", "incubated_enterprises",
+            "graduated_enterprises", "new_projects", "rd_investment", "area_m2", "events_held",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        platform = self.fields["platform"]
+        assert isinstance(platform, forms.ModelChoiceField)
+        platform.queryset = Platform.objects.editable_by(user)
+
+
+class ResidencyForm(forms.ModelForm):
+    class Meta:
+        model = Residency
+        fields = ["platform", "talent", "enterprise", "since", "until"]
+        widgets = {"since": DATE, "until": DATE}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for name, queryset in (
+            ("platform", Platform.objects.editable_by(user)),
+            ("talent", Talent.objects.for_user(user).only("id", "name")),
+            ("enterprise", Enterprise.objects.for_user(user).only("id", "name")),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for field, message in residency_errors(data, self.instance.pk).items():
+            self.add_error(field, message)
+        return data
+
+
+def residency_errors(data: dict[str, Any], exclude_pk: int | None) -> dict[str, str]:
+    """Exactly one resident; ``until`` not before ``since``; no overlap with the same resident's other stays."""
+    talent, enterprise = data.get("talent"), data.get("enterprise")
+    since, until = data.get("since"), data.get("until")
+    if bool(talent) == bool(enterprise):
+        return {"talent": str(_("Choose either a talent or an enterprise, not both."))}
+    if since and until and until < since:
+        return {"until": str(_("The end date cannot be before the start date."))}
+    platform = data.get("platform")
+    if platform and since:
+        resident = {"talent": talent} if talent else {"enterprise": enterprise}
+        clash = (
+            Residency.objects.filter(platform=platform, **resident)
+            .exclude(id=exclude_pk or 0)
+            .overlapping(since, until)
+            .first()
+        )
+        if clash:
+            end = clash.until.isoformat() if clash.until else str(_("now"))
+            return {
+                "since": str(
+                    _("This resident already stays in this platform from %(since)s to %(until)s.")
+                    % {"since": clash.since.isoformat(), "until": end}
+                )
+            }
+    return {}
