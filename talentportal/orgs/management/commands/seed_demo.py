@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from platforms.demo import seed_platforms
 from talentportal.orgs.demo import USERS, seed
 from talents.demo import seed_registry
 
@@ -22,13 +23,14 @@ class Command(BaseCommand):
         if options["logins"]:
             self.print_logins()
             return
-        counts = seed() | seed_registry()
+        counts = seed() | seed_registry() | seed_platforms()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users, "
                 f"{counts['enterprises']} new enterprises ({counts['enterprise_years']} yearly figures), "
                 f"{counts['talents']} new talents, {counts['teams']} new teams, "
-                f"{counts['service_requests']} new service requests."
+                f"{counts['service_requests']} new service requests, {counts['platforms']} new platforms "
+                f"({counts['platform_years']} yearly figures, {counts['residencies']} residencies)."
             )
         )
         self.print_logins()
