@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
@@ -17,7 +20,17 @@ class PlatformFilterSet(ScopedFilterSet):
 
     class Meta:
         model = Platform
-        fields = ["org_unit", "kind", "level", "location", "status", "star_rating", "recognized_year", "country"]
+        fields = [
+            "org_unit",
+            "kind",
+            "level",
+            "location",
+            "status",
+            "star_rating",
+            "recognized_year",
+            "country",
+            "city",
+        ]
 
 
 class PlatformYearFilterSet(ScopedFilterSet):
@@ -36,7 +49,19 @@ class ResidencyFilterSet(ScopedFilterSet):
     platform = django_filters.NumberFilter(field_name="platform_id", label=_("platform"))
     talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))
+    platform_kind = django_filters.ChoiceFilter(
+        field_name="platform__kind", choices=Platform.Kind.choices, label=_("platform kind")
+    )
+    resident_type = django_filters.ChoiceFilter(
+        method="filter_resident_type",
+        choices=[("talent", _("talent")), ("enterprise", _("enterprise"))],
+        label=_("resident"),
+    )
+    ended = django_filters.BooleanFilter(field_name="until", lookup_expr="isnull", exclude=True, label=_("ended"))
 
     class Meta:
         model = Residency
-        fields = ["org_unit", "platform", "talent", "enterprise"]
+        fields = ["org_unit", "platform", "talent", "enterprise", "platform_kind", "resident_type", "ended"]
+
+    def filter_resident_type(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return qs.filter(**{f"{value}__isnull": False}) if value in ("talent", "enterprise") else qs

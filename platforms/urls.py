@@ -8,4 +8,5 @@ urlpatterns = [
     *views.platform_years.urls(),
     *views.residencies.urls(),
     path("platforms/<int:pk>/revoke/", views.platform_revoke, name="platform_revoke"),
+    path("overview/", views.platform_overview, name="overview"),
 ]

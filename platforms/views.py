@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -182,3 +183,52 @@ def platform_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         "platforms/platform_revoke.html",
         {"form": form, "object": platform, "registry": platforms, "section": "platforms"},
     )
+
+
+@login_required
+def platform_overview(request: HttpRequest) -> HttpResponse:
+    """The leads' page: active platforms by kind and level, platforms away from home, and enterprises that
+    moved on from an enclave (转化落地). Every number links to the list it counts."""
+    active = Platform.objects.for_user(request.user).filter(status=Platform.Status.ACTIVE)
+    cells = {(row["kind"], row["level"]): row["n"] for row in active.values("kind", "level").annotate(n=Count("id"))}
+    levels = Platform.Level.choices
+    table = []
+    for kind, kind_label in Platform.Kind.choices:
+        counts = [(level, cells.get((kind, level), 0)) for level, _label in levels]
+        total = sum(n for _level, n in counts)
+        if total:
+            table.append({"kind": kind, "label": kind_label, "counts": counts, "total": total})
+    level_totals = [
+        (level, sum(cells.get((k, level), 0) for k, _l in Platform.Kind.choices)) for level, _label in levels
+    ]
+    away = (
+        active.exclude(location=Platform.Location.LOCAL)
+        .values("location", "country", "city")
+        .annotate(n=Count("id"))
+        .order_by("location", "country", "city")
+    )
+    moved = (
+        Residency.objects.for_user(request.user)
+        .filter(platform__kind=Platform.Kind.ENCLAVE, enterprise__isnull=False, until__isnull=False)
+        .select_related("enterprise__org_unit", "platform")
+        .order_by("-until")
+    )
+    chart = {
+        "categories": [row["label"] for row in table],
+        "type": "bar",
+        "series": [
+            {"name": str(label), "data": [dict(row["counts"])[level] for row in table]} for level, label in levels
+        ],
+    }
+    context = {
+        "table": table,
+        "levels": levels,
+        "level_totals": level_totals,
+        "grand_total": sum(row["total"] for row in table),
+        "away": list(away),
+        "moved": list(moved[:50]),
+        "moved_count": moved.count(),
+        "chart": chart,
+        "section": "platforms",
+    }
+    return render(request, "platforms/overview.html", context)

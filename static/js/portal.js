@@ -29,10 +29,12 @@ function portalDrawCharts(root) {
       echarts.init(el).setOption({
         tooltip: { trigger: "axis", renderMode: "richText" },
         legend: { bottom: 0 },
-        grid: { left: 48, right: 16, top: 16, bottom: 48 },
-        xAxis: { type: "category", data: data.years },
+        grid: { left: 48, right: 16, top: 16, bottom: data.categories ? 110 : 48 },
+        xAxis: { type: "category", data: data.categories || data.years, axisLabel: { interval: 0, rotate: data.categories ? 30 : 0 } },
         yAxis: { type: "value" },
-        series: data.series.map(function (s) { return { name: s.name, type: "line", data: s.data }; })
+        series: data.series.map(function (s) {
+          return { name: s.name, type: data.type || "line", stack: data.type === "bar" ? "total" : undefined, data: s.data };
+        })
       });
     });
   };
