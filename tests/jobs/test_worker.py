@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -35,15 +36,21 @@ def finished(job: Job) -> Job | None:
 
 def test_progress_moves_from_zero_to_done(worker: Worker, people: dict[str, Any], api_client: Any) -> None:
     owner = people["a_editor"]
-    job = job_start(
-        task=count_down, kind="count_down", title="Count", params={"steps": 10, "delay": 0.3}, acting_user=owner
-    )
-    # The worker talks to the same broker as this process (Redis when REDIS_URL is set, else the filesystem).
-    assert f"transport:   {settings.CELERY_BROKER_URL.split('://')[0]}://" in worker.log()
     api_client.force_authenticate(owner)
-    url = reverse("job-detail", args=[job.pk])
     seen_rows: list[tuple[str, int, int]] = []
     seen_api: list[tuple[str, int, int]] = []
+    # The task is enqueued when the transaction commits: the first look, at 0, happens before any worker could run.
+    with transaction.atomic():
+        job = job_start(
+            task=count_down, kind="count_down", title="Count", params={"steps": 10, "delay": 0.3}, acting_user=owner
+        )
+        url = reverse("job-detail", args=[job.pk])
+        job.refresh_from_db()
+        seen_rows.append((job.status, job.progress_done, job.progress_total))
+        body = api_client.get(url).json()
+        seen_api.append((body["status"], body["progress"]["done"], body["progress"]["total"]))
+    # The worker talks to the same broker as this process (Redis when REDIS_URL is set, else the filesystem).
+    assert f"transport:   {settings.CELERY_BROKER_URL.split('://')[0]}://" in worker.log()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         job.refresh_from_db()
