@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
+from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
 from talentportal.jobs.api import JobViewSet
 from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
 from talents.api import EnterpriseViewSet, EnterpriseYearViewSet, ServiceRequestViewSet, TalentViewSet, TeamViewSet
@@ -31,6 +32,10 @@ router.register("service-requests", ServiceRequestViewSet, basename="servicerequ
 router.register("platforms", PlatformViewSet, basename="platform")
 router.register("platform-years", PlatformYearViewSet, basename="platformyear")
 router.register("residencies", ResidencyViewSet, basename="residency")
+router.register("programs", ProgramViewSet, basename="program")
+router.register("batches", BatchViewSet, basename="batch")
+router.register("selections", SelectionViewSet, basename="selection")
+router.register("tranches", TrancheViewSet, basename="tranche")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

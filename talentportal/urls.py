@@ -21,6 +21,7 @@ urlpatterns = [
     path("orgs/", include("talentportal.orgs.urls")),
     path("registry/", include("talents.urls")),
     path("platforms/", include("platforms.urls")),
+    path("programs/", include("programs.urls")),
     path("audit/", include("talentportal.audit.urls")),
     path("jobs/", include("talentportal.jobs.urls")),
     path("api/v1/", include("talentportal.api")),

@@ -8,6 +8,8 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Reverse
 from django.utils.translation import gettext_lazy as _
 
+from programs.models import Program, Selection
+from programs.models import Status as SelectionStatus
 from talentportal.orgs.models import can_write
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
 
@@ -38,6 +40,12 @@ def employer_matches(term: str) -> Q:
 class TalentFilterSet(ScopedFilterSet):
     org_unit = OrgUnitSubtreeFilter()
     landed_year = django_filters.NumberFilter(field_name="landed_on", lookup_expr="year", label=_("landed in year"))
+    program = django_filters.ModelChoiceFilter(
+        queryset=Program.objects.all(), method="filter_selection", label=_("talent program")
+    )
+    selection_status = django_filters.ChoiceFilter(
+        choices=SelectionStatus.choices, method="filter_selection", label=_("status in the program")
+    )
 
     class Meta:
         model = Talent
@@ -50,7 +58,21 @@ class TalentFilterSet(ScopedFilterSet):
             "recruitment_mode",
             "is_returnee",
             "landed_year",
+            "program",
+            "selection_status",
         ]
+
+    def filter_selection(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        """Talents with a selection matching both the program and the status asked for (the same selection)."""
+        data = self.form.cleaned_data
+        if self.user is None:
+            return qs.none()
+        matching = Selection.objects.for_user(self.user).filter(talent__isnull=False)
+        if data.get("program"):
+            matching = matching.filter(batch__program=data["program"])
+        if data.get("selection_status"):
+            matching = matching.filter(status=data["selection_status"])
+        return qs.filter(id__in=matching.values("talent_id"))
 
     def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         """Name (from its start), the end of an ID number, an employer's name or credit code."""

@@ -46,3 +46,9 @@ function portalDrawCharts(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { portalDrawCharts(document); });
 document.addEventListener("htmx:afterSwap", function (event) { portalDrawCharts(event.target); });
+// A checkbox with data-tick-all="SELECTOR" ticks or clears every checkbox the selector finds.
+document.addEventListener("change", function (event) {
+  var box = event.target.closest && event.target.closest("[data-tick-all]");
+  if (!box) return;
+  document.querySelectorAll(box.getAttribute("data-tick-all")).forEach(function (c) { c.checked = box.checked; });
+});

@@ -92,6 +92,7 @@ class Registry:
     # Columns of the list table (by name); the export always has all ``columns``.
     list_columns: list[str] = field(default_factory=list)
     tabs: list[Tab] = field(default_factory=list)
+    default_tab: str = "profile"  # the tab a detail page opens on
     default_ordering: tuple[str, ...] = ("pk",)
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()

@@ -207,8 +207,8 @@ class RegistryDetailView(RegistryView):
         obj = self.get_object()
         tabs = [*self.registry.tabs]
         slugs = ["profile"] + [t.slug for t in tabs] + ["history"]
-        current = request.GET.get("tab", "profile")
-        current = current if current in slugs else "profile"
+        current = request.GET.get("tab", self.registry.default_tab)
+        current = current if current in slugs else self.registry.default_tab
         context = self.base_context(
             object=obj,
             tabs=tabs,

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "talentportal.registry",
     "talents",
     "platforms",
+    "programs",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SelectionStatusEnum": "programs.models.Status",
+        "BatchStatusEnum": "programs.models.Batch.Status",
+        "TrancheStatusEnum": "programs.models.Tranche.Status",
+    },
 }
 
 # --- Background jobs ----------------------------------------------------------------------------------------

@@ -39,5 +39,12 @@ if REDIS_URL:
             "KEY_PREFIX": f"test-{_RUN}",
         }
     }
+else:  # each run its own folder: a run clearing its cache must not wipe another's throttle counters
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.path.join(tempfile.gettempdir(), f"talentportal-cache-{_RUN}"),
+        }
+    }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "10000/minute"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from platforms.demo import seed_platforms
+from programs.demo import seed_programs
 from talentportal.orgs.demo import USERS, seed
 from talents.demo import seed_registry
 
@@ -13,7 +14,7 @@ from talents.demo import seed_registry
 class Command(BaseCommand):
     help = (
         "Create (or refresh) the demo city, its org units and demo users, and the demo registry (enterprises, "
-        "talents, teams, service requests). Safe to run again."
+        "talents, teams, service requests), the demo platforms and the demo talent programs. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,14 +24,16 @@ class Command(BaseCommand):
         if options["logins"]:
             self.print_logins()
             return
-        counts = seed() | seed_registry() | seed_platforms()
+        counts = seed() | seed_registry() | seed_platforms() | seed_programs()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users, "
                 f"{counts['enterprises']} new enterprises ({counts['enterprise_years']} yearly figures), "
                 f"{counts['talents']} new talents, {counts['teams']} new teams, "
                 f"{counts['service_requests']} new service requests, {counts['platforms']} new platforms "
-                f"({counts['platform_years']} yearly figures, {counts['residencies']} residencies)."
+                f"({counts['platform_years']} yearly figures, {counts['residencies']} residencies), "
+                f"{counts['programs']} new talent programs ({counts['batches']} batches, {counts['selections']} "
+                f"selections with {counts['selection_events']} events, {counts['tranches']} funding tranches)."
             )
         )
         self.print_logins()

@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from talentportal.audit.models import Source
+from talentportal.audit.services import Actor
+from talentportal.orgs.api import ScopedUnitField
+from talentportal.orgs.models import can_write
+from talentportal.registry.api import Conflict, ScopedModelViewSet
+from talents.api import EmployerField
+from talents.models import Talent, Team
+
+from . import services
+from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
+from .models import Batch, Program, Selection, Status, Tranche
+
+
+class VisibleField(serializers.PrimaryKeyRelatedField):
+    """A related record by id, among those the user may see (``editable=True``: may change)."""
+
+    def __init__(self, model: Any, editable: bool = False, **kwargs: Any) -> None:
+        self.model, self.editable = model, editable
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        user = self.context["request"].user
+        return self.model.objects.editable_by(user) if self.editable else self.model.objects.for_user(user)
+
+
+def rule_error(exc: services.RuleError) -> exceptions.ValidationError:
+    return exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    org_unit = ScopedUnitField()
+
+    class Meta:
+        model = Program
+        fields = ["id", "code", "name", "short_name", "level", "category", "org_unit", "description", "is_active"]
+
+
+class ProgramViewSet(ScopedModelViewSet):
+    queryset = Program.objects.all()
+    serializer_class = ProgramSerializer
+    filterset_class = ProgramFilterSet
+    ordering = ["-is_active", "code"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("org_unit")
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    program = VisibleField(Program, editable=True)
+
+    class Meta:
+        model = Batch
+        fields = ["id", "program", "ordinal", "year", "opens_on", "closes_on", "quota", "status"]
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        opens = data.get("opens_on", getattr(self.instance, "opens_on", None))
+        closes = data.get("closes_on", getattr(self.instance, "closes_on", None))
+        if opens and closes and closes < opens:
+            raise serializers.ValidationError({"closes_on": [_("A batch cannot close before it opens.")]})
+        return data
+
+
+class BatchViewSet(ScopedModelViewSet):
+    queryset = Batch.objects.all()
+    serializer_class = BatchSerializer
+    filterset_class = BatchFilterSet
+    ordering = ["-year", "-ordinal"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("program")
+
+
+class SelectionSerializer(serializers.ModelSerializer):
+    batch = VisibleField(Batch)
+    talent = VisibleField(Talent, required=False, allow_null=True)
+    team = VisibleField(Team, required=False, allow_null=True)
+    org_unit = ScopedUnitField()
+    employer = EmployerField()
+
+    class Meta:
+        model = Selection
+        fields = [
+            "id", "batch", "talent", "team", "org_unit", "employer", "status", "award_amount", "applied_on",
+            "decided_on", "exit_reason", "notes",
+        ]  # fmt: skip
+        read_only_fields = ["status", "decided_on", "exit_reason"]
+        # DRF turns the conditional unique constraints into validators that demand both talent and team;
+        # ``validate`` checks the applicant once per batch instead.
+        validators: list[Any] = []
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        merged = {k: data.get(k, getattr(self.instance, k, None)) for k in ("batch", "talent", "team", "award_amount")}
+        if bool(merged["talent"]) == bool(merged["team"]):
+            raise serializers.ValidationError({"talent": [_("Choose either a talent or a team, not both.")]})
+        user = self.context["request"].user
+        batch = merged["batch"]
+        if (
+            self.instance is None
+            and batch is not None
+            and batch.status != Batch.Status.OPEN
+            and not Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
+        ):
+            raise serializers.ValidationError(
+                {"batch": [_("This batch does not take applications now; only the program's office adds late ones.")]}
+            )
+        duplicate = Selection.objects.filter(batch=batch, talent=merged["talent"], team=merged["team"])
+        if self.instance is not None:
+            duplicate = duplicate.exclude(pk=self.instance.pk)
+        if duplicate.exists():
+            raise serializers.ValidationError({"batch": [_("This applicant is already in this batch.")]})
+        if self.instance is not None and merged["award_amount"] is not None:
+            committed = self.instance.committed_amount()
+            if merged["award_amount"] < committed:
+                raise serializers.ValidationError(
+                    {
+                        "award_amount": [
+                            _("The award cannot be less than the tranches already planned (%(total)s).")
+                            % {"total": committed}
+                        ]
+                    }
+                )
+        return data
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Status.choices)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class BulkTransitionSerializer(TransitionSerializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+
+
+class SelectionViewSet(ScopedModelViewSet):
+    """Selections. The status moves only through ``transition`` (one) and ``selections/transition/`` (many)."""
+
+    queryset = Selection.objects.all()
+    serializer_class = SelectionSerializer
+    filterset_class = SelectionFilterSet
+    ordering = ["-id"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("batch", "talent", "team", "org_unit", "employer")
+
+    def move(self, ids: list[int], data: dict[str, Any]) -> list[services.RowResult]:
+        return services.selections_transition(
+            ids=ids, to=data["to"], comment=data["comment"], reason=data["reason"], actor=self.actor()
+        )
+
+    @extend_schema(request=TransitionSerializer, responses=SelectionSerializer, operation_id="selections_transition")
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: Any = None) -> Response:
+        selection = self.get_object()
+        if not Selection.objects.managed_by(request.user).filter(pk=selection.pk).exists():
+            raise exceptions.PermissionDenied(_("Only the office that runs the program decides on its selections."))
+        form = TransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        (result,) = self.move([selection.pk], form.validated_data)
+        if not result.moved:
+            raise exceptions.ValidationError({"to": [result.message]})
+        selection.refresh_from_db()
+        data = dict(self.get_serializer(selection).data)
+        data["cancelled_tranches"] = result.cancelled_tranches
+        return Response(data)
+
+    @extend_schema(request=BulkTransitionSerializer, operation_id="selections_bulk_transition")
+    @action(detail=False, methods=["post"], url_path="transition")
+    def bulk_transition(self, request: Request) -> Response:
+        """Move many selections at once; the answer tells, per id, whether it moved and why not."""
+        if not can_write(request.user):
+            raise exceptions.PermissionDenied
+        form = BulkTransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        results = self.move(form.validated_data["ids"], form.validated_data)
+        return Response(
+            {
+                "moved": sum(r.moved for r in results),
+                "refused": sum(not r.moved for r in results),
+                "results": [
+                    {"id": r.id, "moved": r.moved, "message": r.message, "cancelled_tranches": r.cancelled_tranches}
+                    for r in results
+                ],
+            }
+        )
+
+
+class TrancheSerializer(serializers.ModelSerializer):
+    selection = VisibleField(Selection)
+
+    class Meta:
+        model = Tranche
+        fields = [
+            "id", "selection", "number", "amount", "condition", "milestone_note", "planned_on", "status", "paid_on",
+            "voucher_no", "cancel_reason",
+        ]  # fmt: skip
+        read_only_fields = ["number"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            fields["selection"].read_only = True  # a tranche stays with its selection
+        return fields
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and data.get("status", Tranche.Status.PLANNED) != Tranche.Status.PLANNED:
+            raise serializers.ValidationError({"status": [_("A new tranche starts as planned.")]})
+        return data
+
+
+class TrancheViewSet(ScopedModelViewSet):
+    """Tranches: ``POST`` plans one (within the award); ``PATCH`` changes a planned one's terms or moves it
+    (``status`` approved → paid with ``paid_on`` and ``voucher_no``, or cancelled). Paid ones never change."""
+
+    queryset = Tranche.objects.all()
+    serializer_class = TrancheSerializer
+    filterset_class = TrancheFilterSet
+    ordering = ["planned_on", "id"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("selection")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        if not Selection.objects.managed_by(self.request.user).filter(pk=data["selection"].pk).exists():
+            raise exceptions.PermissionDenied(_("Only the office that runs the program manages its funding."))
+        try:
+            serializer.instance = services.tranche_add(
+                selection_id=data["selection"].pk,
+                amount=data["amount"],
+                condition=data["condition"],
+                planned_on=data.get("planned_on"),
+                milestone_note=data.get("milestone_note", ""),
+                actor=self.actor(),
+            )
+        except services.RuleError as exc:
+            raise rule_error(exc) from exc
+
+    def perform_update(self, serializer: Any) -> None:
+        try:
+            serializer.instance = services.tranche_change(
+                tranche_id=serializer.instance.pk, changes=dict(serializer.validated_data), actor=self.actor()
+            )
+        except services.RuleError as exc:
+            raise rule_error(exc) from exc
+
+    def perform_destroy(self, instance: Any) -> None:
+        try:
+            services.tranche_delete(tranche_id=instance.pk, actor=self.actor())
+        except services.RuleError as exc:
+            raise Conflict(exc.message) from exc
+
+    def actor(self) -> Actor:
+        return Actor.from_request(self.request, Source.API)

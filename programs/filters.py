@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+
+from .models import Batch, Level, Program, Selection, Tranche
+
+
+class ProgramFilterSet(ScopedFilterSet):
+    search_fields = ("name", "short_name", "code")
+    org_unit = OrgUnitSubtreeFilter(label=_("administering office (incl. sub-units)"))
+
+    class Meta:
+        model = Program
+        fields = ["org_unit", "level", "category", "is_active"]
+
+
+class BatchFilterSet(ScopedFilterSet):
+    search_fields = ("program__name", "program__short_name", "program__code")
+    program = django_filters.ModelChoiceFilter(queryset=Program.objects.all(), label=_("program"))
+
+    class Meta:
+        model = Batch
+        fields = ["program", "year", "status"]
+
+
+class SelectionFilterSet(ScopedFilterSet):
+    search_fields = ("talent__name", "team__name", "employer__name")
+    org_unit = OrgUnitSubtreeFilter(label=_("recommending unit (incl. sub-units)"))
+    program = django_filters.ModelChoiceFilter(
+        field_name="batch__program", queryset=Program.objects.all(), label=_("program")
+    )
+    batch = django_filters.NumberFilter(field_name="batch_id", label=_("batch"))
+    year = django_filters.NumberFilter(field_name="batch__year", label=_("batch year"))
+    level = django_filters.ChoiceFilter(field_name="batch__program__level", choices=Level.choices, label=_("level"))
+    talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
+    team = django_filters.NumberFilter(field_name="team_id", label=_("team"))
+
+    class Meta:
+        model = Selection
+        fields = ["program", "batch", "year", "level", "status", "org_unit", "talent", "team"]
+
+
+class TrancheFilterSet(ScopedFilterSet):
+    search_fields = ("selection__talent__name", "selection__team__name", "voucher_no")
+    org_unit = OrgUnitSubtreeFilter(
+        path_field="selection__org_unit__path", label=_("recommending unit (incl. sub-units)")
+    )
+    program = django_filters.ModelChoiceFilter(
+        field_name="selection__batch__program", queryset=Program.objects.all(), label=_("program")
+    )
+    batch = django_filters.NumberFilter(field_name="selection__batch_id", label=_("batch"))
+    selection = django_filters.NumberFilter(field_name="selection_id", label=_("selection"))
+    year = django_filters.NumberFilter(field_name="selection__batch__year", label=_("batch year"))
+    paid_year = django_filters.NumberFilter(field_name="paid_on", lookup_expr="year", label=_("paid in year"))
+    due_within = django_filters.NumberFilter(method="filter_due", label=_("due within (days)"))
+
+    class Meta:
+        model = Tranche
+        fields = ["program", "batch", "year", "status", "condition", "org_unit", "paid_year", "due_within", "selection"]
+
+    def filter_due(self, qs: QuerySet[Any], name: str, value: int | None) -> QuerySet[Any]:
+        return qs.due_within(int(value)) if value is not None else qs  # type: ignore[attr-defined]

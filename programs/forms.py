@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.orgs.forms import ScopedFormMixin
+from talents.forms import DATE, EmployerField
+from talents.models import Enterprise, Talent, Team
+
+from .models import Batch, Program, Selection, Status, Tranche
+
+
+class ProgramForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ["code", "name", "short_name", "level", "category", "org_unit", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class BatchForm(forms.ModelForm):
+    class Meta:
+        model = Batch
+        fields = ["program", "ordinal", "year", "opens_on", "closes_on", "quota", "status"]
+        widgets = {"opens_on": DATE, "closes_on": DATE}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.editable_by(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens, closes = data.get("opens_on"), data.get("closes_on")
+        if opens and closes and closes < opens:
+            self.add_error("closes_on", _("A batch cannot close before it opens."))
+        return data
+
+
+class SelectionForm(ScopedFormMixin, forms.ModelForm):
+    """An application (or, for the program's office, any selection's particulars). The status moves only
+    through the lifecycle actions, never through this form."""
+
+    employer = EmployerField()
+
+    class Meta:
+        model = Selection
+        fields = ["batch", "talent", "team", "org_unit", "employer", "award_amount", "applied_on", "notes"]
+        widgets = {"applied_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, queryset in (
+            ("batch", Batch.objects.for_user(self.user).select_related("program")),
+            ("talent", Talent.objects.for_user(self.user).only("id", "name")),
+            ("team", Team.objects.for_user(self.user).only("id", "name")),
+            ("employer", Enterprise.objects.for_user(self.user)),
+        ):
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("talent")) == bool(data.get("team")):
+            self.add_error("talent", _("Choose either a talent or a team, not both."))
+        batch = data.get("batch")
+        if (
+            batch
+            and not self.instance.pk
+            and batch.status != Batch.Status.OPEN
+            and not Program.objects.editable_by(self.user).filter(pk=batch.program_id).exists()
+        ):
+            self.add_error(
+                "batch", _("This batch does not take applications now; only the program's office adds late ones.")
+            )
+        award = data.get("award_amount")
+        if self.instance.pk and award is not None:
+            committed = self.instance.committed_amount()
+            if award < committed:
+                self.add_error(
+                    "award_amount",
+                    _("The award cannot be less than the tranches already planned (%(total)s).") % {"total": committed},
+                )
+        return data
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("move to"), choices=Status.choices)
+    comment = forms.CharField(label=_("comment"), max_length=500, required=False)
+    reason = forms.CharField(
+        label=_("reason"), max_length=500, required=False, help_text=_("Required when rejecting or exiting.")
+    )
+
+
+class BulkTransitionForm(TransitionForm):
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, label=_("selections"), error_messages={"required": _("Tick the selections to move.")}
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any number the user ticked; the service decides which of them they may move.
+        ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        cast(forms.TypedMultipleChoiceField, self.fields["ids"]).choices = [(i, i) for i in ids if str(i).isdigit()]
+
+
+class TrancheForm(forms.ModelForm):
+    class Meta:
+        model = Tranche
+        fields = ["amount", "condition", "milestone_note", "planned_on"]
+        widgets = {"planned_on": DATE}
+
+
+class PaymentForm(forms.Form):
+    paid_on = forms.DateField(label=_("paid on"), widget=DATE)
+    voucher_no = forms.CharField(label=_("voucher number"), max_length=60)

@@ -1,0 +1,459 @@
+"""Talent programs, their yearly batches, the selections that move through a batch, and funding tranches.
+
+The selection lifecycle lives in one table (``TRANSITIONS``): forms, bulk actions, the API and imports all ask
+``Selection.transition_error`` before a move, so no door allows what another refuses.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Self
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, can_write, unit_of
+from talents.models import MONEY, Enterprise, Talent, Team
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
+
+POSITIVE_MONEY: dict[str, Any] = {**MONEY, "validators": [MinValueValidator(Decimal("0.01"))]}
+
+
+def scope_ids(user: AnyUser) -> list[int] | None:
+    """Ids of the units the user answers for (own unit and below); ``None`` means everything (superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    unit = unit_of(user)
+    if unit is None:
+        return None if getattr(user, "is_superuser", False) else []
+    return unit.subtree_ids()
+
+
+class ProgramOwnedQuerySet(OrgScopedQuerySet):
+    """Rows that belong to a program. The program's office (and the units above it) sees and manages them;
+    ``recommender_field`` names the unit that put the row forward (a county recommending an applicant),
+    which sees its own rows too but only changes them while they are still applications."""
+
+    program_field = "program"
+    recommender_field: str | None = None
+
+    def _office(self, ids: list[int]) -> Q:
+        return Q(**{f"{self.program_field}__org_unit_id__in": ids})
+
+    def for_user(self, user: AnyUser) -> Self:
+        ids = scope_ids(user)
+        if ids is None:
+            return self.all()
+        condition = self._office(ids)
+        if self.recommender_field:
+            condition |= Q(**{f"{self.recommender_field}_id__in": ids})
+        return self.filter(condition)
+
+    def managed_by(self, user: AnyUser) -> Self:
+        """Rows of programs the user's office runs, for editors and admins: decisions and money."""
+        if not can_write(user):
+            return self.none()
+        ids = scope_ids(user)
+        return self.all() if ids is None else self.filter(self._office(ids))
+
+    def editable_by(self, user: AnyUser) -> Self:
+        return self.managed_by(user)
+
+
+class ProgramQuerySet(OrgScopedQuerySet):
+    def for_user(self, user: AnyUser) -> Self:
+        """A program is seen by its office and the units below it (counties recommend applicants into the
+        city's programs) and by the units above it."""
+        ids = scope_ids(user)
+        if ids is None:
+            return self.all()
+        unit = unit_of(user)
+        above = list(unit.ancestors().values_list("id", flat=True)) if unit else []
+        return self.filter(org_unit_id__in=[*ids, *above])
+
+    def editable_by(self, user: AnyUser) -> Self:
+        if not can_write(user):
+            return self.none()
+        ids = scope_ids(user)
+        return self.all() if ids is None else self.filter(org_unit_id__in=ids)
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    COUNTY = "county", _("County")
+
+
+class Program(models.Model):
+    class Category(models.TextChoices):
+        INNOVATION = "innovation", _("Innovation")
+        ENTREPRENEURSHIP = "entrepreneurship", _("Entrepreneurship")
+        TEAM = "team", _("Team")
+        YOUTH = "youth", _("Youth")
+        SKILLS = "skills", _("Skills")
+        FLEXIBLE = "flexible", _("Flexible recruitment")
+
+    code = models.CharField(_("program code"), max_length=40, unique=True)
+    name = models.CharField(_("program name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, related_name="programs", verbose_name=_("administering office")
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("talent program")
+        verbose_name_plural = _("talent programs")
+        ordering = ["-is_active", "code"]
+        constraints = [models.CheckConstraint(condition=~Q(code=""), name="program_code_not_empty")]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:program_detail", args=[self.pk])
+
+
+class BatchQuerySet(ProgramOwnedQuerySet):
+    def for_user(self, user: AnyUser) -> Self:
+        return self.filter(program__in=Program.objects.for_user(user))
+
+
+class Batch(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open for applications")
+        REVIEWING = "reviewing", _("Under review")
+        CLOSED = "closed", _("Closed")
+
+    program = models.ForeignKey(Program, models.PROTECT, related_name="batches", verbose_name=_("program"))
+    ordinal = models.PositiveSmallIntegerField(_("batch number"), validators=[MinValueValidator(1)])
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1949), MaxValueValidator(2100)])
+    opens_on = models.DateField(_("opens on"), null=True, blank=True)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    quota = models.PositiveIntegerField(_("quota"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["program", "-ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "ordinal"], name="batch_program_ordinal_unique"),
+            models.CheckConstraint(condition=Q(ordinal__gte=1), name="batch_ordinal_positive"),
+            models.CheckConstraint(
+                condition=Q(opens_on__isnull=True) | Q(closes_on__isnull=True) | Q(closes_on__gte=F("opens_on")),
+                name="batch_closes_after_opening",
+                violation_error_message=_("A batch cannot close before it opens."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(program)s · batch %(ordinal)s") % {"program": self.program, "ordinal": self.ordinal}
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:batch_detail", args=[self.pk])
+
+    @property
+    def org_unit_id(self) -> Any:
+        return self.program.org_unit_id
+
+
+class Status(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    SCREENED = "screened", _("Passed screening")
+    REVIEWED = "reviewed", _("Passed review")
+    DEFENDED = "defended", _("Passed defence")
+    PUBLICIZED = "publicized", _("Publicised")
+    SELECTED = "selected", _("Selected")
+    LANDED = "landed", _("Landed")
+    MIDTERM_PASSED = "midterm_passed", _("Passed mid-term review")
+    MIDTERM_FAILED = "midterm_failed", _("Failed mid-term review")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Not selected")
+    EXITED = "exited", _("Exited")
+
+
+# The whole lifecycle: from each state, the states it may move to. Nothing else moves a selection.
+PIPELINE = [Status.APPLIED, Status.SCREENED, Status.REVIEWED, Status.DEFENDED, Status.PUBLICIZED]
+FUNDED = [Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED]
+TRANSITIONS: dict[str, set[str]] = {
+    Status.APPLIED: {Status.SCREENED, Status.REJECTED},
+    Status.SCREENED: {Status.REVIEWED, Status.REJECTED},
+    Status.REVIEWED: {Status.DEFENDED, Status.REJECTED},
+    Status.DEFENDED: {Status.PUBLICIZED, Status.REJECTED},
+    Status.PUBLICIZED: {Status.SELECTED, Status.REJECTED},
+    Status.SELECTED: {Status.LANDED, Status.EXITED},
+    Status.LANDED: {Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.EXITED},
+    Status.MIDTERM_PASSED: {Status.COMPLETED, Status.EXITED},
+    Status.MIDTERM_FAILED: {Status.COMPLETED, Status.EXITED},
+    Status.COMPLETED: set(),
+    Status.REJECTED: set(),
+    Status.EXITED: set(),
+}
+LANDED_OR_LATER = [Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED]
+NEEDS_REASON = {Status.REJECTED, Status.EXITED}
+DECIDED = {Status.SELECTED, Status.REJECTED}
+
+
+def transition_error(current: str, to: str, reason: str = "") -> str | None:
+    """Why ``current`` → ``to`` is not allowed, or ``None`` when it is. Every door asks this."""
+    labels = dict(Status.choices)
+    if to not in labels:
+        return gettext("“%(to)s” is not a selection status.") % {"to": to}
+    names = {"from": labels[current], "to": labels[to]}
+    if current == to:
+        return gettext("The selection is already “%(from)s”.") % names
+    if not TRANSITIONS[current]:
+        return gettext("“%(from)s” is final: the selection does not move any more.") % names
+    if to == Status.REJECTED and current not in PIPELINE:
+        return gettext("Only applications not yet selected can be rejected; a selected talent exits instead.") % names
+    if to == Status.EXITED and current in PIPELINE:
+        return gettext("Only selected talents can exit; an application is rejected instead.") % names
+    if to not in TRANSITIONS[current]:
+        allowed = "、".join(f"“{labels[s]}”" for s in Status.values if s in TRANSITIONS[current])
+        return gettext("From “%(from)s” a selection moves only to %(allowed)s, not to “%(to)s”.") % {
+            **names,
+            "allowed": allowed,
+        }
+    if to in NEEDS_REASON and not reason.strip():
+        return gettext("Moving to “%(to)s” needs a reason.") % names
+    return None
+
+
+class SelectionQuerySet(ProgramOwnedQuerySet):
+    program_field = "batch__program"
+    recommender_field = "org_unit"
+
+    def editable_by(self, user: AnyUser) -> Self:
+        """The program's office edits its selections; the recommending county edits its applications until
+        screening starts."""
+        if not can_write(user):
+            return self.none()
+        ids = scope_ids(user)
+        if ids is None:
+            return self.all()
+        return self.filter(self._office(ids) | Q(org_unit_id__in=ids, status=Status.APPLIED))
+
+    def summary_by(self, key: str) -> dict[Any, dict[str, Any]]:
+        """Per value of ``key`` (e.g. ``batch_id``): applied, selected (incl. those who left since), landed,
+        exited, and the award of those selected."""
+        selected = [Status.SELECTED, *LANDED_OR_LATER, Status.EXITED]
+        rows = (
+            self.order_by()
+            .values(key)
+            .annotate(
+                applied=Count("id"),
+                selected=Count("id", filter=Q(status__in=selected)),
+                landed=Count("id", filter=Q(status__in=LANDED_OR_LATER)),
+                exited=Count("id", filter=Q(status=Status.EXITED)),
+                awarded=Sum("award_amount", filter=Q(status__in=selected)),
+            )
+        )
+        return {row.pop(key): row for row in rows}
+
+
+class Selection(models.Model):
+    Status = Status
+
+    batch = models.ForeignKey(Batch, models.PROTECT, related_name="selections", verbose_name=_("batch"))
+    talent = models.ForeignKey(
+        Talent, models.PROTECT, null=True, blank=True, related_name="selections", verbose_name=_("talent")
+    )
+    team = models.ForeignKey(
+        Team, models.PROTECT, null=True, blank=True, related_name="selections", verbose_name=_("team")
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, related_name="selections", verbose_name=_("recommending unit")
+    )
+    employer = models.ForeignKey(
+        Enterprise, models.PROTECT, null=True, blank=True, related_name="selections", verbose_name=_("employer")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.APPLIED)
+    award_amount = models.DecimalField(_("award (10k yuan)"), null=True, blank=True, **POSITIVE_MONEY)
+    applied_on = models.DateField(_("applied on"), default=timezone.localdate)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    exit_reason = models.CharField(_("reason (not selected or exited)"), max_length=500, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = SelectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("selection")
+        verbose_name_plural = _("selections")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["batch", "status"], name="selection_batch_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(talent__isnull=False) & Q(team__isnull=True))
+                | (Q(talent__isnull=True) & Q(team__isnull=False)),
+                name="selection_exactly_one_applicant",
+                violation_error_message=_("Choose either a talent or a team, not both."),
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "talent"],
+                condition=Q(talent__isnull=False),
+                name="selection_talent_once_per_batch",
+                violation_error_message=_("This talent is already in this batch."),
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "team"],
+                condition=Q(team__isnull=False),
+                name="selection_team_once_per_batch",
+                violation_error_message=_("This team is already in this batch."),
+            ),
+            models.CheckConstraint(
+                condition=Q(award_amount__isnull=True) | Q(award_amount__gt=0), name="selection_award_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__isnull=True) | Q(decided_on__gte=F("applied_on")),
+                name="selection_decided_after_applied",
+                violation_error_message=_("A decision cannot be dated before the application."),
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="selection_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} · {self.batch}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:selection_detail", args=[self.pk])
+
+    @property
+    def applicant(self) -> Talent | Team | None:
+        return self.talent if self.talent_id else self.team
+
+    @property
+    def program(self) -> Program:
+        return self.batch.program
+
+    def transition_error(self, to: str, reason: str = "") -> str | None:
+        return transition_error(self.status, to, reason)
+
+    @property
+    def next_statuses(self) -> list[str]:
+        return [s for s in Status.values if s in TRANSITIONS[self.status]]
+
+    def has_reached(self, status: str) -> bool:
+        """Whether the selection reached ``status`` at some point (it may have moved on since)."""
+        line: list[str] = [*PIPELINE, Status.SELECTED, Status.LANDED]
+        later: list[str] = [Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED]
+        if status in line and self.status in line + later:
+            return (line + later).index(self.status) >= line.index(status)
+        return self.status == status or self.events.filter(to_status=status).exists()
+
+    def committed_amount(self) -> Decimal:
+        """What the tranches not cancelled add up to: it may never exceed the award."""
+        total = self.tranches.exclude(status=Tranche.Status.CANCELLED).aggregate(s=Sum("amount"))["s"]
+        return total or Decimal(0)
+
+
+class SelectionEvent(models.Model):
+    selection = models.ForeignKey(Selection, models.CASCADE, related_name="events", verbose_name=_("selection"))
+    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey("orgs.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("selection event")
+        verbose_name_plural = _("selection events")
+        ordering = ["selection", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class TrancheQuerySet(ProgramOwnedQuerySet):
+    program_field = "selection__batch__program"
+    recommender_field = "selection__org_unit"
+
+    def due_within(self, days: int, today: datetime.date | None = None) -> Self:
+        today = today or timezone.localdate()
+        return self.filter(
+            status__in=[Tranche.Status.PLANNED, Tranche.Status.APPROVED],
+            planned_on__lte=today + datetime.timedelta(days=days),
+        )
+
+
+class Tranche(models.Model):
+    class Condition(models.TextChoices):
+        ON_SIGNING = "on_signing", _("On signing the agreement")
+        ON_LANDING = "on_landing", _("On landing")
+        MIDTERM_PASS = "midterm_pass", _("After passing the mid-term review")
+        MILESTONE = "milestone", _("On a milestone")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    selection = models.ForeignKey(Selection, models.PROTECT, related_name="tranches", verbose_name=_("selection"))
+    number = models.PositiveSmallIntegerField(_("tranche number"), validators=[MinValueValidator(1)])
+    amount = models.DecimalField(_("amount (10k yuan)"), **POSITIVE_MONEY)
+    condition = models.CharField(_("condition"), max_length=16, choices=Condition.choices)
+    milestone_note = models.CharField(_("milestone"), max_length=300, blank=True)
+    planned_on = models.DateField(_("planned for"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    voucher_no = models.CharField(_("voucher number"), max_length=60, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TrancheQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("funding tranche")
+        verbose_name_plural = _("funding tranches")
+        ordering = ["selection", "number"]
+        indexes = [models.Index(fields=["status", "planned_on"], name="tranche_status_planned_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["selection", "number"], name="tranche_number_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tranche_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(status="paid") & Q(paid_on__isnull=False) & ~Q(voucher_no=""))
+                | (~Q(status="paid") & Q(paid_on__isnull=True)),
+                name="tranche_paid_has_date_and_voucher",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(selection)s · tranche %(number)s") % {"selection": self.selection, "number": self.number}
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:tranche_detail", args=[self.pk])
+
+    @property
+    def org_unit_id(self) -> Any:
+        return self.selection.org_unit_id
+
+    @property
+    def is_overdue(self) -> bool:
+        open_ = self.status in (Tranche.Status.PLANNED, Tranche.Status.APPROVED)
+        return open_ and self.planned_on is not None and self.planned_on < timezone.localdate()

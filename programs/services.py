@@ -1,0 +1,333 @@
+"""Workflows of the program office: moving selections through their lifecycle and managing their funding.
+
+Every door (pages, bulk actions, the API, imports) comes through here, so the rules of ``models`` are checked
+once, rows are locked while they are checked, and every change lands in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from talentportal.audit.models import Action
+from talentportal.audit.services import Actor, delete_with_audit, diff, entry, record_bulk, record_change, snapshot
+
+from .models import DECIDED, NEEDS_REASON, Selection, SelectionEvent, Status, Tranche
+
+
+class RuleError(Exception):
+    """A rule refused the change; the message names the rule and nothing was saved."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class RowResult:
+    id: int
+    label: str
+    moved: bool
+    message: str = ""
+    cancelled_tranches: int = 0
+
+
+SELECTION_RELATED = ("batch__program", "talent", "team", "org_unit", "employer")
+
+
+def selections_transition(
+    *, ids: Iterable[int], to: str, comment: str = "", reason: str = "", actor: Actor
+) -> list[RowResult]:
+    """Move each selection to ``to`` where the lifecycle allows it; report the others with the rule that
+    stopped them. Rows the user may not see are reported as not found, rows they may see but not decide on
+    as such. One transaction: the rows are locked, checked, moved, logged."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    today = timezone.localdate()
+    results: list[RowResult] = []
+    with transaction.atomic():
+        visible = Selection.objects.for_user(actor.user).filter(id__in=wanted)
+        managed = set(Selection.objects.managed_by(actor.user).filter(id__in=wanted).values_list("id", flat=True))
+        rows = {
+            s.pk: s for s in visible.select_related(*SELECTION_RELATED).select_for_update(of=("self",)).order_by("id")
+        }
+        moving: list[tuple[Selection, dict[str, Any]]] = []
+        for pk in wanted:
+            selection = rows.get(pk)
+            if selection is None:
+                results.append(RowResult(pk, f"#{pk}", False, _("No such selection.")))
+                continue
+            label = str(selection.applicant)
+            error = selection.transition_error(to, reason)
+            if pk not in managed:
+                error = _("Only the office that runs the program decides on its selections.")
+            elif error is None and to in DECIDED and today < selection.applied_on:
+                error = _("A decision cannot be dated before the application (%(date)s).") % {
+                    "date": selection.applied_on.isoformat()
+                }
+            if error:
+                results.append(RowResult(pk, label, False, error))
+                continue
+            before = snapshot(selection)
+            moving.append((selection, before))
+            results.append(RowResult(pk, label, True))
+        if not moving:
+            return results
+        events = []
+        for selection, _before in moving:
+            events.append(
+                SelectionEvent(
+                    selection=selection,
+                    from_status=selection.status,
+                    to_status=to,
+                    by=actor.user,
+                    comment=comment.strip()[:500],
+                    reason=reason.strip()[:500] if to in NEEDS_REASON else "",
+                )
+            )
+            selection.status = to
+            if to in DECIDED:
+                selection.decided_on = today
+            if to in NEEDS_REASON:
+                selection.exit_reason = reason.strip()[:500]
+        Selection.objects.bulk_update(
+            [s for s, _b in moving], ["status", "decided_on", "exit_reason", "updated_at"], batch_size=500
+        )
+        SelectionEvent.objects.bulk_create(events, batch_size=500)
+        logs = [entry(actor, Action.UPDATE, s, diff(b, snapshot(s))) for s, b in moving]
+        if to == Status.EXITED:
+            cancelled = cancel_unpaid(
+                [s.pk for s, _b in moving], _("Cancelled on exit: %(reason)s") % {"reason": reason.strip()}, actor
+            )
+            for result in results:
+                result.cancelled_tranches = cancelled.get(result.id, 0)
+        record_bulk(logs)
+    return results
+
+
+def cancel_unpaid(selection_ids: list[int], why: str, actor: Actor) -> dict[int, int]:
+    """Cancel the tranches of these selections that were not paid yet; how many per selection."""
+    open_tranches = list(
+        Tranche.objects.filter(
+            selection_id__in=selection_ids, status__in=[Tranche.Status.PLANNED, Tranche.Status.APPROVED]
+        ).select_related("selection__batch__program", "selection__talent", "selection__team")
+    )
+    counts: dict[int, int] = {}
+    logs = []
+    for tranche in open_tranches:
+        before = snapshot(tranche)
+        tranche.status = Tranche.Status.CANCELLED
+        tranche.cancel_reason = why[:300]
+        logs.append(entry(actor, Action.UPDATE, tranche, diff(before, snapshot(tranche))))
+        counts[tranche.selection_id] = counts.get(tranche.selection_id, 0) + 1
+    Tranche.objects.bulk_update(open_tranches, ["status", "cancel_reason", "updated_at"], batch_size=500)
+    record_bulk(logs)
+    return counts
+
+
+def selection_transition(
+    *, selection: Selection, to: str, comment: str = "", reason: str = "", actor: Actor
+) -> RowResult:
+    """One selection's move; raises ``RuleError`` when the lifecycle refuses it."""
+    (result,) = selections_transition(ids=[selection.pk], to=to, comment=comment, reason=reason, actor=actor)
+    if not result.moved:
+        raise RuleError(result.message, "to")
+    selection.refresh_from_db()
+    return result
+
+
+# --- funding ---------------------------------------------------------------------------------------------
+FUNDABLE = {Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED}
+EDITABLE_FIELDS = ("amount", "condition", "milestone_note", "planned_on")
+
+
+def _locked_selection(selection_id: int, actor: Actor) -> Selection:
+    """The selection row, locked: whoever adds or resizes a tranche waits here, so two clerks cannot both
+    fit a tranche into the same remaining award."""
+    selection = (
+        Selection.objects.managed_by(actor.user)
+        .select_for_update(of=("self",))
+        .select_related(*SELECTION_RELATED)
+        .filter(pk=selection_id)
+        .first()
+    )
+    if selection is None:
+        raise RuleError(_("Only the office that runs the program manages its funding."))
+    return selection
+
+
+def _check_fits(selection: Selection, amount: Decimal, replacing: Decimal = Decimal(0)) -> None:
+    if selection.award_amount is None:
+        raise RuleError(_("Set the selection's award before planning its tranches."), "amount")
+    total = selection.committed_amount() - replacing + amount
+    if total > selection.award_amount:
+        raise RuleError(
+            _(
+                "The tranches would add up to %(total)s (10k yuan), more than the award of %(award)s; "
+                "at most %(left)s is left to plan."
+            )
+            % {
+                "total": total,
+                "award": selection.award_amount,
+                "left": selection.award_amount - selection.committed_amount() + replacing,
+            },
+            "amount",
+        )
+
+
+def _check_terms(condition: str, milestone_note: str) -> None:
+    if condition == Tranche.Condition.MILESTONE and not milestone_note.strip():
+        raise RuleError(_("Name the milestone a milestone tranche is tied to."), "milestone_note")
+
+
+def tranche_add(
+    *,
+    selection_id: int,
+    amount: Decimal,
+    condition: str,
+    planned_on: datetime.date | None = None,
+    milestone_note: str = "",
+    actor: Actor,
+) -> Tranche:
+    with transaction.atomic():
+        selection = _locked_selection(selection_id, actor)
+        if selection.status not in FUNDABLE:
+            raise RuleError(
+                _("Tranches are planned for selected talents; this selection is “%(status)s”.")
+                % {"status": selection.get_status_display()}
+            )
+        if amount is None or amount <= 0:
+            raise RuleError(_("The amount must be more than zero."), "amount")
+        _check_terms(condition, milestone_note)
+        _check_fits(selection, amount)
+        last = selection.tranches.order_by("-number").values_list("number", flat=True).first() or 0
+        tranche = Tranche.objects.create(
+            selection=selection,
+            number=last + 1,
+            amount=amount,
+            condition=condition,
+            planned_on=planned_on,
+            milestone_note=milestone_note.strip(),
+        )
+        record_change(actor, tranche, None, snapshot(tranche))
+    return tranche
+
+
+# Which status a tranche may take next.
+TRANCHE_MOVES = {
+    Tranche.Status.PLANNED: {Tranche.Status.APPROVED, Tranche.Status.CANCELLED},
+    Tranche.Status.APPROVED: {Tranche.Status.PAID, Tranche.Status.CANCELLED},
+    Tranche.Status.PAID: set(),
+    Tranche.Status.CANCELLED: set(),
+}
+
+
+def tranche_change(*, tranche_id: int, changes: dict[str, Any], actor: Actor) -> Tranche:
+    """Change a tranche's terms (while planned) or move it: approve, pay (date and voucher), cancel."""
+    with transaction.atomic():
+        selection_id = Tranche.objects.filter(pk=tranche_id).values_list("selection_id", flat=True).first()
+        if selection_id is None:
+            raise RuleError(_("No such tranche."))
+        selection = _locked_selection(selection_id, actor)
+        tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
+        tranche.selection = selection
+        before = snapshot(tranche)
+        if tranche.status == Tranche.Status.PAID:
+            raise RuleError(_("A paid tranche is never changed."))
+        if tranche.status == Tranche.Status.CANCELLED:
+            raise RuleError(_("A cancelled tranche is not changed any more."))
+        terms = {k: changes[k] for k in EDITABLE_FIELDS if k in changes and changes[k] != getattr(tranche, k)}
+        if terms:
+            if tranche.status != Tranche.Status.PLANNED:
+                raise RuleError(_("Only a planned tranche's terms can be changed."))
+            for key, value in terms.items():
+                setattr(tranche, key, value)
+            if tranche.amount is None or tranche.amount <= 0:
+                raise RuleError(_("The amount must be more than zero."), "amount")
+            _check_terms(tranche.condition, tranche.milestone_note)
+            _check_fits(selection, tranche.amount, replacing=Decimal(before["amount"]))
+        to = changes.get("status", tranche.status)
+        if to != tranche.status:
+            _move_tranche(tranche, selection, to, changes)
+        elif any(changes.get(k) for k in ("paid_on", "voucher_no")):
+            raise RuleError(_("A payment date and voucher are recorded when the tranche is paid."), "paid_on")
+        tranche.save()
+        record_change(actor, tranche, before, snapshot(tranche))
+    return tranche
+
+
+def _move_tranche(tranche: Tranche, selection: Selection, to: str, changes: dict[str, Any]) -> None:
+    labels = dict(Tranche.Status.choices)
+    if to not in labels:
+        raise RuleError(_("“%(to)s” is not a tranche status.") % {"to": to}, "status")
+    if to not in TRANCHE_MOVES[Tranche.Status(tranche.status)]:
+        if to == Tranche.Status.PAID:
+            raise RuleError(_("A tranche is approved before it is paid."), "status")
+        raise RuleError(
+            _("A tranche that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": labels[tranche.status], "to": labels[to]},
+            "status",
+        )
+    if to == Tranche.Status.CANCELLED:
+        tranche.status = to
+        tranche.cancel_reason = str(changes.get("cancel_reason") or "").strip()[:300]
+        return
+    if selection.status in (Status.EXITED, Status.REJECTED):
+        raise RuleError(
+            _("The selection is “%(status)s”: its money has stopped.") % {"status": selection.get_status_display()},
+            "status",
+        )
+    if tranche.condition == Tranche.Condition.MIDTERM_PASS and not selection.has_reached(Status.MIDTERM_PASSED):
+        raise RuleError(
+            _("This tranche is due after the mid-term review: it is approved or paid only once the review passed."),
+            "status",
+        )
+    if tranche.condition == Tranche.Condition.ON_LANDING and not selection.has_reached(Status.LANDED):
+        raise RuleError(
+            _("This tranche is due on landing: it is approved or paid only once the talent has landed."), "status"
+        )
+    if to == Tranche.Status.PAID:
+        paid_on, voucher = changes.get("paid_on"), str(changes.get("voucher_no") or "").strip()
+        if not paid_on or not voucher:
+            raise RuleError(
+                _("A payment needs its date and its voucher number."), "paid_on" if not paid_on else "voucher_no"
+            )
+        if paid_on > timezone.localdate():
+            raise RuleError(_("The payment date cannot be in the future."), "paid_on")
+        if selection.decided_on and paid_on < selection.decided_on:
+            raise RuleError(
+                _("The payment date cannot be before the selection was decided (%(date)s).")
+                % {"date": selection.decided_on.isoformat()},
+                "paid_on",
+            )
+        tranche.paid_on, tranche.voucher_no = paid_on, voucher[:60]
+    tranche.status = to
+
+
+def tranche_delete_error(tranche: Tranche) -> str | None:
+    """Only a planned tranche (a mistake) may be deleted; the others stay as the record of what happened."""
+    if tranche.status == Tranche.Status.PAID:
+        return _("A paid tranche is never deleted.")
+    if tranche.status != Tranche.Status.PLANNED:
+        return _("Only a planned tranche can be deleted; cancel it instead.")
+    return None
+
+
+def tranche_delete(*, tranche_id: int, actor: Actor) -> None:
+    with transaction.atomic():
+        selection_id = Tranche.objects.filter(pk=tranche_id).values_list("selection_id", flat=True).first()
+        if selection_id is None:
+            raise RuleError(_("No such tranche."))
+        _locked_selection(selection_id, actor)
+        tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
+        error = tranche_delete_error(tranche)
+        if error:
+            raise RuleError(error)
+        delete_with_audit(actor, tranche)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programs"
+urlpatterns = [
+    *views.programs.urls(),
+    *views.batches.urls(),
+    *views.selections.urls(),
+    *views.tranches.urls(),
+    path("batches/<int:pk>/transition/", views.batch_transition, name="batch_transition"),
+    path("selections/<int:pk>/transition/", views.selection_transition, name="selection_transition"),
+    path("selections/<int:pk>/tranches/", views.tranche_add, name="tranche_add"),
+    path("tranches/<int:pk>/action/", views.tranche_action, name="tranche_action"),
+    path("funding/", views.funding, name="funding"),
+]

@@ -1,0 +1,94 @@
+"""A clerk of the city office ticks three publicised applicants, moves them to 入选 in one action, and watches
+the pipeline counts change; a fourth, still in screening, is refused with the rule that stopped it."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from programs.models import Selection
+from talentportal.orgs.demo import seed
+from talentportal.orgs.models import OrgUnit
+
+from ..programs import factories
+from .conftest import NetworkLog
+
+pytestmark = pytest.mark.browser
+
+
+def test_bulk_move_from_publicity_to_selected(
+    page: Page, network_log: NetworkLog, screenshots, transactional_db
+) -> None:
+    seed()
+    city, nanhu = OrgUnit.objects.get(code="330400"), OrgUnit.objects.get(code="330402")
+    program = factories.program(city, name="创新嘉兴·精英引领计划", short_name="精英引领计划")
+    batch = factories.batch(program, ordinal=6, year=2025)
+    publicized = [factories.selection(batch, nanhu, status="publicized") for _ in range(4)]
+    screened = factories.selection(batch, nanhu, status="screened")
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", settings.DEMO_PASSWORD)
+    page.click("#login-button")
+    page.goto(f"/programs/batches/{batch.pk}/")
+    count = page.locator("#pipeline .count")
+    expect(count.and_(page.locator("[data-status=publicized]"))).to_have_text("4")
+    expect(count.and_(page.locator("[data-status=selected]"))).to_have_text("0")
+
+    for chosen in [*publicized[:3], screened]:
+        page.get_by_role("checkbox", name=str(chosen.applicant), exact=True).check()
+    page.select_option("#bulk-to", "selected")
+    page.fill("#bulk-comment", "市人才工作领导小组审定")
+    page.screenshot(path=str(screenshots / "batch-pipeline.png"), full_page=True)
+    page.click("#bulk-submit")
+
+    expect(count.and_(page.locator("[data-status=selected]"))).to_have_text("3")
+    expect(count.and_(page.locator("[data-status=publicized]"))).to_have_text("1")
+    expect(count.and_(page.locator("[data-status=screened]"))).to_have_text("1")
+    expect(page.locator(".alert-warning")).to_contain_text(str(screened.applicant))
+    assert Selection.objects.filter(batch=batch, status="selected").count() == 3
+
+    # The stage links filter the table to that stage.
+    page.locator("#pipeline a", has=page.locator("[data-status=selected]")).click()
+    expect(page.locator("#selection-table tbody tr")).to_have_count(3)
+    page.screenshot(path=str(screenshots / "batch-pipeline-after-move.png"), full_page=True)
+    assert network_log.problems() == []
+
+
+def test_plan_approve_and_pay_a_tranche(page: Page, network_log: NetworkLog, screenshots, transactional_db) -> None:
+    seed()
+    city, nanhu = OrgUnit.objects.get(code="330400"), OrgUnit.objects.get(code="330402")
+    batch = factories.batch(factories.program(city, name="创新嘉兴·精英引领计划", short_name="精英引领计划"), ordinal=5)
+    chosen = factories.selected(batch, nanhu, award="200", status="landed")
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", settings.DEMO_PASSWORD)
+    page.click("#login-button")
+    page.goto(f"/programs/selections/{chosen.pk}/")
+    form = page.locator("#tranche-form")
+    form.locator("[name=amount]").fill("250")
+    form.locator("[name=condition]").select_option("on_landing")
+    form.get_by_role("button").click()
+    expect(page.locator(".alert-danger")).to_be_visible()  # more than the award: refused, nothing saved
+    expect(page.locator("#tranches")).to_have_count(0)
+    form.locator("[name=amount]").fill("80")
+    form.locator("[name=condition]").select_option("on_landing")
+    form.locator("[name=planned_on]").fill("2025-09-01")
+    form.get_by_role("button").click()
+    page.locator("#tranches button[value=approve]").click()
+    row = page.locator("#tranches tbody tr").first
+    row.locator("[name=paid_on]").fill("2025-09-10")
+    row.locator("[name=voucher_no]").fill("JXCZ-2025-0088")
+    row.locator("button[value=pay]").click()
+    expect(row).to_contain_text("JXCZ-2025-0088")
+    expect(page.locator("#funding-summary")).to_contain_text("120.00")  # left to plan
+    page.screenshot(path=str(screenshots / "selection-progress.png"), full_page=True)
+
+    page.goto("/programs/funding/?by=county")
+    expect(page.locator("#funding-table")).to_contain_text("80.00")
+    expect(page.locator("[data-chart] canvas").first).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(screenshots / "funding-overview.png"), full_page=True)
+    assert network_log.problems() == []

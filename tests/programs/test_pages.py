@@ -1,0 +1,242 @@
+"""The program office's pages: program and batch summaries, the pipeline with its bulk move, a selection's
+lifecycle and tranches, the funding overview, and the talent page's programs."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from programs.models import Selection, SelectionEvent, Tranche
+
+from ..conftest import choose_language
+from ..talents import factories as talent_factories
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def _english(client) -> None:
+    """Messages are checked by their English source text (the pages default to Chinese)."""
+    choose_language(client, "en")
+
+
+@pytest.fixture
+def city_batch(units: dict[str, Any]) -> Any:
+    return factories.batch(factories.program(units["330400"], name="创新嘉兴·精英引领计划", short_name="精英引领计划"))
+
+
+def texts(response: Any) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_program_page_counts_its_batches(client, people, units, city_batch) -> None:
+    for status in ("applied", "applied", "selected", "landed", "exited"):
+        item = factories.selection(city_batch, units["330402"], status=status, award_amount=Decimal("50"))
+        if status != "applied":
+            factories.tranche(item, amount=Decimal("10"), status="paid", paid_on="2025-07-01", voucher_no="V1")
+    client.force_login(people["city_viewer"])
+    response = client.get(reverse("programs:program_detail", args=[city_batch.program_id]))
+    assert response.status_code == 200
+    (batch,) = response.context["batches"]
+    assert batch.figures["applied"] == 5
+    assert batch.figures["selected"] == 3  # selected, landed and the one who exited since
+    assert batch.figures["landed"] == 1
+    assert batch.figures["exited"] == 1
+    assert batch.figures["awarded"] == Decimal("150")
+    assert batch.figures["paid"] == Decimal("30")
+
+
+def test_pipeline_counts_and_filters(client, people, units, city_batch) -> None:
+    for status in ("applied", "publicized", "publicized", "rejected"):
+        factories.selection(city_batch, units["330402"], status=status)
+    client.force_login(people["city_admin"])
+    url = reverse("programs:batch_detail", args=[city_batch.pk])
+    response = client.get(url)
+    counts = {key: n for key, _label, n in response.context["stages"] + response.context["outcomes"]}
+    assert counts["publicized"] == 2 and counts["applied"] == 1 and counts["rejected"] == 1
+    filtered = client.get(url, {"tab": "pipeline", "status": "publicized"})
+    assert {s.status for s in filtered.context["page"].object_list} == {"publicized"}
+    # Filtered to a stage, the bulk move offers that stage's next steps.
+    assert [key for key, _label in filtered.context["moves"]] == ["selected", "rejected"]
+
+
+def test_bulk_move_moves_the_movable_and_names_the_rest(client, people, units, city_batch) -> None:
+    ready = [factories.selection(city_batch, units["330402"], status="publicized") for _ in range(3)]
+    early = factories.selection(city_batch, units["330411"], status="applied")
+    client.force_login(people["city_admin"])
+    response = client.post(
+        reverse("programs:batch_transition", args=[city_batch.pk]),
+        {"ids": [s.pk for s in [*ready, early]], "to": "selected", "comment": "市人才工作领导小组审定"},
+    )
+    assert response.status_code == 302
+    assert Selection.objects.filter(status="selected").count() == 3
+    assert Selection.objects.get(pk=early.pk).status == "applied"
+    messages = texts(response)
+    assert any("3" in m for m in messages)
+    assert any(str(early.applicant) in m and "moves only to" in m for m in messages)
+    assert SelectionEvent.objects.filter(comment="市人才工作领导小组审定").count() == 3
+
+
+def test_bulk_move_ignores_rows_of_other_batches(client, people, units, city_batch) -> None:
+    elsewhere = factories.selection(factories.batch(city_batch.program), units["330402"])
+    client.force_login(people["city_admin"])
+    client.post(reverse("programs:batch_transition", args=[city_batch.pk]), {"ids": [elsewhere.pk], "to": "screened"})
+    assert Selection.objects.get(pk=elsewhere.pk).status == "applied"
+
+
+@pytest.mark.parametrize("persona", ["a_editor", "a_viewer", "reviewer", "city_viewer"])
+def test_only_the_office_moves_selections(client, people, units, city_batch, persona) -> None:
+    item = factories.selection(city_batch, units["330402"])
+    client.force_login(people[persona])
+    bulk = client.post(reverse("programs:batch_transition", args=[city_batch.pk]), {"ids": [item.pk], "to": "screened"})
+    one = client.post(reverse("programs:selection_transition", args=[item.pk]), {"to": "screened"})
+    assert bulk.status_code == 403 and one.status_code == 403
+    assert Selection.objects.get(pk=item.pk).status == "applied"
+
+
+def test_other_county_gets_404(client, people, units, city_batch) -> None:
+    item = factories.selection(city_batch, units["330402"])
+    client.force_login(people["b_editor"])
+    assert client.get(reverse("programs:selection_detail", args=[item.pk])).status_code == 404
+    assert client.post(reverse("programs:selection_transition", args=[item.pk]), {"to": "screened"}).status_code == 404
+    response = client.get(reverse("programs:batch_detail", args=[city_batch.pk]))
+    assert item not in response.context["page"].object_list
+
+
+def test_selection_page_moves_and_records_the_timeline(client, people, units, city_batch) -> None:
+    item = factories.selection(city_batch, units["330402"], status="publicized")
+    client.force_login(people["city_admin"])
+    url = reverse("programs:selection_transition", args=[item.pk])
+    refused = client.post(url, {"to": "landed"})
+    assert "moves only to" in " ".join(texts(refused))
+    client.post(url, {"to": "rejected"})  # no reason
+    item.refresh_from_db()
+    assert item.status == "publicized"
+    client.post(url, {"to": "selected", "comment": "公示无异议"})
+    page = client.get(reverse("programs:selection_detail", args=[item.pk]))
+    assert page.status_code == 200
+    assert [e.to_status for e in page.context["events"]] == ["selected"]
+    assert "公示无异议" in page.content.decode()
+    item.refresh_from_db()
+    assert item.decided_on == timezone.localdate()
+
+
+def test_tranches_on_the_selection_page(client, people, units, city_batch) -> None:
+    item = factories.selected(city_batch, units["330402"], award="100")
+    client.force_login(people["city_admin"])
+    add = reverse("programs:tranche_add", args=[item.pk])
+    client.post(add, {"amount": "40", "condition": "on_signing", "planned_on": "2025-07-01"})
+    over = client.post(add, {"amount": "70", "condition": "on_landing"})
+    assert "more than the award" in " ".join(texts(over))
+    (tranche,) = Tranche.objects.filter(selection=item)
+    action = reverse("programs:tranche_action", args=[tranche.pk])
+    early = client.post(action, {"action": "pay", "paid_on": "2025-07-02", "voucher_no": "JXCZ-1"})
+    assert "approved before" in " ".join(texts(early))
+    client.post(action, {"action": "approve"})
+    client.post(action, {"action": "pay", "paid_on": "2025-07-02", "voucher_no": "JXCZ-1"})
+    tranche.refresh_from_db()
+    assert (tranche.status, tranche.voucher_no) == ("paid", "JXCZ-1")
+    refused = client.post(action, {"action": "cancel"})
+    assert "never changed" in " ".join(texts(refused))
+    page = client.get(reverse("programs:selection_detail", args=[item.pk]))
+    assert page.context["paid"] == Decimal("40") and page.context["left"] == Decimal("60")
+
+
+def test_county_editor_sees_but_does_not_pay(client, people, units, city_batch) -> None:
+    item = factories.selected(city_batch, units["330402"], award="100")
+    tranche = factories.tranche(item, status="approved")
+    client.force_login(people["a_editor"])
+    page = client.get(reverse("programs:selection_detail", args=[item.pk]))
+    assert page.status_code == 200 and not page.context["can_decide"]
+    assert 'value="pay"' not in page.content.decode()
+    action = client.post(reverse("programs:tranche_action", args=[tranche.pk]), {"action": "cancel"})
+    assert action.status_code == 403
+    assert client.post(reverse("programs:tranche_add", args=[item.pk]), {"amount": "1"}).status_code == 403
+
+
+def test_funding_overview(client, people, units, city_batch) -> None:
+    today = timezone.localdate()
+    a = factories.selected(city_batch, units["330402"], award="100")
+    b = factories.selected(city_batch, units["330411"], award="100")
+    factories.tranche(a, 1, amount=Decimal("30"), status="paid", paid_on="2025-07-01", voucher_no="V-A")
+    factories.tranche(a, 2, amount=Decimal("20"), status="approved", planned_on=today + datetime.timedelta(days=10))
+    factories.tranche(b, 1, amount=Decimal("50"), planned_on=today + datetime.timedelta(days=200))
+    factories.tranche(b, 2, amount=Decimal("5"), status="cancelled")
+    client.force_login(people["city_viewer"])
+    response = client.get(reverse("programs:funding"), {"by": "county"})
+    rows = {row["label"]: [c[0] for c in row["cells"]] for row in response.context["table"]}
+    assert rows == {"南湖区": [0, Decimal("20"), Decimal("30")], "秀洲区": [Decimal("50"), 0, 0]}
+    assert [t.amount for t in response.context["due"]] == [Decimal("20")]
+    # Each figure links to the tranches it adds up.
+    link = response.context["table"][0]["cells"][2][1]
+    listed = client.get(reverse("programs:tranche_list") + "?" + link)
+    assert [t.amount for t in listed.context["page"].object_list] == [Decimal("30")]
+    for by in ("program", "batch", "year"):
+        assert client.get(reverse("programs:funding"), {"by": by}).status_code == 200
+    client.force_login(people["b_editor"])
+    scoped = client.get(reverse("programs:funding"), {"by": "county"})
+    assert [row["label"] for row in scoped.context["table"]] == ["秀洲区"]
+    assert scoped.context["due"] == []
+
+
+def test_funding_page_empty_state(client, people) -> None:
+    client.force_login(people["a_viewer"])
+    response = client.get(reverse("programs:funding"))
+    assert response.status_code == 200
+    assert "Tranches are planned on a selected talent's page" in response.content.decode()
+
+
+def test_talent_page_and_list_show_programs(client, people, units, city_batch) -> None:
+    chosen = factories.selected(city_batch, units["330402"])
+    factories.tranche(chosen)
+    other = talent_factories.talent(units["330402"])
+    factories.selection(city_batch, units["330402"], talent=other)
+    client.force_login(people["a_viewer"])
+    page = client.get(reverse("talents:talent_detail", args=[chosen.talent_id]), {"tab": "programs"})
+    assert page.context["selections"] == [chosen]
+    assert "精英引领计划" in page.content.decode()
+    listed = client.get(
+        reverse("talents:talent_list"), {"program": city_batch.program_id, "selection_status": "selected"}
+    )
+    assert [t.pk for t in listed.context["page"].object_list] == [chosen.talent_id]
+    both = client.get(reverse("talents:talent_list"), {"program": city_batch.program_id})
+    assert {t.pk for t in both.context["page"].object_list} == {chosen.talent_id, other.pk}
+
+
+def test_batch_page_queries_do_not_grow_with_selections(client, people, units, city_batch) -> None:
+    people_a = [talent_factories.talent(units["330402"]) for _ in range(5)]
+    for person in people_a:
+        factories.selection(city_batch, units["330402"], talent=person)
+    client.force_login(people["city_admin"])
+    url = reverse("programs:batch_detail", args=[city_batch.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    statuses = ["applied", "screened", "publicized", "selected", "landed"]
+    Selection.objects.bulk_create(
+        Selection(
+            batch=city_batch,
+            org_unit=units["330411"],
+            talent=talent_factories.talent(
+                units["330411"], id_number=talent_factories.resident_id(birth), birth_date=birth
+            ),
+            status=statuses[i % 5],
+            award_amount=Decimal("80") if i % 5 >= 3 else None,
+        )
+        for i, birth in enumerate(datetime.date(1980, 1, 1) + datetime.timedelta(days=d) for d in range(995))
+    )
+    assert Selection.objects.filter(batch=city_batch).count() == 1000
+    for params in ({}, {"tab": "pipeline", "status": "selected"}, {"tab": "pipeline", "page": "3"}):
+        with CaptureQueriesContext(connection) as many:
+            response = client.get(url, params)
+        assert response.status_code == 200 and len(response.context["page"].object_list) == 100
+        assert len(many) <= len(few) + 1, [q["sql"] for q in many.captured_queries]
+    with CaptureQueriesContext(connection) as program_page:
+        client.get(reverse("programs:program_detail", args=[city_batch.program_id]))
+    assert len(program_page) <= len(few)
