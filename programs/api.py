@@ -18,7 +18,7 @@ from talents.api import EmployerField
 from talents.models import Talent, Team
 
 from . import services
-from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
+from .filters import MAX_ID, BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
 from .models import Batch, Program, Selection, Status, Tranche
 
 
@@ -106,8 +106,8 @@ class SelectionSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         batch = merged["batch"]
         if (
-            self.instance is None
-            and batch is not None
+            batch is not None
+            and (self.instance is None or batch.pk != self.instance.batch_id)
             and batch.status != Batch.Status.OPEN
             and not Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
         ):
@@ -140,7 +140,29 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class BulkTransitionSerializer(TransitionSerializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=5000
+    )
+
+
+class TransitionAnswerSerializer(SelectionSerializer):
+    cancelled_tranches = serializers.IntegerField(read_only=True)
+
+    class Meta(SelectionSerializer.Meta):
+        fields = [*SelectionSerializer.Meta.fields, "cancelled_tranches"]
+
+
+class RowResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    moved = serializers.BooleanField()
+    message = serializers.CharField()
+    cancelled_tranches = serializers.IntegerField()
+
+
+class BulkTransitionAnswerSerializer(serializers.Serializer):
+    moved = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = RowResultSerializer(many=True)
 
 
 class SelectionViewSet(ScopedModelViewSet):
@@ -159,7 +181,9 @@ class SelectionViewSet(ScopedModelViewSet):
             ids=ids, to=data["to"], comment=data["comment"], reason=data["reason"], actor=self.actor()
         )
 
-    @extend_schema(request=TransitionSerializer, responses=SelectionSerializer, operation_id="selections_transition")
+    @extend_schema(
+        request=TransitionSerializer, responses=TransitionAnswerSerializer, operation_id="selections_transition"
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: Any = None) -> Response:
         selection = self.get_object()
@@ -175,7 +199,11 @@ class SelectionViewSet(ScopedModelViewSet):
         data["cancelled_tranches"] = result.cancelled_tranches
         return Response(data)
 
-    @extend_schema(request=BulkTransitionSerializer, operation_id="selections_bulk_transition")
+    @extend_schema(
+        request=BulkTransitionSerializer,
+        responses=BulkTransitionAnswerSerializer,
+        operation_id="selections_bulk_transition",
+    )
     @action(detail=False, methods=["post"], url_path="transition")
     def bulk_transition(self, request: Request) -> Response:
         """Move many selections at once; the answer tells, per id, whether it moved and why not."""

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, can_write, unit_of
@@ -97,7 +97,7 @@ class Program(models.Model):
     class Category(models.TextChoices):
         INNOVATION = "innovation", _("Innovation")
         ENTREPRENEURSHIP = "entrepreneurship", _("Entrepreneurship")
-        TEAM = "team", _("Team")
+        TEAM = "team", pgettext_lazy("program category", "Team")
         YOUTH = "youth", _("Youth")
         SKILLS = "skills", _("Skills")
         FLEXIBLE = "flexible", _("Flexible recruitment")
@@ -110,7 +110,7 @@ class Program(models.Model):
     org_unit = models.ForeignKey(
         OrgUnit, models.PROTECT, related_name="programs", verbose_name=_("administering office")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("program", "description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -137,7 +137,7 @@ class BatchQuerySet(ProgramOwnedQuerySet):
 
 class Batch(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
+        PLANNED = "planned", pgettext_lazy("batch status", "Planned")
         OPEN = "open", _("Open for applications")
         REVIEWING = "reviewing", _("Under review")
         CLOSED = "closed", _("Closed")
@@ -367,13 +367,15 @@ class Selection(models.Model):
     def committed_amount(self) -> Decimal:
         """What the tranches not cancelled add up to: it may never exceed the award."""
         total = self.tranches.exclude(status=Tranche.Status.CANCELLED).aggregate(s=Sum("amount"))["s"]
-        return total or Decimal(0)
+        return (total or Decimal(0)).quantize(Decimal("0.01"))
 
 
 class SelectionEvent(models.Model):
     selection = models.ForeignKey(Selection, models.CASCADE, related_name="events", verbose_name=_("selection"))
-    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=16, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField(pgettext_lazy("status change", "to"), max_length=16, choices=Status.choices)
     at = models.DateTimeField(_("at"), auto_now_add=True)
     by = models.ForeignKey("orgs.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by"))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
@@ -400,23 +402,28 @@ class TrancheQuerySet(ProgramOwnedQuerySet):
         )
 
 
-class Tranche(models.Model):
-    class Condition(models.TextChoices):
-        ON_SIGNING = "on_signing", _("On signing the agreement")
-        ON_LANDING = "on_landing", _("On landing")
-        MIDTERM_PASS = "midterm_pass", _("After passing the mid-term review")
-        MILESTONE = "milestone", _("On a milestone")
+class TrancheCondition(models.TextChoices):
+    ON_SIGNING = "on_signing", _("On signing the agreement")
+    ON_LANDING = "on_landing", _("On landing")
+    MIDTERM_PASS = "midterm_pass", _("After passing the mid-term review")
+    MILESTONE = "milestone", _("On a milestone")
 
-    class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        APPROVED = "approved", _("Approved")
-        PAID = "paid", _("Paid")
-        CANCELLED = "cancelled", _("Cancelled")
+
+class TrancheStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Tranche(models.Model):
+    Condition = TrancheCondition
+    Status = TrancheStatus
 
     selection = models.ForeignKey(Selection, models.PROTECT, related_name="tranches", verbose_name=_("selection"))
     number = models.PositiveSmallIntegerField(_("tranche number"), validators=[MinValueValidator(1)])
     amount = models.DecimalField(_("amount (10k yuan)"), **POSITIVE_MONEY)
-    condition = models.CharField(_("condition"), max_length=16, choices=Condition.choices)
+    condition = models.CharField(_("condition"), max_length=16, choices=TrancheCondition.choices)
     milestone_note = models.CharField(_("milestone"), max_length=300, blank=True)
     planned_on = models.DateField(_("planned for"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
@@ -436,6 +443,11 @@ class Tranche(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["selection", "number"], name="tranche_number_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="tranche_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(condition__in=TrancheCondition.values),
+                name="tranche_condition_known",
+            ),
+            models.CheckConstraint(condition=Q(status__in=TrancheStatus.values), name="tranche_status_known"),
             models.CheckConstraint(
                 condition=(Q(status="paid") & Q(paid_on__isnull=False) & ~Q(voucher_no=""))
                 | (~Q(status="paid") & Q(paid_on__isnull=True)),

@@ -93,6 +93,7 @@ def selections_transition(
                 )
             )
             selection.status = to
+            selection.updated_at = timezone.now()  # bulk_update does not apply auto_now
             if to in DECIDED:
                 selection.decided_on = today
             if to in NEEDS_REASON:
@@ -125,6 +126,7 @@ def cancel_unpaid(selection_ids: list[int], why: str, actor: Actor) -> dict[int,
         before = snapshot(tranche)
         tranche.status = Tranche.Status.CANCELLED
         tranche.cancel_reason = why[:300]
+        tranche.updated_at = timezone.now()
         logs.append(entry(actor, Action.UPDATE, tranche, diff(before, snapshot(tranche))))
         counts[tranche.selection_id] = counts.get(tranche.selection_id, 0) + 1
     Tranche.objects.bulk_update(open_tranches, ["status", "cancel_reason", "updated_at"], batch_size=500)
@@ -182,7 +184,16 @@ def _check_fits(selection: Selection, amount: Decimal, replacing: Decimal = Deci
         )
 
 
+def _check_amount(amount: Decimal | None) -> None:
+    if amount is None or amount <= 0:
+        raise RuleError(_("The amount must be more than zero."), "amount")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise RuleError(_("Amounts are in 10k yuan with at most two decimals."), "amount")
+
+
 def _check_terms(condition: str, milestone_note: str) -> None:
+    if condition not in Tranche.Condition.values:
+        raise RuleError(_("“%(value)s” is not a tranche condition.") % {"value": condition}, "condition")
     if condition == Tranche.Condition.MILESTONE and not milestone_note.strip():
         raise RuleError(_("Name the milestone a milestone tranche is tied to."), "milestone_note")
 
@@ -203,8 +214,7 @@ def tranche_add(
                 _("Tranches are planned for selected talents; this selection is “%(status)s”.")
                 % {"status": selection.get_status_display()}
             )
-        if amount is None or amount <= 0:
-            raise RuleError(_("The amount must be more than zero."), "amount")
+        _check_amount(amount)
         _check_terms(condition, milestone_note)
         _check_fits(selection, amount)
         last = selection.tranches.order_by("-number").values_list("number", flat=True).first() or 0
@@ -249,8 +259,7 @@ def tranche_change(*, tranche_id: int, changes: dict[str, Any], actor: Actor) ->
                 raise RuleError(_("Only a planned tranche's terms can be changed."))
             for key, value in terms.items():
                 setattr(tranche, key, value)
-            if tranche.amount is None or tranche.amount <= 0:
-                raise RuleError(_("The amount must be more than zero."), "amount")
+            _check_amount(tranche.amount)
             _check_terms(tranche.condition, tranche.milestone_note)
             _check_fits(selection, tranche.amount, replacing=Decimal(before["amount"]))
         to = changes.get("status", tranche.status)
