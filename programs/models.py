@@ -364,6 +364,20 @@ class Selection(models.Model):
             return (line + later).index(self.status) >= line.index(status)
         return self.status == status or self.events.filter(to_status=status).exists()
 
+    def money_waits_for(self, condition: str) -> str | None:
+        """Why a tranche on ``condition`` may not be approved or paid now, or ``None`` when it may."""
+        if self.status in (Status.EXITED, Status.REJECTED):
+            return gettext("The selection is “%(status)s”: its money has stopped.") % {
+                "status": self.get_status_display()
+            }
+        if condition == TrancheCondition.MIDTERM_PASS and not self.has_reached(Status.MIDTERM_PASSED):
+            return gettext(
+                "This tranche is due after the mid-term review: it is approved or paid only once the review passed."
+            )
+        if condition == TrancheCondition.ON_LANDING and not self.has_reached(Status.LANDED):
+            return gettext("This tranche is due on landing: it is approved or paid only once the talent has landed.")
+        return None
+
     def committed_amount(self) -> Decimal:
         """What the tranches not cancelled add up to: it may never exceed the award."""
         total = self.tranches.exclude(status=Tranche.Status.CANCELLED).aggregate(s=Sum("amount"))["s"]

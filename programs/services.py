@@ -288,20 +288,9 @@ def _move_tranche(tranche: Tranche, selection: Selection, to: str, changes: dict
         tranche.status = to
         tranche.cancel_reason = str(changes.get("cancel_reason") or "").strip()[:300]
         return
-    if selection.status in (Status.EXITED, Status.REJECTED):
-        raise RuleError(
-            _("The selection is “%(status)s”: its money has stopped.") % {"status": selection.get_status_display()},
-            "status",
-        )
-    if tranche.condition == Tranche.Condition.MIDTERM_PASS and not selection.has_reached(Status.MIDTERM_PASSED):
-        raise RuleError(
-            _("This tranche is due after the mid-term review: it is approved or paid only once the review passed."),
-            "status",
-        )
-    if tranche.condition == Tranche.Condition.ON_LANDING and not selection.has_reached(Status.LANDED):
-        raise RuleError(
-            _("This tranche is due on landing: it is approved or paid only once the talent has landed."), "status"
-        )
+    waiting = selection.money_waits_for(tranche.condition)
+    if waiting:
+        raise RuleError(waiting, "status")
     if to == Tranche.Status.PAID:
         paid_on, voucher = changes.get("paid_on"), str(changes.get("voucher_no") or "").strip()
         if not paid_on or not voucher:

@@ -71,6 +71,9 @@ def pipeline_context(request: HttpRequest, batch: Batch) -> dict[str, Any]:
 
 def progress_context(request: HttpRequest, selection: Selection) -> dict[str, Any]:
     tranches = list(selection.tranches.order_by("number"))
+    for tranche in tranches:
+        if tranche.status in (Tranche.Status.PLANNED, Tranche.Status.APPROVED):
+            tranche.waits_for = selection.money_waits_for(tranche.condition)  # type: ignore[attr-defined]
     counted = [t for t in tranches if t.status != Tranche.Status.CANCELLED]
     committed = sum((t.amount for t in counted), Decimal(0))
     labels = dict(Status.choices)

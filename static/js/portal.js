@@ -52,3 +52,8 @@ document.addEventListener("change", function (event) {
   if (!box) return;
   document.querySelectorAll(box.getAttribute("data-tick-all")).forEach(function (c) { c.checked = box.checked; });
 });
+// A submit button with data-confirm="…" asks before its form is sent (final steps: exits, cancellations).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+});

@@ -65,6 +65,9 @@ class ScopedFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.user = user if user is not None else getattr(request, "user", None)
         for f in self.filters.values():
+            if isinstance(f, django_filters.NumberFilter) and f.field_name.endswith("_id"):
+                # Filters by a record's id come from links ("this batch's tranches"), not from typing.
+                f.extra["widget"] = forms.HiddenInput
             if isinstance(f, django_filters.BooleanFilter):
                 f.extra["widget"] = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
             if isinstance(f, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):

@@ -240,3 +240,22 @@ def test_batch_page_queries_do_not_grow_with_selections(client, people, units, c
     with CaptureQueriesContext(connection) as program_page:
         client.get(reverse("programs:program_detail", args=[city_batch.program_id]))
     assert len(program_page) <= len(few)
+
+
+def test_a_tranche_waiting_for_its_condition_says_so(client, people, units, city_batch) -> None:
+    item = factories.selected(city_batch, units["330402"], award="100", status="landed")
+    waiting = factories.tranche(item, 1, condition="midterm_pass")
+    ready = factories.tranche(item, 2, condition="on_landing")
+    client.force_login(people["city_admin"])
+    page = client.get(reverse("programs:selection_detail", args=[item.pk]))
+    html = page.content.decode()
+    shown = {t.pk: t for t in page.context["tranches"]}
+    assert "mid-term review" in shown[waiting.pk].waits_for
+    assert shown[ready.pk].waits_for is None
+    assert html.count('value="approve"') == 1
+
+
+def test_id_filters_come_from_links_not_from_typing(client, people, units, city_batch) -> None:
+    client.force_login(people["city_viewer"])
+    page = client.get(reverse("programs:tranche_list"), {"batch": city_batch.pk})
+    assert f'<input type="hidden" name="batch" value="{city_batch.pk}"' in page.content.decode()
