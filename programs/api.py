@@ -19,6 +19,7 @@ from talents.models import Talent, Team
 
 from . import services
 from .filters import MAX_ID, BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
+from .forms import selection_errors
 from .models import Batch, Program, Selection, Status, Tranche
 
 
@@ -100,36 +101,15 @@ class SelectionSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        merged = {k: data.get(k, getattr(self.instance, k, None)) for k in ("batch", "talent", "team", "award_amount")}
-        if bool(merged["talent"]) == bool(merged["team"]):
-            raise serializers.ValidationError({"talent": [_("Choose either a talent or a team, not both.")]})
-        user = self.context["request"].user
-        batch = merged["batch"]
-        if (
-            batch is not None
-            and (self.instance is None or batch.pk != self.instance.batch_id)
-            and batch.status != Batch.Status.OPEN
-            and not Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
-        ):
-            raise serializers.ValidationError(
-                {"batch": [_("This batch does not take applications now; only the program's office adds late ones.")]}
-            )
-        duplicate = Selection.objects.filter(batch=batch, talent=merged["talent"], team=merged["team"])
-        if self.instance is not None:
-            duplicate = duplicate.exclude(pk=self.instance.pk)
-        if duplicate.exists():
-            raise serializers.ValidationError({"batch": [_("This applicant is already in this batch.")]})
-        if self.instance is not None and merged["award_amount"] is not None:
-            committed = self.instance.committed_amount()
-            if merged["award_amount"] < committed:
-                raise serializers.ValidationError(
-                    {
-                        "award_amount": [
-                            _("The award cannot be less than the tranches already planned (%(total)s).")
-                            % {"total": committed}
-                        ]
-                    }
-                )
+        fields = ("batch", "talent", "team", "award_amount", "applied_on")
+        merged = {k: data.get(k, getattr(self.instance, k, None)) for k in fields}
+        instance = self.instance or Selection()
+        errors = selection_errors(merged, instance, self.context["request"].user)
+        duplicate = Selection.objects.filter(batch=merged["batch"], talent=merged["talent"], team=merged["team"])
+        if duplicate.exclude(pk=instance.pk).exists():
+            errors.setdefault("batch", str(_("This applicant is already in this batch.")))
+        if errors:
+            raise serializers.ValidationError({k: [v] for k, v in errors.items()})
         return data
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.orgs.forms import ScopedFormMixin
@@ -61,27 +62,37 @@ class SelectionForm(ScopedFormMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if bool(data.get("talent")) == bool(data.get("team")):
-            self.add_error("talent", _("Choose either a talent or a team, not both."))
-        batch = data.get("batch")
-        if (
-            batch
-            and not self.instance.pk
-            and batch.status != Batch.Status.OPEN
-            and not Program.objects.editable_by(self.user).filter(pk=batch.program_id).exists()
-        ):
-            self.add_error(
-                "batch", _("This batch does not take applications now; only the program's office adds late ones.")
-            )
-        award = data.get("award_amount")
-        if self.instance.pk and award is not None:
-            committed = self.instance.committed_amount()
-            if award < committed:
-                self.add_error(
-                    "award_amount",
-                    _("The award cannot be less than the tranches already planned (%(total)s).") % {"total": committed},
-                )
+        for field, message in selection_errors(data, self.instance, self.user).items():
+            self.add_error(field, message)
         return data
+
+
+def selection_errors(data: dict[str, Any], instance: Selection, user: Any) -> dict[str, str]:
+    """The rules of an application the form and the API share: one applicant; a batch that takes
+    applications (unless the program's office adds a late one); no application dated in the future; an award
+    that covers the tranches already planned."""
+    errors: dict[str, str] = {}
+    if bool(data.get("talent")) == bool(data.get("team")):
+        errors["talent"] = str(_("Choose either a talent or a team, not both."))
+    batch = data.get("batch")
+    if (
+        batch is not None
+        and (instance.pk is None or batch.pk != instance.batch_id)
+        and batch.status != Batch.Status.OPEN
+        and not Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
+    ):
+        errors["batch"] = str(_("This batch does not take applications now; only the program's office adds late ones."))
+    applied_on = data.get("applied_on")
+    if applied_on and applied_on > timezone.localdate():
+        errors["applied_on"] = str(_("An application cannot be dated in the future."))
+    award = data.get("award_amount")
+    if instance.pk and award is not None:
+        committed = instance.committed_amount()
+        if award < committed:
+            errors["award_amount"] = str(
+                _("The award cannot be less than the tranches already planned (%(total)s).") % {"total": committed}
+            )
+    return errors
 
 
 class TransitionForm(forms.Form):

@@ -259,3 +259,17 @@ def test_id_filters_come_from_links_not_from_typing(client, people, units, city_
     client.force_login(people["city_viewer"])
     page = client.get(reverse("programs:tranche_list"), {"batch": city_batch.pk})
     assert f'<input type="hidden" name="batch" value="{city_batch.pk}"' in page.content.decode()
+
+
+def test_an_application_cannot_be_dated_in_the_future(client, api_client, people, units) -> None:
+    batch = factories.batch(factories.program(units["330400"]), status="open")
+    applicant = talent_factories.talent(units["330402"])
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    client.force_login(people["a_editor"])
+    form = {"batch": batch.pk, "talent": applicant.pk, "org_unit": units["330402"].pk, "applied_on": tomorrow}
+    response = client.post(reverse("programs:selection_create"), form)
+    assert response.status_code == 200 and "future" in str(response.context["form"].errors["applied_on"])
+    api_client.force_authenticate(people["a_editor"])
+    answer = api_client.post(reverse("selection-list"), {**form, "org_unit": "330402"}, format="json")
+    assert answer.status_code == 400 and "applied_on" in answer.json()
+    assert not Selection.objects.exists()

@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from talentportal.audit.admin import AuditedAdmin
+
+from .models import Batch, Program, Selection, Tranche
+
+
+@admin.register(Program)
+class ProgramAdmin(AuditedAdmin):
+    list_display = ["code", "name", "level", "category", "org_unit", "is_active"]
+    list_filter = ["level", "category", "is_active"]
+    search_fields = ["code", "name", "short_name"]
+
+
+@admin.register(Batch)
+class BatchAdmin(AuditedAdmin):
+    list_display = ["program", "ordinal", "year", "status", "quota"]
+    list_filter = ["status", "year"]
+
+
+@admin.register(Selection)
+class SelectionAdmin(AuditedAdmin):
+    """Read-mostly: statuses move only through the lifecycle (the portal's pages and API)."""
+
+    list_display = ["batch", "talent", "team", "org_unit", "status", "award_amount"]
+    list_filter = ["status"]
+    raw_id_fields = ["batch", "talent", "team", "org_unit", "employer"]
+    readonly_fields = ["status", "decided_on", "exit_reason"]
+
+
+@admin.register(Tranche)
+class TrancheAdmin(AuditedAdmin):
+    """Read-only: tranches change only under the funding rules (the selection page and the API)."""
+
+    list_display = ["selection", "number", "amount", "condition", "status", "planned_on", "paid_on"]
+    list_filter = ["status", "condition"]
+    raw_id_fields = ["selection"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
