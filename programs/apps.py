@@ -9,10 +9,11 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         # The talent page shows the talent's programs; the talent registry itself knows nothing of programs.
         from talentportal.registry.base import Tab
-        from talents.views import talents
+        from talents.views import talents, teams
 
-        from .views import talent_programs_context
+        from .views import applicant_programs
 
-        talents.tabs.append(
-            Tab("programs", _("Talent programs"), "programs/_talent_programs.html", talent_programs_context)
-        )
+        for registry, field in ((talents, "talent"), (teams, "team")):
+            registry.tabs.append(
+                Tab("programs", _("Talent programs"), "programs/_applicant_programs.html", applicant_programs(field))
+            )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -92,16 +93,21 @@ def progress_context(request: HttpRequest, selection: Selection) -> dict[str, An
     }
 
 
-def talent_programs_context(request: HttpRequest, talent: Any) -> dict[str, Any]:
-    """The talent page's programs tab: every selection of the talent the user may see, with its money."""
-    selections = list(
-        Selection.objects.for_user(request.user)
-        .filter(talent=talent)
-        .select_related("batch__program", "org_unit")
-        .prefetch_related("tranches")
-        .order_by("-batch__year", "-id")
-    )
-    return {"selections": selections}
+def applicant_programs(field: str) -> Callable[[HttpRequest, Any], dict[str, Any]]:
+    """The talent or team page's programs tab: every selection of the applicant the user may see, with its
+    money. ``field`` is ``talent`` or ``team``."""
+
+    def context(request: HttpRequest, applicant: Any) -> dict[str, Any]:
+        selections = list(
+            Selection.objects.for_user(request.user)
+            .filter(**{field: applicant})
+            .select_related("batch__program", "org_unit")
+            .prefetch_related("tranches")
+            .order_by("-batch__year", "-id")
+        )
+        return {"selections": selections, "applicant_field": field}
+
+    return context
 
 
 def applicant_url(selection: Selection) -> str | None:

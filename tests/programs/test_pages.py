@@ -273,3 +273,13 @@ def test_an_application_cannot_be_dated_in_the_future(client, api_client, people
     answer = api_client.post(reverse("selection-list"), {**form, "org_unit": "330402"}, format="json")
     assert answer.status_code == 400 and "applied_on" in answer.json()
     assert not Selection.objects.exists()
+
+
+def test_team_page_shows_its_programs(client, people, units, city_batch) -> None:
+    leader = talent_factories.talent(units["330402"])
+    team = talent_factories.team(units["330402"], leader)
+    application = factories.selection(city_batch, units["330402"], team=team)
+    client.force_login(people["a_editor"])
+    page = client.get(reverse("talents:team_detail", args=[team.pk]), {"tab": "programs"})
+    assert page.context["selections"] == [application]
+    assert f"?team={team.pk}" in page.content.decode()
