@@ -408,6 +408,12 @@ class TrancheQuerySet(ProgramOwnedQuerySet):
     program_field = "selection__batch__program"
     recommender_field = "selection__org_unit"
 
+    def overdue(self) -> Self:
+        """Approved or planned tranches whose planned date has passed."""
+        return self.filter(
+            status__in=[TrancheStatus.PLANNED, TrancheStatus.APPROVED], planned_on__lt=timezone.localdate()
+        )
+
     def due_within(self, days: int, today: datetime.date | None = None) -> Self:
         today = today or timezone.localdate()
         return self.filter(

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from programs.models import Tranche
 from talentportal.jobs.models import Job
 from talentportal.orgs.models import OrgUnit, User, can_write, is_admin, unit_of
 from talents.models import ServiceRequest, Talent
@@ -31,6 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "leading_total": Talent.objects.for_user(user).leading().count(),
         "open_requests": ServiceRequest.objects.for_user(user).open().count() if can_write(user) else None,
         "overdue_requests": ServiceRequest.objects.for_user(user).overdue().count() if can_write(user) else None,
+        "due_tranches": Tranche.objects.for_user(user).due_within(90).count(),
+        "overdue_tranches": Tranche.objects.for_user(user).overdue().count(),
     }
     return render(request, "home.html", context)
 

@@ -283,3 +283,17 @@ def test_team_page_shows_its_programs(client, people, units, city_batch) -> None
     page = client.get(reverse("talents:team_detail", args=[team.pk]), {"tab": "programs"})
     assert page.context["selections"] == [application]
     assert f"?team={team.pk}" in page.content.decode()
+
+
+def test_home_counts_funding_due_in_scope(client, people, units, city_batch) -> None:
+    today = timezone.localdate()
+    a = factories.selected(city_batch, units["330402"])
+    b = factories.selected(city_batch, units["330411"])
+    factories.tranche(a, 1, planned_on=today - datetime.timedelta(days=3))
+    factories.tranche(a, 2, planned_on=today + datetime.timedelta(days=30), status="approved")
+    factories.tranche(b, 1, planned_on=today + datetime.timedelta(days=30))
+    client.force_login(people["a_viewer"])
+    response = client.get(reverse("home"))
+    assert (response.context["due_tranches"], response.context["overdue_tranches"]) == (2, 1)
+    client.force_login(people["city_viewer"])
+    assert client.get(reverse("home")).context["due_tranches"] == 3
