@@ -59,17 +59,27 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 
 def main() -> int:
-    """``python -m benchmarks [orgs] [talents] [--small N] [--large N]``; no name runs both."""
+    """``python -m benchmarks [orgs] [talents] [programs] [--small N] [--large N] [--selections N N]``; no name
+    runs all three."""
     import argparse
 
+    from benchmarks.programs import bench_programs
     from benchmarks.talents import bench_talents
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("which", nargs="*", choices=["orgs", "talents"], help="default: both")
+    parser.add_argument("which", nargs="*", choices=["orgs", "talents", "programs"], help="default: all three")
     parser.add_argument("--small", type=int, default=10_000, help="talents in the small registry")
     parser.add_argument("--large", type=int, default=1_000_000, help="talents in the large registry")
+    parser.add_argument(
+        "--selections",
+        type=int,
+        nargs=2,
+        default=(100, 10_000),
+        metavar=("SMALL", "LARGE"),
+        help="selections in the programs benchmark's batch, small and large (default 100 10000)",
+    )
     args = parser.parse_args()
-    which = args.which or ["orgs", "talents"]
+    which = args.which or ["orgs", "talents", "programs"]
     lines = [f"Machine: {machine_notes()}"]
     if "orgs" in which:
         with scratch_database():
@@ -77,6 +87,11 @@ def main() -> int:
     if "talents" in which:
         with scratch_database():
             lines += ["", f"### Talents ({args.small:,} vs {args.large:,})", "", *bench_talents(args.small, args.large)]
+    if "programs" in which:
+        small, large = args.selections
+        with scratch_database():
+            lines += ["", f"### Talent programs ({small:,} vs {large:,} selections in one batch)", ""]
+            lines += bench_programs(small, large)
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path("var/bench-results.md")

@@ -65,3 +65,18 @@ def query_count(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         get_ok(client, url)()
     return len(queries)
+
+
+def comparison_table(results: dict[str, dict[int, tuple[float, int]]], small: int, large: int) -> list[str]:
+    """Markdown rows: ms and queries at both sizes per request, and whether it beats the baseline (the
+    entry whose name starts with "Django admin") at the large size."""
+    baseline = next(ms for name, by in results.items() if name.startswith("Django admin") for ms, _q in [by[large]])
+    lines = [
+        f"| request | ms @ {small:,} | ms @ {large:,} | ratio | faster than admin @ {large:,} | queries |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, by_size in results.items():
+        (s_ms, s_q), (l_ms, l_q) = by_size[small], by_size[large]
+        vs_admin = "—" if name.startswith("Django admin") else ("yes" if l_ms < baseline else "no")
+        lines.append(f"| {name} | {s_ms:.1f} | {l_ms:.1f} | {l_ms / s_ms:.2f} | {vs_admin} | {s_q} → {l_q} |")
+    return lines

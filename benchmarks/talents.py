@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from benchmarks.harness import get_ok, median_ms, query_count
+from benchmarks.harness import comparison_table, get_ok, median_ms, query_count
 
 
 def bench_talents(small: int = 10_000, large: int = 1_000_000, repeat: int = 15) -> list[str]:
@@ -47,15 +47,7 @@ def bench_talents(small: int = 10_000, large: int = 1_000_000, repeat: int = 15)
                 median_ms(get_ok(client, url), repeat=repeat),
                 query_count(client, url),
             )
-    admin_large = results["Django admin changelist"][large][0]
-    lines = [
-        f"| request | ms @ {small:,} | ms @ {large:,} | ratio | faster than admin @ {large:,} | queries |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, by_size in results.items():
-        (s_ms, s_q), (l_ms, l_q) = by_size[small], by_size[large]
-        vs_admin = "—" if name.startswith("Django admin") else ("yes" if l_ms < admin_large else "no")
-        lines.append(f"| {name} | {s_ms:.1f} | {l_ms:.1f} | {l_ms / s_ms:.2f} | {vs_admin} | {s_q} → {l_q} |")
+    lines = comparison_table(results, small, large)
     return [*lines, "", *timings]
 
 

@@ -23,6 +23,7 @@ class SelectionAdmin(AuditedAdmin):
     """Read-mostly: statuses move only through the lifecycle (the portal's pages and API)."""
 
     list_display = ["batch", "talent", "team", "org_unit", "status", "award_amount"]
+    list_select_related = ["batch__program", "talent", "team", "org_unit"]
     list_filter = ["status"]
     raw_id_fields = ["batch", "talent", "team", "org_unit", "employer"]
     readonly_fields = ["status", "decided_on", "exit_reason"]
@@ -33,6 +34,7 @@ class TrancheAdmin(AuditedAdmin):
     """Read-only: tranches change only under the funding rules (the selection page and the API)."""
 
     list_display = ["selection", "number", "amount", "condition", "status", "planned_on", "paid_on"]
+    list_select_related = ["selection__batch__program", "selection__talent", "selection__team"]
     list_filter = ["status", "condition"]
     raw_id_fields = ["selection"]
 

@@ -80,27 +80,27 @@ def selections_transition(
             results.append(RowResult(pk, label, True))
         if not moving:
             return results
-        events = []
-        for selection, _before in moving:
-            events.append(
-                SelectionEvent(
-                    selection=selection,
-                    from_status=selection.status,
-                    to_status=to,
-                    by=actor.user,
-                    comment=comment.strip()[:500],
-                    reason=reason.strip()[:500] if to in NEEDS_REASON else "",
-                )
+        # Every moved row takes the same values: one UPDATE, not a CASE per row (the rows are locked above).
+        values: dict[str, Any] = {"status": to, "updated_at": timezone.now()}
+        if to in DECIDED:
+            values["decided_on"] = today
+        if to in NEEDS_REASON:
+            values["exit_reason"] = reason.strip()[:500]
+        events = [
+            SelectionEvent(
+                selection=selection,
+                from_status=selection.status,
+                to_status=to,
+                by=actor.user,
+                comment=comment.strip()[:500],
+                reason=values.get("exit_reason", ""),
             )
-            selection.status = to
-            selection.updated_at = timezone.now()  # bulk_update does not apply auto_now
-            if to in DECIDED:
-                selection.decided_on = today
-            if to in NEEDS_REASON:
-                selection.exit_reason = reason.strip()[:500]
-        Selection.objects.bulk_update(
-            [s for s, _b in moving], ["status", "decided_on", "exit_reason", "updated_at"], batch_size=500
-        )
+            for selection, _before in moving
+        ]
+        for selection, _before in moving:
+            for field, value in values.items():
+                setattr(selection, field, value)
+        Selection.objects.filter(pk__in=[s.pk for s, _b in moving]).update(**values)
         SelectionEvent.objects.bulk_create(events, batch_size=500)
         logs = [entry(actor, Action.UPDATE, s, diff(b, snapshot(s))) for s, b in moving]
         if to == Status.EXITED:
@@ -122,14 +122,14 @@ def cancel_unpaid(selection_ids: list[int], why: str, actor: Actor) -> dict[int,
     )
     counts: dict[int, int] = {}
     logs = []
+    values = {"status": Tranche.Status.CANCELLED, "cancel_reason": why[:300], "updated_at": timezone.now()}
     for tranche in open_tranches:
         before = snapshot(tranche)
-        tranche.status = Tranche.Status.CANCELLED
-        tranche.cancel_reason = why[:300]
-        tranche.updated_at = timezone.now()
+        for field, value in values.items():
+            setattr(tranche, field, value)
         logs.append(entry(actor, Action.UPDATE, tranche, diff(before, snapshot(tranche))))
         counts[tranche.selection_id] = counts.get(tranche.selection_id, 0) + 1
-    Tranche.objects.bulk_update(open_tranches, ["status", "cancel_reason", "updated_at"], batch_size=500)
+    Tranche.objects.filter(pk__in=[t.pk for t in open_tranches]).update(**values)
     record_bulk(logs)
     return counts
 
