@@ -18,25 +18,9 @@ class BatchAdmin(AuditedAdmin):
     list_filter = ["status", "year"]
 
 
-@admin.register(Selection)
-class SelectionAdmin(AuditedAdmin):
-    """Read-mostly: statuses move only through the lifecycle (the portal's pages and API)."""
-
-    list_display = ["batch", "talent", "team", "org_unit", "status", "award_amount"]
-    list_select_related = ["batch__program", "talent", "team", "org_unit"]
-    list_filter = ["status"]
-    raw_id_fields = ["batch", "talent", "team", "org_unit", "employer"]
-    readonly_fields = ["status", "decided_on", "exit_reason"]
-
-
-@admin.register(Tranche)
-class TrancheAdmin(AuditedAdmin):
-    """Read-only: tranches change only under the funding rules (the selection page and the API)."""
-
-    list_display = ["selection", "number", "amount", "condition", "status", "planned_on", "paid_on"]
-    list_select_related = ["selection__batch__program", "selection__talent", "selection__team"]
-    list_filter = ["status", "condition"]
-    raw_id_fields = ["selection"]
+class ReadOnlyAdmin(AuditedAdmin):
+    """Shown, never changed here: these rows change only through the lifecycle and the funding rules (the
+    portal's pages and API), which lock, check and log what admin forms would not."""
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -46,3 +30,17 @@ class TrancheAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Selection)
+class SelectionAdmin(ReadOnlyAdmin):
+    list_display = ["batch", "talent", "team", "org_unit", "status", "award_amount"]
+    list_select_related = ["batch__program", "talent", "team", "org_unit"]
+    list_filter = ["status"]
+
+
+@admin.register(Tranche)
+class TrancheAdmin(ReadOnlyAdmin):
+    list_display = ["selection", "number", "amount", "condition", "status", "planned_on", "paid_on"]
+    list_select_related = ["selection__batch__program", "selection__talent", "selection__team"]
+    list_filter = ["status", "condition"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -101,7 +102,7 @@ class SelectionSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        fields = ("batch", "talent", "team", "award_amount", "applied_on")
+        fields = ("batch", "talent", "team", "org_unit", "award_amount", "applied_on")
         merged = {k: data.get(k, getattr(self.instance, k, None)) for k in fields}
         instance = self.instance or Selection()
         errors = selection_errors(merged, instance, self.context["request"].user)
@@ -155,6 +156,23 @@ class SelectionViewSet(ScopedModelViewSet):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("batch", "talent", "team", "org_unit", "employer")
+
+    @transaction.atomic
+    def perform_update(self, serializer: Any) -> None:
+        # The award is checked against the tranches again under the row lock: one may be planned meanwhile.
+        locked = Selection.objects.select_for_update(of=("self",)).get(pk=serializer.instance.pk)
+        award = serializer.validated_data.get("award_amount")
+        committed = locked.committed_amount()
+        if award is not None and award < committed:
+            message = _("The award cannot be less than the tranches already planned (%(total)s).")
+            raise exceptions.ValidationError({"award_amount": [message % {"total": committed}]})
+        super().perform_update(serializer)
+
+    def perform_destroy(self, instance: Any) -> None:
+        error = instance.delete_error()
+        if error:
+            raise Conflict(error)
+        super().perform_destroy(instance)
 
     def move(self, ids: list[int], data: dict[str, Any]) -> list[services.RowResult]:
         return services.selections_transition(
@@ -222,8 +240,14 @@ class TrancheSerializer(serializers.ModelSerializer):
         return fields
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is None and data.get("status", Tranche.Status.PLANNED) != Tranche.Status.PLANNED:
-            raise serializers.ValidationError({"status": [_("A new tranche starts as planned.")]})
+        if self.instance is None:
+            if data.get("status", Tranche.Status.PLANNED) != Tranche.Status.PLANNED:
+                raise serializers.ValidationError({"status": [_("A new tranche starts as planned.")]})
+            for field in ("paid_on", "voucher_no", "cancel_reason"):
+                if data.get(field):
+                    raise serializers.ValidationError(
+                        {field: [_("Recorded when the tranche is paid or cancelled, not when it is planned.")]}
+                    )
         return data
 
 

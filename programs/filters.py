@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
 
-from .models import Batch, Level, Program, Selection, Tranche
+from .models import LANDED_OR_LATER, SELECTED_OR_LATER, Batch, Level, Program, Selection, Tranche
 
 MAX_ID = 2**63 - 1
 
@@ -46,10 +46,21 @@ class SelectionFilterSet(ScopedFilterSet):
     level = django_filters.ChoiceFilter(field_name="batch__program__level", choices=Level.choices, label=_("level"))
     talent = id_filter("talent_id", _("talent"))
     team = id_filter("team_id", _("team"))
+    reached = django_filters.ChoiceFilter(
+        method="filter_reached",
+        label=_("reached"),
+        choices=[
+            ("selected", _("Selected (incl. later stages and exits)")),
+            ("landed", _("Landed (incl. later stages)")),
+        ],
+    )
 
     class Meta:
         model = Selection
-        fields = ["program", "batch", "year", "level", "status", "org_unit", "talent", "team"]
+        fields = ["program", "batch", "year", "level", "status", "reached", "org_unit", "talent", "team"]
+
+    def filter_reached(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return qs.filter(status__in={"selected": SELECTED_OR_LATER, "landed": LANDED_OR_LATER}.get(value, []))
 
 
 class TrancheFilterSet(ScopedFilterSet):
@@ -62,15 +73,37 @@ class TrancheFilterSet(ScopedFilterSet):
     )
     batch = id_filter("selection__batch_id", _("batch"))
     selection = id_filter("selection_id", _("selection"))
+    recommender = id_filter("selection__org_unit_id", _("recommending unit (this unit only)"))
+    cancelled = django_filters.BooleanFilter(method="filter_cancelled", label=_("cancelled"))
     year = django_filters.NumberFilter(field_name="selection__batch__year", label=_("batch year"))
-    paid_year = django_filters.NumberFilter(field_name="paid_on", lookup_expr="year", label=_("paid in year"))
+    paid_year = django_filters.NumberFilter(
+        field_name="paid_on", lookup_expr="year", label=_("paid in year"), min_value=1, max_value=9999
+    )
     due_within = django_filters.NumberFilter(
         method="filter_due", label=_("due within (days)"), min_value=0, max_value=36500
     )
 
     class Meta:
         model = Tranche
-        fields = ["program", "batch", "year", "status", "condition", "org_unit", "paid_year", "due_within", "selection"]
+        fields = [
+            "program",
+            "batch",
+            "year",
+            "status",
+            "condition",
+            "org_unit",
+            "paid_year",
+            "due_within",
+            "cancelled",
+            "selection",
+            "recommender",
+        ]
+
+    def filter_cancelled(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        cancelled = Q(status=Tranche.Status.CANCELLED)
+        return qs.filter(cancelled) if value else qs.exclude(cancelled)
 
     def filter_due(self, qs: QuerySet[Any], name: str, value: int | None) -> QuerySet[Any]:
         return qs.due_within(int(value)) if value is not None else qs  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from talentportal.orgs.forms import ScopedFormMixin
 from talents.forms import DATE, EmployerField
 from talents.models import Enterprise, Talent, Team
 
+from .filters import MAX_ID
 from .models import Batch, Program, Selection, Status, Tranche
 
 
@@ -68,25 +69,30 @@ class SelectionForm(ScopedFormMixin, forms.ModelForm):
 
 
 def selection_errors(data: dict[str, Any], instance: Selection, user: Any) -> dict[str, str]:
-    """The rules of an application the form and the API share: one applicant; a batch that takes
-    applications (unless the program's office adds a late one); no application dated in the future; an award
-    that covers the tranches already planned."""
+    """The rules of an application the form and the API share: one applicant, recommended by its own unit or
+    one above it; a batch that takes applications (unless the program's office adds a late one), fixed once
+    the selection is under way; no application dated in the future; an award set by the program's office
+    only, covering the tranches already planned."""
     errors: dict[str, str] = {}
+    applicant = data.get("talent") or data.get("team")
     if bool(data.get("talent")) == bool(data.get("team")):
         errors["talent"] = str(_("Choose either a talent or a team, not both."))
+    elif applicant is not None and data.get("org_unit") and not applicant.org_unit.is_within(data["org_unit"]):
+        errors["org_unit"] = str(_("An applicant is recommended by its own unit or a unit above it."))
     batch = data.get("batch")
-    if (
-        batch is not None
-        and (instance.pk is None or batch.pk != instance.batch_id)
-        and batch.status != Batch.Status.OPEN
-        and not Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
-    ):
+    moved = batch is not None and (instance.pk is None or batch.pk != instance.batch_id)
+    manages = batch is not None and Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
+    if moved and instance.pk and instance.status != Status.APPLIED:
+        errors["batch"] = str(_("A selection under way stays in its batch."))
+    elif moved and batch is not None and batch.status != Batch.Status.OPEN and not manages:
         errors["batch"] = str(_("This batch does not take applications now; only the program's office adds late ones."))
     applied_on = data.get("applied_on")
     if applied_on and applied_on > timezone.localdate():
         errors["applied_on"] = str(_("An application cannot be dated in the future."))
     award = data.get("award_amount")
-    if instance.pk and award is not None:
+    if award != instance.award_amount and not manages:
+        errors["award_amount"] = str(_("Only the office that runs the program sets the award."))
+    elif instance.pk and award is not None:
         committed = instance.committed_amount()
         if award < committed:
             errors["award_amount"] = str(
@@ -110,9 +116,10 @@ class BulkTransitionForm(TransitionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Any number the user ticked; the service decides which of them they may move.
+        # Any id the user ticked; the service decides which of them they may move.
         ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        cast(forms.TypedMultipleChoiceField, self.fields["ids"]).choices = [(i, i) for i in ids if str(i).isdigit()]
+        valid = [i for i in ids if str(i).isdigit() and 1 <= int(i) <= MAX_ID]
+        cast(forms.TypedMultipleChoiceField, self.fields["ids"]).choices = [(i, i) for i in valid]
 
 
 class TrancheForm(forms.ModelForm):

@@ -212,6 +212,8 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.EXITED: set(),
 }
 LANDED_OR_LATER = [Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED]
+# Selected at some point: still funded, finished, or exited since.
+SELECTED_OR_LATER = [Status.SELECTED, *LANDED_OR_LATER, Status.EXITED]
 NEEDS_REASON = {Status.REJECTED, Status.EXITED}
 DECIDED = {Status.SELECTED, Status.REJECTED}
 
@@ -258,7 +260,7 @@ class SelectionQuerySet(ProgramOwnedQuerySet):
     def summary_by(self, key: str) -> dict[Any, dict[str, Any]]:
         """Per value of ``key`` (e.g. ``batch_id``): applied, selected (incl. those who left since), landed,
         exited, and the award of those selected."""
-        selected = [Status.SELECTED, *LANDED_OR_LATER, Status.EXITED]
+        selected = SELECTED_OR_LATER
         rows = (
             self.order_by()
             .values(key)
@@ -363,6 +365,14 @@ class Selection(models.Model):
         if status in line and self.status in line + later:
             return (line + later).index(self.status) >= line.index(status)
         return self.status == status or self.events.filter(to_status=status).exists()
+
+    def delete_error(self) -> str | None:
+        """Only an application (still ``applied``) may be deleted; a selection under way keeps its history."""
+        if self.status != Status.APPLIED:
+            return gettext(
+                "Only an application not yet screened can be deleted; a selection under way keeps its history."
+            )
+        return None
 
     def money_waits_for(self, condition: str) -> str | None:
         """Why a tranche on ``condition`` may not be approved or paid now, or ``None`` when it may."""

@@ -235,6 +235,7 @@ selections = register(
             Tab("progress", gettext_lazy("Progress and funding"), "programs/_selection_progress.html", progress_context)
         ],
         default_tab="progress",
+        delete_error=lambda selection: selection.delete_error(),
         default_ordering=("-id",),
         select_related=("batch__program", "talent", "team", "org_unit", "employer"),
     )
@@ -454,10 +455,12 @@ def tranche_action(request: HttpRequest, pk: int) -> HttpResponse:
 GROUPS: dict[str, tuple[str, ...]] = {
     "program": ("selection__batch__program_id", "selection__batch__program__name"),
     "batch": ("selection__batch_id", "selection__batch__program__name", "selection__batch__ordinal"),
-    "county": ("selection__org_unit__code", "selection__org_unit__name"),
+    "county": ("selection__org_unit_id", "selection__org_unit__name"),
     "year": ("selection__batch__year",),
 }
-GROUP_FILTER = {"program": "program", "batch": "batch", "county": "org_unit", "year": "year"}
+# The list filter that opens exactly the tranches a row adds up (the recommending unit itself, not its subtree).
+GROUP_FILTER = {"program": "program", "batch": "batch", "county": "recommender", "year": "year"}
+FUNDING_FILTERS = ("program", "year", "org_unit")
 
 
 @login_required
@@ -468,17 +471,17 @@ def funding(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     by = request.GET.get("by", "program")
     by = by if by in GROUPS else "program"
-    filterset = TrancheFilterSet(
-        request.GET or None, queryset=Tranche.objects.for_user(request.user), user=request.user
-    )
-    scoped = filterset.qs if filterset.is_bound and filterset.is_valid() else Tranche.objects.for_user(request.user)
+    base = {k: v for k, v in request.GET.items() if k in FUNDING_FILTERS and v}
+    visible = Tranche.objects.for_user(request.user)
+    filterset = TrancheFilterSet(base or None, queryset=visible, user=request.user)
+    # An invalid filter (e.g. a unit outside the scope) sums nothing, like the lists its figures link to.
+    scoped = visible if not base else filterset.qs if filterset.is_valid() else visible.none()
     keys = GROUPS[by]
     sums = {
         status: Sum("amount", filter=Q(status=status))
         for status in (Tranche.Status.PLANNED, Tranche.Status.APPROVED, Tranche.Status.PAID)
     }
     rows = list(scoped.order_by().values(*keys).annotate(**sums).order_by(*keys))
-    base = {k: v for k, v in request.GET.items() if k in ("program", "year", "org_unit") and v}
     table: list[dict[str, Any]] = []
     for row in rows:
         key = row[keys[0]]
@@ -495,7 +498,7 @@ def funding(request: HttpRequest) -> HttpResponse:
                 "label": label,
                 "cells": [(f, urlencode({**query, "status": s})) for f, s in zip(figures, sums, strict=True)],
                 "total": sum(figures, Decimal(0)),
-                "query": urlencode(query),
+                "query": urlencode({**query, "cancelled": "false"}),
             }
         )
     totals = [sum((r["cells"][i][0] for r in table), Decimal(0)) for i in range(3)]

@@ -102,6 +102,8 @@ class Registry:
     can_view: Callable[[Any], bool] = lambda user: role_of(user) is not None
     can_create: Callable[[Any], bool] = can_write
     snapshot: Callable[[Any], Snapshot] = snapshot
+    # Why a row may not be deleted whatever the user's rights (e.g. it has a history to keep), or None.
+    delete_error: Callable[[Any], str | None] | None = None
     queryset: Callable[[Any], models.QuerySet[Any]] | None = None
     editable: Callable[[Any], models.QuerySet[Any]] | None = None
 

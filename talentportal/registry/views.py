@@ -118,12 +118,25 @@ class RegistryListView(RegistryView):
             headers=[(c, c.header(registry.model), sort_link(params, c, sort)) for c in registry.table_columns],
             query=params.urlencode(),
             is_filtered=any(k for k in params if k not in {"sort", "per_page"} and params.get(k)),
+            link_filters=link_filters(filterset, params),
             can_create=registry.can_create(request.user),
             per_page=per_page,
             page_sizes=PAGE_SIZES,
         )
         template = "registry/list.html#results" if request.htmx and not request.htmx.boosted else "registry/list.html"
         return render(request, template, context)
+
+
+def link_filters(filterset: Any, params: QueryDict) -> list[dict[str, Any]]:
+    """Filters that came with a link (hidden in the form): what they are, and the query without each."""
+    shown = []
+    for field in filterset.form.hidden_fields():
+        value = params.get(field.name)
+        if value:
+            rest = params.copy()
+            rest.pop(field.name)
+            shown.append({"label": field.label, "value": value, "errors": field.errors, "without": rest.urlencode()})
+    return shown
 
 
 def sort_link(params: QueryDict, column: Column, current: str) -> dict[str, Any] | None:
@@ -352,7 +365,8 @@ class RegistryDeleteView(RegistryView):
             for kind, items in blockers.items()
         ]
         cascaded = sum(len(objs) for model, objs in collector.model_objs.items()) - 1
-        return reasons, max(cascaded, 0)
+        own = self.registry.delete_error(obj) if self.registry.delete_error else None
+        return ([own] if own else []) + reasons, max(cascaded, 0)
 
     def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()

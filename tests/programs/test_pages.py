@@ -297,3 +297,83 @@ def test_home_counts_funding_due_in_scope(client, people, units, city_batch) -> 
     assert (response.context["due_tranches"], response.context["overdue_tranches"]) == (2, 1)
     client.force_login(people["city_viewer"])
     assert client.get(reverse("home")).context["due_tranches"] == 3
+
+
+def listed(client, url: str) -> list[Any]:
+    return list(client.get(url).context["page"].object_list)
+
+
+def test_every_funding_figure_opens_exactly_what_it_adds_up(client, people, units, city_batch) -> None:
+    by_city = factories.selected(city_batch, units["330400"])
+    by_county = factories.selected(city_batch, units["330402"])
+    by_town = factories.selected(city_batch, units["330402001"])
+    for item in (by_city, by_county, by_town):
+        factories.tranche(item, 1, amount=Decimal("30"))
+        factories.tranche(item, 2, amount=Decimal("50"), status="cancelled")
+    client.force_login(people["city_viewer"])
+    page = client.get(reverse("programs:funding"), {"by": "county"})
+    for row in page.context["table"]:
+        assert row["total"] == Decimal("30"), row["label"]
+        tranches_listed = listed(client, reverse("programs:tranche_list") + "?" + row["query"])
+        assert sum(t.amount for t in tranches_listed) == Decimal("30"), row["label"]
+        planned = listed(client, reverse("programs:tranche_list") + "?" + row["cells"][0][1])
+        assert sum(t.amount for t in planned) == row["cells"][0][0]
+
+
+def test_an_invalid_funding_filter_sums_nothing(client, people, units, city_batch) -> None:
+    factories.tranche(factories.selected(city_batch, units["330402"]))
+    client.force_login(people["a_editor"])
+    page = client.get(reverse("programs:funding"), {"org_unit": "330411"})
+    assert page.status_code == 200 and page.context["table"] == [] and page.context["due_count"] == 0
+
+
+def test_program_figures_open_the_selections_they_count(client, people, units, city_batch) -> None:
+    for status in ("selected", "landed", "completed", "exited", "applied"):
+        factories.selection(city_batch, units["330402"], status=status)
+    client.force_login(people["city_admin"])
+    (batch,) = client.get(reverse("programs:program_detail", args=[city_batch.program_id])).context["batches"]
+    base = reverse("programs:selection_list") + f"?batch={city_batch.pk}"
+    assert len(listed(client, base + "&reached=selected")) == batch.figures["selected"] == 4
+    assert len(listed(client, base + "&reached=landed")) == batch.figures["landed"] == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/programs/funding/?paid_year=10000",
+        "/programs/tranches/?paid_year=0",
+        "/api/v1/tranches/?paid_year=10000",
+        "/registry/talents/?landed_year=10000",
+        "/platforms/platforms/?recognized_year=10000",
+    ],
+)
+def test_impossible_years_are_refused_not_crashed(client, people, url) -> None:
+    client.force_login(people["city_admin"])
+    assert client.get(url).status_code in (200, 400)
+
+
+def test_bulk_move_with_an_impossible_id(client, people, units, city_batch) -> None:
+    item = factories.selection(city_batch, units["330402"])
+    client.force_login(people["city_admin"])
+    response = client.post(
+        reverse("programs:batch_transition", args=[city_batch.pk]), {"ids": [str(2**63), item.pk], "to": "screened"}
+    )
+    assert response.status_code == 302 and texts(response)  # refused with a message, not a crash
+    assert Selection.objects.get(pk=item.pk).status == "applied"
+
+
+def test_a_move_by_someone_since_deleted_still_shows(client, people, units, city_batch) -> None:
+    item = factories.selection(city_batch, units["330402"], status="screened")
+    SelectionEvent.objects.create(selection=item, from_status="applied", to_status="screened", by=None)
+    client.force_login(people["city_admin"])
+    page = client.get(reverse("programs:selection_detail", args=[item.pk]))
+    assert page.status_code == 200 and "system" in page.content.decode()
+
+
+def test_a_list_opened_from_a_link_says_what_limits_it(client, people, units, city_batch) -> None:
+    client.force_login(people["city_viewer"])
+    page = client.get(reverse("programs:selection_list"), {"batch": city_batch.pk, "status": "applied"})
+    (shown,) = page.context["link_filters"]
+    assert shown["value"] == str(city_batch.pk) and shown["without"] == "status=applied"
+    bad = client.get(reverse("programs:selection_list"), {"batch": "abc"})
+    assert bad.context["link_filters"][0]["errors"]
