@@ -12,5 +12,6 @@ urlpatterns = [
     path("selections/<int:pk>/transition/", views.selection_transition, name="selection_transition"),
     path("selections/<int:pk>/tranches/", views.tranche_add, name="tranche_add"),
     path("tranches/<int:pk>/action/", views.tranche_action, name="tranche_action"),
+    path("tranches/<int:pk>/terms/", views.tranche_terms, name="tranche_terms"),
     path("funding/", views.funding, name="funding"),
 ]

@@ -452,6 +452,34 @@ def tranche_action(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(selection.get_absolute_url())
 
 
+@login_required
+def tranche_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a planned tranche's amount, condition, milestone or date, under the same rules as adding one."""
+    tranche = get_object_or_404(Tranche.objects.for_user(request.user).select_related("selection"), pk=pk)
+    selection = managed_selection(request, tranche.selection_id)
+    if tranche.status != Tranche.Status.PLANNED:
+        messages.error(request, _("Only a planned tranche's terms can be changed."))
+        return HttpResponseRedirect(selection.get_absolute_url())
+    form = TrancheForm(request.POST or None, instance=Tranche(**{f: getattr(tranche, f) for f in TERMS}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tranche_change(
+                tranche_id=tranche.pk,
+                changes={f: form.cleaned_data[f] for f in TERMS},
+                actor=Actor.from_request(request, Source.FORM),
+            )
+        except services.RuleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Tranche %(number)s was changed.") % {"number": tranche.number})
+            return HttpResponseRedirect(selection.get_absolute_url())
+    context = {"form": form, "object": tranche, "selection": selection, "section": "programs"}
+    return render(request, "programs/tranche_terms.html", context)
+
+
+TERMS = ("amount", "condition", "milestone_note", "planned_on")
+
+
 GROUPS: dict[str, tuple[str, ...]] = {
     "program": ("selection__batch__program_id", "selection__batch__program__name"),
     "batch": ("selection__batch_id", "selection__batch__program__name", "selection__batch__ordinal"),

@@ -377,3 +377,26 @@ def test_a_list_opened_from_a_link_says_what_limits_it(client, people, units, ci
     assert shown["value"] == str(city_batch.pk) and shown["without"] == "status=applied"
     bad = client.get(reverse("programs:selection_list"), {"batch": "abc"})
     assert bad.context["link_filters"][0]["errors"]
+
+
+def test_correct_or_delete_a_planned_tranche(client, people, units, city_batch) -> None:
+    item = factories.selected(city_batch, units["330402"], award="100")
+    planned = factories.tranche(item, 1, amount=Decimal("40"))
+    paid = factories.tranche(item, 2, amount=Decimal("20"), status="paid", paid_on="2025-07-01", voucher_no="V")
+    terms = reverse("programs:tranche_terms", args=[planned.pk])
+    client.force_login(people["a_editor"])
+    assert client.get(terms).status_code == 403
+    client.force_login(people["city_admin"])
+    assert client.get(terms).status_code == 200
+    over = client.post(terms, {"amount": "90", "condition": "on_signing"})
+    assert over.status_code == 200 and "more than the award" in str(over.context["form"].errors)
+    done = client.post(terms, {"amount": "70", "condition": "on_landing", "planned_on": "2026-03-01"})
+    assert done.status_code == 302
+    planned.refresh_from_db()
+    assert (planned.amount, planned.condition) == (Decimal("70"), "on_landing")
+    refused = client.get(reverse("programs:tranche_terms", args=[paid.pk]))
+    assert refused.status_code == 302 and "planned" in " ".join(texts(refused))
+    client.post(reverse("programs:tranche_action", args=[planned.pk]), {"action": "delete"})
+    assert not Tranche.objects.filter(pk=planned.pk).exists()
+    client.post(reverse("programs:tranche_action", args=[paid.pk]), {"action": "delete"})
+    assert Tranche.objects.filter(pk=paid.pk).exists()
