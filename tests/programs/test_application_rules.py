@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from programs.models import Selection, SelectionEvent
 
+from ..conftest import choose_language
 from ..talents import factories as talent_factories
 from . import factories
 
@@ -84,10 +85,11 @@ def test_a_selection_under_way_keeps_its_batch(client, api_client, people, units
 def test_a_selection_under_way_is_never_deleted(client, api_client, people, units, open_city_batch) -> None:
     decided = factories.selected(open_city_batch, units["330402"], status="completed", passed=["selected"])
     client.force_login(people["city_admin"])
+    choose_language(client, "en")
     page = client.post(reverse("programs:selection_delete", args=[decided.pk]))
     assert page.status_code == 409 and "keeps its history" in page.content.decode()
     api_client.force_authenticate(people["city_admin"])
-    answer = api_client.delete(reverse("selection-detail", args=[decided.pk]))
+    answer = api_client.delete(reverse("selection-detail", args=[decided.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert answer.status_code == 409 and "keeps its history" in answer.json()["detail"]
     assert (
         Selection.objects.filter(pk=decided.pk).exists() and SelectionEvent.objects.filter(selection=decided).exists()
