@@ -25,7 +25,7 @@ from talentportal.registry.base import Column, Registry, Tab, register
 from . import services
 from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
 from .forms import BatchForm, BulkTransitionForm, PaymentForm, ProgramForm, SelectionForm, TrancheForm, TransitionForm
-from .models import PIPELINE, Batch, Program, Selection, Status, Tranche
+from .models import PIPELINE, SELECTED_OR_LATER, Batch, Program, Selection, Status, Tranche
 
 STAGES = [*PIPELINE, Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED]
 
@@ -63,6 +63,7 @@ def pipeline_context(request: HttpRequest, batch: Batch) -> dict[str, Any]:
         "stages": [(s, labels[s], counts.get(s, 0)) for s in STAGES],
         "outcomes": [(s, labels[s], counts.get(s, 0)) for s in (Status.REJECTED, Status.EXITED)],
         "total": sum(counts.values()),
+        "chosen": sum(counts.get(s, 0) for s in SELECTED_OR_LATER),
         "status": status,
         "page": page,
         "moves": [(s, labels[s]) for s in moves],
@@ -357,6 +358,13 @@ def batch_transition(request: HttpRequest, pk: int) -> HttpResponse:
         actor=Actor.from_request(request, Source.FORM),
     )
     report_moves(request, results, form.cleaned_data["to"])
+    chosen = Selection.objects.filter(batch=batch, status__in=SELECTED_OR_LATER).count()
+    if batch.quota is not None and chosen > batch.quota:
+        messages.warning(
+            request,
+            _("%(chosen)s selected in this batch, more than its quota of %(quota)s.")
+            % {"chosen": chosen, "quota": batch.quota},
+        )
     return back_to(request, batch.get_absolute_url())
 
 

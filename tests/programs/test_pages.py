@@ -400,3 +400,18 @@ def test_correct_or_delete_a_planned_tranche(client, people, units, city_batch) 
     assert not Tranche.objects.filter(pk=planned.pk).exists()
     client.post(reverse("programs:tranche_action", args=[paid.pk]), {"action": "delete"})
     assert Tranche.objects.filter(pk=paid.pk).exists()
+
+
+def test_the_office_sees_the_quota_and_is_warned_past_it(client, people, units) -> None:
+    batch = factories.batch(factories.program(units["330400"]), quota=2)
+    factories.selection(batch, units["330402"], status="landed")
+    ready = [factories.selection(batch, units["330402"], status="publicized") for _ in range(2)]
+    client.force_login(people["city_admin"])
+    page = client.get(reverse("programs:batch_detail", args=[batch.pk]))
+    assert page.context["chosen"] == 1 and 'id="quota"' in page.content.decode()
+    response = client.post(
+        reverse("programs:batch_transition", args=[batch.pk]), {"ids": [s.pk for s in ready], "to": "selected"}
+    )
+    assert any("more than its quota of 2" in m for m in texts(response))
+    client.force_login(people["a_viewer"])
+    assert 'id="quota"' not in client.get(reverse("programs:batch_detail", args=[batch.pk])).content.decode()
