@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.orgs.forms import ScopedFormMixin
+from talentportal.registry.masking import mask_id
 from talents.forms import DATE, EmployerField
 from talents.models import Enterprise, Talent, Team
 
@@ -40,11 +42,19 @@ class BatchForm(forms.ModelForm):
         return data
 
 
+class TalentChoiceField(forms.ModelChoiceField):
+    """Namesakes are told apart by their unit and the last digits of their ID number."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.org_unit.name} · {mask_id(obj.id_number)}）"
+
+
 class SelectionForm(ScopedFormMixin, forms.ModelForm):
     """An application (or, for the program's office, any selection's particulars). The status moves only
     through the lifecycle actions, never through this form."""
 
     employer = EmployerField()
+    talent = TalentChoiceField(Talent.objects.none(), required=False, label=_("talent"))
 
     class Meta:
         model = Selection
@@ -53,13 +63,23 @@ class SelectionForm(ScopedFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        managed = Program.objects.editable_by(self.user)
+        # Batches that take applications, those of the user's own programs, and the one it is in already.
+        batches = Q(status=Batch.Status.OPEN) | Q(program__in=managed) | Q(pk=self.instance.batch_id)
         for name, queryset in (
-            ("batch", Batch.objects.for_user(self.user).select_related("program")),
-            ("talent", Talent.objects.for_user(self.user).only("id", "name")),
+            ("batch", Batch.objects.for_user(self.user).filter(batches).select_related("program")),
+            (
+                "talent",
+                Talent.objects.for_user(self.user)
+                .select_related("org_unit")
+                .only("id", "name", "id_number", "org_unit__name"),
+            ),
             ("team", Team.objects.for_user(self.user).only("id", "name")),
             ("employer", Enterprise.objects.for_user(self.user)),
         ):
             cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
+        if not managed.exists():
+            del self.fields["award_amount"]  # the award is the program office's to set
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -89,7 +109,7 @@ def selection_errors(data: dict[str, Any], instance: Selection, user: Any) -> di
     applied_on = data.get("applied_on")
     if applied_on and applied_on > timezone.localdate():
         errors["applied_on"] = str(_("An application cannot be dated in the future."))
-    award = data.get("award_amount")
+    award = data.get("award_amount", instance.award_amount)
     if award != instance.award_amount and not manages:
         errors["award_amount"] = str(_("Only the office that runs the program sets the award."))
     elif instance.pk and award is not None:

@@ -440,7 +440,7 @@ class TrancheCondition(models.TextChoices):
 
 
 class TrancheStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("tranche status", "Planned")
     APPROVED = "approved", _("Approved")
     PAID = "paid", _("Paid")
     CANCELLED = "cancelled", _("Cancelled")

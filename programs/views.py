@@ -79,8 +79,11 @@ def progress_context(request: HttpRequest, selection: Selection) -> dict[str, An
     counted = [t for t in tranches if t.status != Tranche.Status.CANCELLED]
     committed = sum((t.amount for t in counted), Decimal(0))
     labels = dict(Status.choices)
+    events = list(selection.events.select_related("by").order_by("at", "id"))
     return {
-        "events": selection.events.select_related("by").order_by("at", "id"),
+        "events": events,
+        "opened_by_event": any(e.from_status == "" for e in events),
+        "applied_label": labels[Status.APPLIED],
         "tranches": tranches,
         "committed": committed,
         "paid": sum((t.amount for t in counted if t.status == Tranche.Status.PAID), Decimal(0)),
@@ -400,26 +403,24 @@ def selection_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def tranche_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan a tranche from the selection page; a refused one comes back with the reason at its field and the
+    values as typed."""
     selection = managed_selection(request, pk)
     form = TrancheForm(request.POST)
     if form.is_valid():
         try:
             tranche = services.tranche_add(
                 selection_id=selection.pk,
-                amount=form.cleaned_data["amount"],
-                condition=form.cleaned_data["condition"],
-                planned_on=form.cleaned_data["planned_on"],
-                milestone_note=form.cleaned_data["milestone_note"],
+                **{f: form.cleaned_data[f] for f in TERMS},
                 actor=Actor.from_request(request, Source.FORM),
             )
         except services.RuleError as exc:
-            messages.error(request, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("Tranche %(number)s was added.") % {"number": tranche.number})
-    else:
-        for error in form_errors(form):
-            messages.error(request, error)
-    return HttpResponseRedirect(selection.get_absolute_url())
+            return HttpResponseRedirect(selection.get_absolute_url())
+    context = {"form": form, "object": None, "selection": selection, "section": "programs"}
+    return render(request, "programs/tranche_terms.html", context)
 
 
 @login_required
@@ -497,6 +498,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
 # The list filter that opens exactly the tranches a row adds up (the recommending unit itself, not its subtree).
 GROUP_FILTER = {"program": "program", "batch": "batch", "county": "recommender", "year": "year"}
 FUNDING_FILTERS = ("program", "year", "org_unit")
+GROUP_LABELS = [
+    ("program", gettext_lazy("program")),
+    ("batch", gettext_lazy("batch")),
+    ("county", gettext_lazy("recommending unit")),
+    ("year", gettext_lazy("batch year")),
+]
 
 
 @login_required
@@ -550,12 +557,13 @@ def funding(request: HttpRequest) -> HttpResponse:
     due = scoped.due_within(90).select_related(*tranches.select_related).order_by("planned_on", "id")
     context = {
         "by": by,
-        "groups": [("program", _("program")), ("batch", _("batch")), ("county", _("county")), ("year", _("year"))],
+        "groups": GROUP_LABELS,
         "filterset": filterset,
         "table": table,
         "totals": [(t, urlencode({**base, "status": s})) for t, s in zip(totals, sums, strict=True)],
         "grand_total": sum(totals, Decimal(0)),
         "base_query": urlencode(base),
+        "group_label": dict(GROUP_LABELS)[by],
         "status_labels": [status_labels[s] for s in sums],
         "chart": chart,
         "due": list(due[:100]),

@@ -27,6 +27,9 @@ class EmployerField(forms.ModelChoiceField):
             "hx-trigger": "input changed delay:300ms",
             "hx-target": "#employer-options",
             "hx-swap": "innerHTML",
+            # The form's field wrapper re-validates with hx-select; the suggestions must not inherit it.
+            "hx-select": "unset",
+            "hx-include": "unset",
         }
     )
 

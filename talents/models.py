@@ -302,6 +302,9 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("talents:team_detail", args=[self.pk])
+
 
 class ServiceRequestQuerySet(OrgScopedQuerySet):
     org_path_field = "talent__org_unit__path"

@@ -52,8 +52,18 @@ document.addEventListener("change", function (event) {
   if (!box) return;
   document.querySelectorAll(box.getAttribute("data-tick-all")).forEach(function (c) { c.checked = box.checked; });
 });
-// A submit button with data-confirm="…" asks before its form is sent (final steps: exits, cancellations).
+// A submit button with data-needs="SELECTOR" is refused until that field is filled (a reason, say), and one
+// with data-confirm="…" asks before its form is sent (final steps: exits, cancellations).
 document.addEventListener("click", function (event) {
-  var button = event.target.closest && event.target.closest("button[data-confirm]");
-  if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  var button = event.target.closest && event.target.closest("button[data-needs], button[data-confirm]");
+  if (!button) return;
+  var needed = button.dataset.needs && document.querySelector(button.dataset.needs);
+  if (needed && !needed.value.trim()) {
+    event.preventDefault();
+    needed.setCustomValidity(button.dataset.needsMessage || "");
+    needed.reportValidity();
+    needed.addEventListener("input", function () { needed.setCustomValidity(""); }, { once: true });
+    return;
+  }
+  if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.orgs.models import OrgScopedQuerySet
@@ -97,10 +101,26 @@ class AuditEntry(models.Model):
                 mask = masks[name]
                 before, after = (mask(before) if before else before), (mask(after) if after else after)
             label: object = name
+            field = None
             if model is not None:
                 try:
-                    label = getattr(model._meta.get_field(name), "verbose_name", name)
+                    field = model._meta.get_field(name)
+                    label = getattr(field, "verbose_name", name)
                 except Exception:  # a field removed since; show its name
                     label = name
-            rows.append((str(label), before, after))
+            rows.append((str(label), readable(field, before), readable(field, after)))
         return rows
+
+
+def readable(field: Any, value: Any) -> Any:
+    """A logged value as people read it: a choice by its label, a moment in local time."""
+    if field is None or value in (None, ""):
+        return value
+    choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
+    if value in choices:
+        return choices[value]
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return value

@@ -71,7 +71,7 @@ def test_plan_approve_and_pay_a_tranche(page: Page, network_log: NetworkLog, scr
     form.locator("[name=amount]").fill("250")
     form.locator("[name=condition]").select_option("on_landing")
     form.get_by_role("button").click()
-    expect(page.locator(".alert-danger")).to_be_visible()  # more than the award: refused, nothing saved
+    expect(form.locator(".invalid-feedback")).to_contain_text("200")  # more than the award: refused, kept as typed
     expect(page.locator("#tranches")).to_have_count(0)
     form.locator("[name=amount]").fill("80")
     form.locator("[name=condition]").select_option("on_landing")
@@ -92,3 +92,29 @@ def test_plan_approve_and_pay_a_tranche(page: Page, network_log: NetworkLog, scr
     page.wait_for_timeout(1500)
     page.screenshot(path=str(screenshots / "funding-overview.png"), full_page=True)
     assert network_log.problems() == []
+
+
+def test_county_clerk_applies_and_picks_the_employer_by_name(page: Page, transactional_db) -> None:
+    from ..talents import factories as talent_factories
+
+    seed()
+    city, nanhu = OrgUnit.objects.get(code="330400"), OrgUnit.objects.get(code="330402")
+    batch = factories.batch(factories.program(city, short_name="精英引领计划"), ordinal=7, status="open")
+    company = talent_factories.enterprise(nanhu, name="嘉兴南湖光电科技有限公司")
+    applicant = talent_factories.talent(nanhu, name="林申报")
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "nanhu_editor")
+    page.fill("#id_password", settings.DEMO_PASSWORD)
+    page.click("#login-button")
+    page.goto(f"/programs/selections/new/?batch={batch.pk}")
+    expect(page.locator("#id_award_amount")).to_have_count(0)  # the award is the city office's to set
+    page.select_option("#id_talent", str(applicant.pk))
+    page.locator("#id_employer").press_sequentially("南湖光电", delay=50)
+    expect(page.locator("#employer-options option")).to_have_count(1)
+    page.fill("#id_employer", company.credit_code)  # what picking the suggestion puts in the field
+    page.fill("#id_applied_on", "2025-04-01")
+    page.click("#save-button")
+    expect(page.locator("#applicant")).to_contain_text("林申报")
+    created = Selection.objects.get(talent=applicant)
+    assert (created.batch_id, created.employer_id, created.status) == (batch.pk, company.pk, "applied")
