@@ -128,15 +128,37 @@ class RegistryListView(RegistryView):
 
 
 def link_filters(filterset: Any, params: QueryDict) -> list[dict[str, Any]]:
-    """Filters that came with a link (hidden in the form): what they are, and the query without each."""
+    """Filters that came with a link (hidden in the form): what they are, the record they name when the user
+    may see it, and the query without each."""
     shown = []
     for field in filterset.form.hidden_fields():
         value = params.get(field.name)
         if value:
             rest = params.copy()
             rest.pop(field.name)
-            shown.append({"label": field.label, "value": value, "errors": field.errors, "without": rest.urlencode()})
+            record = None if field.errors else linked_record(filterset, field.name, value)
+            shown.append(
+                {
+                    "label": field.label,
+                    "value": str(record) if record is not None else f"#{value}",
+                    "errors": field.errors,
+                    "without": rest.urlencode(),
+                }
+            )
     return shown
+
+
+def linked_record(filterset: Any, name: str, value: str) -> Any:
+    """The record an id filter (``batch_id``, ``selection__batch_id``…) points at, looked up in the user's scope."""
+    model = filterset._meta.model
+    try:
+        for part in filterset.filters[name].field_name.removesuffix("_id").split("__"):
+            model = model._meta.get_field(part).related_model
+    except Exception:  # not a path of relations: show the id
+        return None
+    if model is None or not hasattr(model.objects, "for_user"):
+        return None
+    return model.objects.for_user(filterset.user).filter(pk=value).first()
 
 
 def sort_link(params: QueryDict, column: Column, current: str) -> dict[str, Any] | None:

@@ -377,7 +377,12 @@ def test_a_list_opened_from_a_link_says_what_limits_it(client, people, units, ci
     client.force_login(people["city_viewer"])
     page = client.get(reverse("programs:selection_list"), {"batch": city_batch.pk, "status": "applied"})
     (shown,) = page.context["link_filters"]
-    assert shown["value"] == str(city_batch.pk) and shown["without"] == "status=applied"
+    assert shown["value"] == str(city_batch) and shown["without"] == "status=applied"
+    # A record outside the user's scope is not named.
+    hidden = factories.batch(factories.program(units["330411"]))
+    client.force_login(people["a_viewer"])
+    page = client.get(reverse("programs:selection_list"), {"batch": hidden.pk})
+    assert page.context["link_filters"][0]["value"] == f"#{hidden.pk}"
     bad = client.get(reverse("programs:selection_list"), {"batch": "abc"})
     assert bad.context["link_filters"][0]["errors"]
 
