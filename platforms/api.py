@@ -5,9 +5,9 @@ from typing import Any
 from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
-from talentportal.registry.api import ScopedModelViewSet
+from talentportal.registry.api import ScopedModelViewSet, ScopedRelatedField
 from talents import validators
-from talents.api import EmployerField, ScopedRelatedField
+from talents.api import EmployerField
 from talents.models import Enterprise, Talent
 
 from .filters import PlatformFilterSet, PlatformYearFilterSet, ResidencyFilterSet
@@ -68,21 +68,10 @@ class PlatformYearViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("platform")
 
 
-class ReadableRelatedField(serializers.PrimaryKeyRelatedField):
-    """A talent or enterprise the user may see (residents may come from another county)."""
-
-    def __init__(self, model: Any, **kwargs: Any) -> None:
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> Any:
-        return self.model.objects.for_user(self.context["request"].user)
-
-
 class ResidencySerializer(serializers.ModelSerializer):
     platform = ScopedRelatedField(Platform)
-    talent = ReadableRelatedField(Talent, required=False, allow_null=True)
-    enterprise = ReadableRelatedField(Enterprise, required=False, allow_null=True)
+    talent = ScopedRelatedField(Talent, editable=False, required=False, allow_null=True)
+    enterprise = ScopedRelatedField(Enterprise, editable=False, required=False, allow_null=True)
 
     class Meta:
         model = Residency

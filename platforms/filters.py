@@ -15,7 +15,7 @@ class PlatformFilterSet(ScopedFilterSet):
     search_fields = ("name", "code", "host_name", "host_enterprise__name", "city")
     org_unit = OrgUnitSubtreeFilter()
     recognized_year = django_filters.NumberFilter(
-        field_name="recognized_on", lookup_expr="year", label=_("recognised in year"), min_value=1, max_value=9999
+        field_name="recognized_on", lookup_expr="year", label=_("recognised in year")
     )
 
     class Meta:

@@ -10,30 +10,17 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from talentportal.audit.models import Source
-from talentportal.audit.services import Actor
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.orgs.models import can_write
-from talentportal.registry.api import Conflict, ScopedModelViewSet
+from talentportal.registry.api import Conflict, ScopedModelViewSet, ScopedRelatedField
+from talentportal.registry.filters import MAX_ID
 from talents.api import EmployerField
 from talents.models import Talent, Team
 
 from . import services
-from .filters import MAX_ID, BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
+from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
 from .forms import selection_errors
 from .models import Batch, Program, Selection, Status, Tranche
-
-
-class VisibleField(serializers.PrimaryKeyRelatedField):
-    """A related record by id, among those the user may see (``editable=True``: may change)."""
-
-    def __init__(self, model: Any, editable: bool = False, **kwargs: Any) -> None:
-        self.model, self.editable = model, editable
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> Any:
-        user = self.context["request"].user
-        return self.model.objects.editable_by(user) if self.editable else self.model.objects.for_user(user)
 
 
 def rule_error(exc: services.RuleError) -> exceptions.ValidationError:
@@ -59,7 +46,7 @@ class ProgramViewSet(ScopedModelViewSet):
 
 
 class BatchSerializer(serializers.ModelSerializer):
-    program = VisibleField(Program, editable=True)
+    program = ScopedRelatedField(Program)
 
     class Meta:
         model = Batch
@@ -84,9 +71,9 @@ class BatchViewSet(ScopedModelViewSet):
 
 
 class SelectionSerializer(serializers.ModelSerializer):
-    batch = VisibleField(Batch)
-    talent = VisibleField(Talent, required=False, allow_null=True)
-    team = VisibleField(Team, required=False, allow_null=True)
+    batch = ScopedRelatedField(Batch, editable=False)
+    talent = ScopedRelatedField(Talent, editable=False, required=False, allow_null=True)
+    team = ScopedRelatedField(Team, editable=False, required=False, allow_null=True)
     org_unit = ScopedUnitField()
     employer = EmployerField()
 
@@ -157,27 +144,18 @@ class SelectionViewSet(ScopedModelViewSet):
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("batch", "talent", "team", "org_unit", "employer")
 
-    @transaction.atomic
-    def perform_update(self, serializer: Any) -> None:
-        # The award is checked against the tranches again under the row lock: one may be planned meanwhile.
-        locked = Selection.objects.select_for_update(of=("self",)).get(pk=serializer.instance.pk)
-        award = serializer.validated_data.get("award_amount")
-        committed = locked.committed_amount()
-        if award is not None and award < committed:
-            message = _("The award cannot be less than the tranches already planned (%(total)s).")
-            raise exceptions.ValidationError({"award_amount": [message % {"total": committed}]})
-        super().perform_update(serializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Validated under the row lock, as on the edit page: the award is checked against tranches that may be
+        # planned meanwhile.
+        with transaction.atomic():
+            self.get_queryset().select_for_update(of=("self",)).filter(pk=kwargs["pk"]).first()
+            return super().update(request, *args, **kwargs)
 
     def perform_destroy(self, instance: Any) -> None:
         error = instance.delete_error()
         if error:
             raise Conflict(error)
         super().perform_destroy(instance)
-
-    def move(self, ids: list[int], data: dict[str, Any]) -> list[services.RowResult]:
-        return services.selections_transition(
-            ids=ids, to=data["to"], comment=data["comment"], reason=data["reason"], actor=self.actor()
-        )
 
     @extend_schema(
         request=TransitionSerializer, responses=TransitionAnswerSerializer, operation_id="selections_transition"
@@ -189,10 +167,10 @@ class SelectionViewSet(ScopedModelViewSet):
             raise exceptions.PermissionDenied(_("Only the office that runs the program decides on its selections."))
         form = TransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        (result,) = self.move([selection.pk], form.validated_data)
-        if not result.moved:
-            raise exceptions.ValidationError({"to": [result.message]})
-        selection.refresh_from_db()
+        try:
+            result = services.selection_transition(selection=selection, **form.validated_data, actor=self.actor())
+        except services.RuleError as exc:
+            raise rule_error(exc) from exc
         data = dict(self.get_serializer(selection).data)
         data["cancelled_tranches"] = result.cancelled_tranches
         return Response(data)
@@ -209,7 +187,7 @@ class SelectionViewSet(ScopedModelViewSet):
             raise exceptions.PermissionDenied
         form = BulkTransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        results = self.move(form.validated_data["ids"], form.validated_data)
+        results = services.selections_transition(**form.validated_data, actor=self.actor())
         return Response(
             {
                 "moved": sum(r.moved for r in results),
@@ -223,7 +201,7 @@ class SelectionViewSet(ScopedModelViewSet):
 
 
 class TrancheSerializer(serializers.ModelSerializer):
-    selection = VisibleField(Selection)
+    selection = ScopedRelatedField(Selection, editable=False)
 
     class Meta:
         model = Tranche
@@ -292,6 +270,3 @@ class TrancheViewSet(ScopedModelViewSet):
             services.tranche_delete(tranche_id=instance.pk, actor=self.actor())
         except services.RuleError as exc:
             raise Conflict(exc.message) from exc
-
-    def actor(self) -> Actor:
-        return Actor.from_request(self.request, Source.API)

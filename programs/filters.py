@@ -10,12 +10,6 @@ from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
 
 from .models import LANDED_OR_LATER, SELECTED_OR_LATER, Batch, Level, Program, Selection, Tranche
 
-MAX_ID = 2**63 - 1
-
-
-def id_filter(field_name: str, label: Any) -> django_filters.NumberFilter:
-    return django_filters.NumberFilter(field_name=field_name, label=label, min_value=1, max_value=MAX_ID)
-
 
 class ProgramFilterSet(ScopedFilterSet):
     search_fields = ("name", "short_name", "code")
@@ -41,11 +35,11 @@ class SelectionFilterSet(ScopedFilterSet):
     program = django_filters.ModelChoiceFilter(
         field_name="batch__program", queryset=Program.objects.all(), label=_("program")
     )
-    batch = id_filter("batch_id", _("batch"))
+    batch = django_filters.NumberFilter(field_name="batch_id", label=_("batch"))
     year = django_filters.NumberFilter(field_name="batch__year", label=_("batch year"))
     level = django_filters.ChoiceFilter(field_name="batch__program__level", choices=Level.choices, label=_("level"))
-    talent = id_filter("talent_id", _("talent"))
-    team = id_filter("team_id", _("team"))
+    talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
+    team = django_filters.NumberFilter(field_name="team_id", label=_("team"))
     reached = django_filters.ChoiceFilter(
         method="filter_reached",
         label=_("reached"),
@@ -71,14 +65,14 @@ class TrancheFilterSet(ScopedFilterSet):
     program = django_filters.ModelChoiceFilter(
         field_name="selection__batch__program", queryset=Program.objects.all(), label=_("program")
     )
-    batch = id_filter("selection__batch_id", _("batch"))
-    selection = id_filter("selection_id", _("selection"))
-    recommender = id_filter("selection__org_unit_id", _("recommending unit (this unit only)"))
+    batch = django_filters.NumberFilter(field_name="selection__batch_id", label=_("batch"))
+    selection = django_filters.NumberFilter(field_name="selection_id", label=_("selection"))
+    recommender = django_filters.NumberFilter(
+        field_name="selection__org_unit_id", label=_("recommending unit (this unit only)")
+    )
     cancelled = django_filters.BooleanFilter(method="filter_cancelled", label=_("cancelled"))
     year = django_filters.NumberFilter(field_name="selection__batch__year", label=_("batch year"))
-    paid_year = django_filters.NumberFilter(
-        field_name="paid_on", lookup_expr="year", label=_("paid in year"), min_value=1, max_value=9999
-    )
+    paid_year = django_filters.NumberFilter(field_name="paid_on", lookup_expr="year", label=_("paid in year"))
     due_within = django_filters.NumberFilter(
         method="filter_due", label=_("due within (days)"), min_value=0, max_value=36500
     )

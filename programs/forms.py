@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.orgs.forms import ScopedFormMixin
+from talentportal.registry.filters import MAX_ID
 from talentportal.registry.masking import mask_id
 from talents.forms import DATE, EmployerField
 from talents.models import Enterprise, Talent, Team
 
-from .filters import MAX_ID
 from .models import Batch, Program, Selection, Status, Tranche
 
 

@@ -196,7 +196,6 @@ class Status(models.TextChoices):
 
 # The whole lifecycle: from each state, the states it may move to. Nothing else moves a selection.
 PIPELINE = [Status.APPLIED, Status.SCREENED, Status.REVIEWED, Status.DEFENDED, Status.PUBLICIZED]
-FUNDED = [Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED]
 TRANSITIONS: dict[str, set[str]] = {
     Status.APPLIED: {Status.SCREENED, Status.REJECTED},
     Status.SCREENED: {Status.REVIEWED, Status.REJECTED},
@@ -212,8 +211,10 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.EXITED: set(),
 }
 LANDED_OR_LATER = [Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED]
+# Selected and not exited: the stages in which tranches are planned and paid.
+FUNDED = [Status.SELECTED, *LANDED_OR_LATER]
 # Selected at some point: still funded, finished, or exited since.
-SELECTED_OR_LATER = [Status.SELECTED, *LANDED_OR_LATER, Status.EXITED]
+SELECTED_OR_LATER = [*FUNDED, Status.EXITED]
 NEEDS_REASON = {Status.REJECTED, Status.EXITED}
 DECIDED = {Status.SELECTED, Status.REJECTED}
 
@@ -260,16 +261,15 @@ class SelectionQuerySet(ProgramOwnedQuerySet):
     def summary_by(self, key: str) -> dict[Any, dict[str, Any]]:
         """Per value of ``key`` (e.g. ``batch_id``): applied, selected (incl. those who left since), landed,
         exited, and the award of those selected."""
-        selected = SELECTED_OR_LATER
         rows = (
             self.order_by()
             .values(key)
             .annotate(
                 applied=Count("id"),
-                selected=Count("id", filter=Q(status__in=selected)),
+                selected=Count("id", filter=Q(status__in=SELECTED_OR_LATER)),
                 landed=Count("id", filter=Q(status__in=LANDED_OR_LATER)),
                 exited=Count("id", filter=Q(status=Status.EXITED)),
-                awarded=Sum("award_amount", filter=Q(status__in=selected)),
+                awarded=Sum("award_amount", filter=Q(status__in=SELECTED_OR_LATER)),
             )
         )
         return {row.pop(key): row for row in rows}
@@ -347,10 +347,6 @@ class Selection(models.Model):
     def applicant(self) -> Talent | Team | None:
         return self.talent if self.talent_id else self.team
 
-    @property
-    def program(self) -> Program:
-        return self.batch.program
-
     def transition_error(self, to: str, reason: str = "") -> str | None:
         return transition_error(self.status, to, reason)
 
@@ -360,10 +356,10 @@ class Selection(models.Model):
 
     def has_reached(self, status: str) -> bool:
         """Whether the selection reached ``status`` at some point (it may have moved on since)."""
-        line: list[str] = [*PIPELINE, Status.SELECTED, Status.LANDED]
-        later: list[str] = [Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED]
-        if status in line and self.status in line + later:
-            return (line + later).index(self.status) >= line.index(status)
+        # Up to landing the stages follow one line; past it (the mid-term's two outcomes) only the events tell.
+        stages: list[str] = [*PIPELINE, *FUNDED]
+        if status in stages[: stages.index(Status.LANDED) + 1] and self.status in stages:
+            return stages.index(self.status) >= stages.index(status)
         return self.status == status or self.events.filter(to_status=status).exists()
 
     def delete_error(self) -> str | None:

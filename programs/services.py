@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from talentportal.audit.models import Action
 from talentportal.audit.services import Actor, delete_with_audit, diff, entry, record_bulk, record_change, snapshot
 
-from .models import DECIDED, NEEDS_REASON, Selection, SelectionEvent, Status, Tranche
+from .models import DECIDED, FUNDED, NEEDS_REASON, Selection, SelectionEvent, Status, Tranche
 
 
 class RuleError(Exception):
@@ -146,8 +146,8 @@ def selection_transition(
 
 
 # --- funding ---------------------------------------------------------------------------------------------
-FUNDABLE = {Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED}
-EDITABLE_FIELDS = ("amount", "condition", "milestone_note", "planned_on")
+# A tranche's terms: what is set when it is planned, and may be corrected while it is only planned.
+TERMS = ("amount", "condition", "milestone_note", "planned_on")
 
 
 def _locked_selection(selection_id: int, actor: Actor) -> Selection:
@@ -165,21 +165,28 @@ def _locked_selection(selection_id: int, actor: Actor) -> Selection:
     return selection
 
 
+def _locked_tranche(tranche_id: int, actor: Actor) -> Tranche:
+    """The tranche, locked after its selection (the same order as adding one, so no two writers deadlock)."""
+    selection_id = Tranche.objects.filter(pk=tranche_id).values_list("selection_id", flat=True).first()
+    if selection_id is None:
+        raise RuleError(_("No such tranche."))
+    selection = _locked_selection(selection_id, actor)
+    tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
+    tranche.selection = selection
+    return tranche
+
+
 def _check_fits(selection: Selection, amount: Decimal, replacing: Decimal = Decimal(0)) -> None:
     if selection.award_amount is None:
         raise RuleError(_("Set the selection's award before planning its tranches."), "amount")
-    total = selection.committed_amount() - replacing + amount
-    if total > selection.award_amount:
+    others = selection.committed_amount() - replacing
+    if others + amount > selection.award_amount:
         raise RuleError(
             _(
                 "The tranches would add up to %(total)s (10k yuan), more than the award of %(award)s; "
                 "at most %(left)s is left to plan."
             )
-            % {
-                "total": total,
-                "award": selection.award_amount,
-                "left": selection.award_amount - selection.committed_amount() + replacing,
-            },
+            % {"total": others + amount, "award": selection.award_amount, "left": selection.award_amount - others},
             "amount",
         )
 
@@ -209,7 +216,7 @@ def tranche_add(
 ) -> Tranche:
     with transaction.atomic():
         selection = _locked_selection(selection_id, actor)
-        if selection.status not in FUNDABLE:
+        if selection.status not in FUNDED:
             raise RuleError(
                 _("Tranches are planned for selected talents; this selection is “%(status)s”.")
                 % {"status": selection.get_status_display()}
@@ -242,18 +249,14 @@ TRANCHE_MOVES = {
 def tranche_change(*, tranche_id: int, changes: dict[str, Any], actor: Actor) -> Tranche:
     """Change a tranche's terms (while planned) or move it: approve, pay (date and voucher), cancel."""
     with transaction.atomic():
-        selection_id = Tranche.objects.filter(pk=tranche_id).values_list("selection_id", flat=True).first()
-        if selection_id is None:
-            raise RuleError(_("No such tranche."))
-        selection = _locked_selection(selection_id, actor)
-        tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
-        tranche.selection = selection
+        tranche = _locked_tranche(tranche_id, actor)
+        selection = tranche.selection
         before = snapshot(tranche)
         if tranche.status == Tranche.Status.PAID:
             raise RuleError(_("A paid tranche is never changed."))
         if tranche.status == Tranche.Status.CANCELLED:
             raise RuleError(_("A cancelled tranche is not changed any more."))
-        terms = {k: changes[k] for k in EDITABLE_FIELDS if k in changes and changes[k] != getattr(tranche, k)}
+        terms = {k: changes[k] for k in TERMS if k in changes and changes[k] != getattr(tranche, k)}
         if terms:
             if tranche.status != Tranche.Status.PLANNED:
                 raise RuleError(_("Only a planned tranche's terms can be changed."))
@@ -320,11 +323,7 @@ def tranche_delete_error(tranche: Tranche) -> str | None:
 
 def tranche_delete(*, tranche_id: int, actor: Actor) -> None:
     with transaction.atomic():
-        selection_id = Tranche.objects.filter(pk=tranche_id).values_list("selection_id", flat=True).first()
-        if selection_id is None:
-            raise RuleError(_("No such tranche."))
-        _locked_selection(selection_id, actor)
-        tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
+        tranche = _locked_tranche(tranche_id, actor)
         error = tranche_delete_error(tranche)
         if error:
             raise RuleError(error)

@@ -25,9 +25,9 @@ from talentportal.registry.base import Column, Registry, Tab, register
 from . import services
 from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
 from .forms import BatchForm, BulkTransitionForm, PaymentForm, ProgramForm, SelectionForm, TrancheForm, TransitionForm
-from .models import PIPELINE, SELECTED_OR_LATER, Batch, Program, Selection, Status, Tranche
+from .models import FUNDED, PIPELINE, SELECTED_OR_LATER, TRANSITIONS, Batch, Program, Selection, Status, Tranche
 
-STAGES = [*PIPELINE, Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED]
+STAGES = [*PIPELINE, *FUNDED]
 
 
 def program_batches_context(request: HttpRequest, program: Program) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def pipeline_context(request: HttpRequest, batch: Batch) -> dict[str, Any]:
     labels = dict(Status.choices)
     moves = [s for s in Status.values if s != Status.APPLIED]
     if status:
-        moves = [s for s in moves if s in Selection(status=status).next_statuses] or moves
+        moves = [s for s in moves if s in TRANSITIONS[status]] or moves
     return {
         "stages": [(s, labels[s], counts.get(s, 0)) for s in STAGES],
         "outcomes": [(s, labels[s], counts.get(s, 0)) for s in (Status.REJECTED, Status.EXITED)],
@@ -90,10 +90,8 @@ def progress_context(request: HttpRequest, selection: Selection) -> dict[str, An
         "left": (selection.award_amount - committed) if selection.award_amount is not None else None,
         "next_steps": [(s, labels[s]) for s in selection.next_statuses],
         "can_decide": Selection.objects.managed_by(request.user).filter(pk=selection.pk).exists(),
-        "fundable": selection.status in services.FUNDABLE,
-        "transition_form": TransitionForm(),
+        "fundable": selection.status in FUNDED,
         "tranche_form": TrancheForm(),
-        "payment_form": PaymentForm(),
     }
 
 
@@ -307,6 +305,11 @@ tranches = register(
 )
 
 
+def refuse(form: Any, exc: services.RuleError) -> None:
+    """Show a rule's refusal at the field it names (or above the form)."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
 def form_errors(form: Any) -> list[str]:
     """A form's errors as sentences naming their field, for pages that answer with messages."""
     lines = []
@@ -383,20 +386,17 @@ def managed_selection(request: HttpRequest, pk: int) -> Selection:
 def selection_transition(request: HttpRequest, pk: int) -> HttpResponse:
     selection = managed_selection(request, pk)
     form = TransitionForm(request.POST)
-    if form.is_valid():
-        results = services.selections_transition(
-            ids=[selection.pk],
-            to=form.cleaned_data["to"],
-            comment=form.cleaned_data["comment"],
-            reason=form.cleaned_data["reason"],
-            actor=Actor.from_request(request, Source.FORM),
-        )
-        if results[0].moved:
-            report_moves(request, results, form.cleaned_data["to"])
-        else:
-            messages.error(request, results[0].message)
-    else:
+    if not form.is_valid():
         messages.error(request, _("Choose the status to move to."))
+        return HttpResponseRedirect(selection.get_absolute_url())
+    try:
+        result = services.selection_transition(
+            selection=selection, **form.cleaned_data, actor=Actor.from_request(request, Source.FORM)
+        )
+    except services.RuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        report_moves(request, [result], form.cleaned_data["to"])
     return HttpResponseRedirect(selection.get_absolute_url())
 
 
@@ -411,11 +411,11 @@ def tranche_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             tranche = services.tranche_add(
                 selection_id=selection.pk,
-                **{f: form.cleaned_data[f] for f in TERMS},
+                **{f: form.cleaned_data[f] for f in services.TERMS},
                 actor=Actor.from_request(request, Source.FORM),
             )
         except services.RuleError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            refuse(form, exc)
         else:
             messages.success(request, _("Tranche %(number)s was added.") % {"number": tranche.number})
             return HttpResponseRedirect(selection.get_absolute_url())
@@ -469,24 +469,21 @@ def tranche_terms(request: HttpRequest, pk: int) -> HttpResponse:
     if tranche.status != Tranche.Status.PLANNED:
         messages.error(request, _("Only a planned tranche's terms can be changed."))
         return HttpResponseRedirect(selection.get_absolute_url())
-    form = TrancheForm(request.POST or None, instance=Tranche(**{f: getattr(tranche, f) for f in TERMS}))
+    form = TrancheForm(request.POST or None, instance=Tranche(**{f: getattr(tranche, f) for f in services.TERMS}))
     if request.method == "POST" and form.is_valid():
         try:
             services.tranche_change(
                 tranche_id=tranche.pk,
-                changes={f: form.cleaned_data[f] for f in TERMS},
+                changes={f: form.cleaned_data[f] for f in services.TERMS},
                 actor=Actor.from_request(request, Source.FORM),
             )
         except services.RuleError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            refuse(form, exc)
         else:
             messages.success(request, _("Tranche %(number)s was changed.") % {"number": tranche.number})
             return HttpResponseRedirect(selection.get_absolute_url())
     context = {"form": form, "object": tranche, "selection": selection, "section": "programs"}
     return render(request, "programs/tranche_terms.html", context)
-
-
-TERMS = ("amount", "condition", "milestone_note", "planned_on")
 
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -528,12 +525,13 @@ def funding(request: HttpRequest) -> HttpResponse:
     table: list[dict[str, Any]] = []
     for row in rows:
         key = row[keys[0]]
-        label = " · ".join(str(row[k]) for k in keys[1:]) or str(key)
         if by == "batch":
             label = _("%(program)s · batch %(ordinal)s") % {
                 "program": row["selection__batch__program__name"],
                 "ordinal": row["selection__batch__ordinal"],
             }
+        else:
+            label = str(row[keys[-1]])
         figures = [row[s] or Decimal(0) for s in sums]
         query = {**base, GROUP_FILTER[by]: key}
         table.append(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
-from talentportal.registry.api import PersonalDataSerializerMixin, ScopedModelViewSet
+from talentportal.registry.api import PersonalDataSerializerMixin, ScopedModelViewSet, ScopedRelatedField
 from talentportal.registry.masking import mask_birth_date, mask_id, mask_phone
 
 from . import validators
@@ -22,17 +22,6 @@ from .filters import (
 from .models import ENTERPRISE_FIELDS, TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 from .services import registration_conflict
 from .views import team_snapshot
-
-
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related record by id, chosen from the records the requesting user may write."""
-
-    def __init__(self, model: Any, **kwargs: Any) -> None:
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> Any:
-        return self.model.objects.editable_by(self.context["request"].user)
 
 
 class EmployerField(serializers.SlugRelatedField):

@@ -39,9 +39,7 @@ def employer_matches(term: str) -> Q:
 
 class TalentFilterSet(ScopedFilterSet):
     org_unit = OrgUnitSubtreeFilter()
-    landed_year = django_filters.NumberFilter(
-        field_name="landed_on", lookup_expr="year", label=_("landed in year"), min_value=1, max_value=9999
-    )
+    landed_year = django_filters.NumberFilter(field_name="landed_on", lookup_expr="year", label=_("landed in year"))
     program = django_filters.ModelChoiceFilter(
         queryset=Program.objects.all(), method="filter_selection", label=_("talent program")
     )

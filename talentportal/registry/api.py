@@ -8,7 +8,7 @@ from typing import Any, cast
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,20 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("Other records still depend on this one.")
     default_code = "conflict"
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record by id, among those the requesting user may write (``editable=False``: may see — a
+    county links a resident or an application to records it reads but does not own)."""
+
+    def __init__(self, model: Any, editable: bool = True, **kwargs: Any) -> None:
+        self.model, self.editable = model, editable
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        objects = self.model.objects
+        user = self.context["request"].user
+        return objects.editable_by(user) if self.editable else objects.for_user(user)
 
 
 class ScopedPermission(permissions.BasePermission):

@@ -18,6 +18,9 @@ from drf_spectacular.utils import extend_schema_field
 
 from talentportal.orgs.models import OrgUnit
 
+# The largest id a database key holds (a bigint); larger numbers in a query are bad input, not a lookup.
+MAX_ID = 2**63 - 1
+
 
 class FastSelect(forms.Select):
     """A select rendered in one pass: Django's per-option templates cost ~0.15 ms an option, which adds up
@@ -66,8 +69,11 @@ class ScopedFilterSet(django_filters.FilterSet):
         self.user = user if user is not None else getattr(request, "user", None)
         for f in self.filters.values():
             if isinstance(f, django_filters.NumberFilter) and f.field_name.endswith("_id"):
-                # Filters by a record's id come from links ("this batch's tranches"), not from typing.
-                f.extra["widget"] = forms.HiddenInput
+                # Filters by a record's id come from links ("this batch's tranches"), not from typing; an id no
+                # database key can hold is refused as bad input.
+                f.extra.update(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+            if isinstance(f, django_filters.NumberFilter) and f.lookup_expr == "year":
+                f.extra.update(min_value=1, max_value=9999)  # the years a date can have
             if isinstance(f, django_filters.BooleanFilter):
                 f.extra["widget"] = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
             if isinstance(f, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
