@@ -99,7 +99,9 @@ def test_large_export_runs_as_job_and_serves_xlsx(
     match = re.fullmatch(r"/jobs/(\d+)/", response["Location"])
     assert match, response["Location"]
     job = Job.objects.get(pk=int(match.group(1)))
-    assert (job.kind, job.created_by, job.status) == ("export", user, Job.Status.QUEUED)
+    # The request only enqueues; a fast worker may already have taken the job.
+    assert (job.kind, job.created_by) == ("export", user)
+    assert job.status in (Job.Status.QUEUED, Job.Status.RUNNING, Job.Status.SUCCEEDED), job.message
 
     wait_for(lambda: finished(job), what=f"the export job; worker log:\n{worker.log()}")
     assert job.status == Job.Status.SUCCEEDED, job.message
