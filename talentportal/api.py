@@ -9,7 +9,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
-from talentportal.jobs.api import JobViewSet
+from talentportal.jobs.api import ImportViewSet, JobViewSet
 from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
 from talents.api import EnterpriseViewSet, EnterpriseYearViewSet, ServiceRequestViewSet, TalentViewSet, TeamViewSet
 
@@ -24,6 +24,7 @@ router = DefaultRouter()
 router.register("org-units", OrgUnitViewSet, basename="orgunit")
 router.register("users", UserViewSet, basename="user")
 router.register("jobs", JobViewSet, basename="job")
+router.register("imports", ImportViewSet, basename="import")
 router.register("talents", TalentViewSet, basename="talent")
 router.register("teams", TeamViewSet, basename="team")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")

@@ -11,17 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from talentportal.audit.services import Actor, record_change, snapshot
-from talentportal.orgs.models import OrgUnit
 
 from .models import ServiceRequest, Talent
-
-
-def registering_county(unit: OrgUnit) -> OrgUnit:
-    """The county (or, failing that, the unit just below the root) a record's unit belongs to."""
-    for ancestor in [*unit.ancestors(), unit]:
-        if ancestor.kind == OrgUnit.Kind.COUNTY:
-            return ancestor
-    return unit
 
 
 def registration_conflict(id_type: str, id_number: str, user: Any, exclude_pk: int | None = None) -> str | None:
@@ -41,7 +32,7 @@ def registration_conflict(id_type: str, id_number: str, user: Any, exclude_pk: i
             "id": existing.pk,
         }
     return _("This person is already registered by %(county)s.") % {
-        "county": registering_county(existing.org_unit).name
+        "county": existing.org_unit.registering_county().name
     }
 
 

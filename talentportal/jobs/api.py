@@ -3,9 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from rest_framework import serializers, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from .models import Job
+from talentportal.orgs.models import is_admin
+
+from .importing import engine
+from .importing.reading import FileRefused
+from .importing.services import import_apply, import_start, import_undo
+from .models import Import, Job
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -66,3 +78,125 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
             return Job.objects.none()
         Job.objects.fail_stale()
         return Job.objects.for_user(self.request.user).select_related("org_unit", "created_by")
+
+
+class ImportSerializer(serializers.ModelSerializer):
+    job = JobSerializer(read_only=True)
+    progress = serializers.SerializerMethodField()
+    error_report = serializers.SerializerMethodField()
+    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    org_unit = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+
+    class Meta:
+        model = Import
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "file_name",
+            "file_size",
+            "keep_valid",
+            "message",
+            "progress",
+            "counts",
+            "errors",
+            "preview",
+            "columns",
+            "conflicts",
+            "error_report",
+            "job",
+            "created_by",
+            "org_unit",
+            "created_at",
+            "applied_at",
+            "undone_at",
+        ]
+
+    def get_progress(self, imp: Import) -> dict[str, int]:
+        job = imp.job
+        if job is None or not imp.is_busy:
+            return {"done": 1, "total": 1, "percent": 100} if not imp.is_busy else {"done": 0, "total": 0, "percent": 0}
+        return {"done": job.progress_done, "total": job.progress_total, "percent": job.percent}
+
+    def get_error_report(self, imp: Import) -> str | None:
+        if not imp.error_report:
+            return None
+        url = reverse("jobs:import_errors", args=[imp.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class ImportUploadSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    file = serializers.FileField()
+    apply = serializers.BooleanField(default=False)
+    keep_valid = serializers.BooleanField(default=False)
+
+
+class KeepValidSerializer(serializers.Serializer[Any]):
+    keep_valid = serializers.BooleanField(default=False)
+
+
+class ImportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Roster imports (administrators of the scope). Upload with ``POST`` (multipart ``kind``, ``file``,
+    ``apply``, ``keep_valid``): the file is checked in the background; ``apply/`` writes a checked import,
+    ``undo/`` takes an applied one back."""
+
+    queryset = Import.objects.none()
+    serializer_class = ImportSerializer
+    filterset_fields = ["kind", "status"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Import.objects.none()
+        Job.objects.fail_stale()
+        return Import.objects.for_user(self.request.user).select_related("job", "created_by", "org_unit")
+
+    def _refused(self, refusal: FileRefused) -> Response:
+        return Response({"detail": refusal.message}, status=status.HTTP_400_BAD_REQUEST)
+
+    @extend_schema(request=ImportUploadSerializer, responses={202: ImportSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not is_admin(request.user):
+            raise PermissionDenied(_("Imports are for administrators."))
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        try:
+            imp = import_start(
+                kind=data["kind"],
+                upload=data["file"],
+                name=data["file"].name,
+                size=data["file"].size,
+                apply=data["apply"],
+                keep_valid=data["keep_valid"],
+                acting_user=request.user,
+            )
+        except FileRefused as refusal:
+            return self._refused(refusal)
+        return Response(self.get_serializer(imp).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=KeepValidSerializer, responses={202: ImportSerializer})
+    @action(detail=True, methods=["post"])
+    def apply(self, request: Request, pk: Any = None) -> Response:
+        imp = self.get_object()
+        options = KeepValidSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        try:
+            import_apply(imp=imp, keep_valid=options.validated_data["keep_valid"], acting_user=request.user)
+        except FileRefused as refusal:
+            return Response({"detail": refusal.message}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(imp).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: ImportSerializer, 409: ImportSerializer})
+    @action(detail=True, methods=["post"])
+    def undo(self, request: Request, pk: Any = None) -> Response:
+        imp = self.get_object()
+        if not imp.can_undo:
+            return Response({"detail": _("Only an applied import can be undone.")}, status=status.HTTP_409_CONFLICT)
+        conflicts = engine.undo_conflicts(imp)
+        if conflicts:
+            return Response({"detail": imp.message, "conflicts": imp.conflicts}, status=status.HTTP_409_CONFLICT)
+        import_undo(imp=imp, acting_user=request.user)
+        return Response(self.get_serializer(imp).data, status=status.HTTP_202_ACCEPTED)

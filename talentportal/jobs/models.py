@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from talentportal.orgs.models import OrgScopedQuerySet, is_admin
 
@@ -40,6 +41,7 @@ class JobQuerySet(OrgScopedQuerySet):
             finished_at=now,
             message=str(_("No background worker took this job. Ask the administrator to check the workers.")),
         )
+        Import.objects.filter(job__status=Job.Status.FAILED, status__in=Import.BUSY).recover()
         return died + never_started
 
 
@@ -131,3 +133,97 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class ImportQuerySet(OrgScopedQuerySet):
+    def for_user(self, user: Any) -> ImportQuerySet:
+        """Imports are admins' work: an admin sees the imports of their scope, nobody else any."""
+        return super().for_user(user) if is_admin(user) else self.none()
+
+    def recover(self, busy: str | None = None) -> int:
+        """Imports whose step died with its job go back to where they were: a failed apply wrote nothing (its
+        transaction never committed), so the checked import may be applied again."""
+        message = str(_("The last step stopped before it finished; nothing of it was kept."))
+        back = {
+            Import.Status.CHECKING: Import.Status.FAILED,
+            Import.Status.APPLYING: Import.Status.CHECKED,
+            Import.Status.UNDOING: Import.Status.APPLIED,
+        }
+        changed = 0
+        for status, previous in back.items():
+            if busy in (None, status):
+                changed += self.filter(status=status).update(status=previous, message=message)
+        return changed
+
+
+class Import(models.Model):
+    """One uploaded roster: its dry run, its application and, maybe, its undoing."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", pgettext_lazy("import", "Checking")
+        CHECKED = "checked", pgettext_lazy("import", "Checked")
+        REFUSED = "refused", pgettext_lazy("import", "Refused")
+        APPLYING = "applying", pgettext_lazy("import", "Applying")
+        APPLIED = "applied", pgettext_lazy("import", "Applied")
+        UNDOING = "undoing", pgettext_lazy("import", "Undoing")
+        UNDONE = "undone", pgettext_lazy("import", "Undone")
+        FAILED = "failed", pgettext_lazy("import", "Failed")
+
+    BUSY = (Status.CHECKING, Status.APPLYING, Status.UNDOING)
+
+    kind = models.CharField(_("kind"), max_length=40)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    keep_valid = models.BooleanField(_("keep valid rows"), default=False)
+    message = models.TextField(_("message"), blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    error_report = models.FileField(_("error report"), upload_to="imports/%Y/%m/", blank=True)
+    undo_log = models.FileField(_("undo log"), upload_to="imports/%Y/%m/", blank=True)
+    conflicts = models.JSONField(_("undo conflicts"), default=list, blank=True)
+    job = models.ForeignKey(Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("job"))
+    apply_job = models.ForeignKey(
+        Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("apply job")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="imports", verbose_name=_("imported by")
+    )
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", models.PROTECT, null=True, blank=True, related_name="imports", verbose_name=_("scope")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    objects = ImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:import_detail", args=[self.pk])
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in self.BUSY
+
+    @property
+    def can_apply(self) -> bool:
+        """A finished dry run can be applied: without errors, or keeping the valid rows when asked to."""
+        if self.status != self.Status.CHECKED:
+            return False
+        errors = self.counts.get("errors", 0)
+        return errors == 0 or (self.keep_valid and self.counts.get("rows", 0) > errors)
+
+    @property
+    def can_undo(self) -> bool:
+        return self.status == self.Status.APPLIED and bool(self.undo_log)

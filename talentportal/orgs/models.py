@@ -192,6 +192,14 @@ class OrgUnit(models.Model):
     def is_within(self, other: OrgUnit) -> bool:
         return self.path.startswith(other.path)
 
+    def registering_county(self) -> OrgUnit:
+        """The county (or, failing that, the unit just below the root) this unit belongs to: the office named
+        when a record of this unit is out of someone's scope."""
+        for ancestor in [*self.ancestors(), self]:
+            if ancestor.kind == OrgUnit.Kind.COUNTY:
+                return ancestor
+        return self
+
 
 class MembershipQuerySet(OrgScopedQuerySet):
     pass

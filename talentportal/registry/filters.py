@@ -60,6 +60,10 @@ class ScopedFilterSet(django_filters.FilterSet):
     """Subclasses set ``search_fields``; every ModelChoiceFilter on an org-owned model is scoped to the user."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    # The rows one roster import created or changed (the import page links here).
+    import_job = django_filters.NumberFilter(
+        method="touched_by_import", label=_("import"), widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
+    )
     search_fields: tuple[str, ...] = ()
 
     def __init__(
@@ -86,6 +90,24 @@ class ScopedFilterSet(django_filters.FilterSet):
                     f.extra["queryset"] = model.objects.for_user(self.user)
                     if hasattr(f, "queryset"):
                         f.queryset = f.extra["queryset"]
+
+    def touched_by_import(self, qs: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        from django.contrib.contenttypes.models import ContentType
+        from django.db.models import BigIntegerField
+        from django.db.models.functions import Cast
+
+        from talentportal.audit.models import AuditEntry
+        from talentportal.jobs.models import Import
+
+        job = Import.objects.filter(pk=value).values_list("apply_job_id", flat=True).first()
+        if job is None:
+            return qs.none()
+        touched = (
+            AuditEntry.objects.filter(job_id=job, content_type=ContentType.objects.get_for_model(qs.model))
+            .annotate(record=Cast("object_id", BigIntegerField()))
+            .values("record")
+        )
+        return qs.filter(pk__in=touched)
 
     def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         terms = value.split()

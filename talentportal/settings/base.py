@@ -273,6 +273,12 @@ JOB_QUEUED_STALE_SECONDS = int(os.environ.get("JOB_QUEUED_STALE_SECONDS", str(6 
 # Exports up to this many rows are written in the request; larger ones run as a job.
 EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "2000"))
 
+# Roster imports: the largest file, the most rows and cells, and how far a zip may unpack (zip bombs).
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_MB", "50")) * 1024 * 1024
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", str(500_000 * 60)))
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_MB", "1024")) * 1024 * 1024
+
 # A service request still open this many days after it was accepted is overdue.
 SERVICE_REQUEST_DUE_DAYS = int(os.environ.get("SERVICE_REQUEST_DUE_DAYS", "15"))
 

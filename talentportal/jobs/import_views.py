@@ -1,0 +1,161 @@
+"""The import pages: upload a roster, watch its dry run, read its errors, apply it, undo it; and the history."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from talentportal.orgs.models import is_admin
+from talentportal.registry.http import HtmxHttpRequest
+
+from .importing import engine
+from .importing.reading import FileRefused
+from .importing.services import import_apply, import_start, import_undo
+from .importing.spec import all_specs, get_spec
+from .importing.workbooks import template_workbook
+from .models import Import, Job
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the roster holds"))
+    file = forms.FileField(
+        label=gettext_lazy("Roster file"),
+        help_text=gettext_lazy(".xlsx, .xls, .ods or .csv (UTF-8 or GBK); the header may sit below title rows."),
+    )
+    keep_valid = forms.BooleanField(
+        label=gettext_lazy("When some rows have errors, still import the valid ones"), required=False
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["kind"].choices = [(s.kind, str(s.label)) for s in all_specs()]  # type: ignore[attr-defined]
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.xlsm,.xls,.ods,.csv"
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if not is_admin(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    Job.objects.fail_stale()
+    imports = Import.objects.for_user(request.user).select_related("created_by").defer("errors", "preview")
+    page = Paginator(imports, 25).get_page(request.GET.get("page"))
+    labels = {s.kind: s.label for s in all_specs()}
+    for imp in page.object_list:
+        imp.kind_label = labels.get(imp.kind, imp.kind)  # type: ignore[attr-defined]
+    return render(request, "jobs/import_list.html", {"page": page, "section": "imports"})
+
+
+@login_required
+def import_new(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            imp = import_start(
+                kind=form.cleaned_data["kind"],
+                upload=upload,
+                name=upload.name,
+                size=upload.size,
+                keep_valid=form.cleaned_data["keep_valid"],
+                acting_user=request.user,
+            )
+        except FileRefused as refusal:
+            form.add_error("file", refusal.message)
+        else:
+            return HttpResponseRedirect(imp.get_absolute_url())
+    return render(
+        request,
+        "jobs/import_new.html",
+        {"form": form, "specs": all_specs(), "section": "imports"},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    Job.objects.fail_stale()
+    imp = get_object_or_404(Import.objects.for_user(request.user).select_related("created_by", "job"), pk=pk)
+    spec = get_spec(imp.kind)
+    touched = ""
+    if imp.status == Import.Status.APPLIED and spec and spec.list_url and imp.apply_job_id:
+        touched = f"{reverse(spec.list_url)}?{urlencode({'import_job': imp.pk})}"
+    context = {"imp": imp, "job": imp.job, "spec": spec, "touched_url": touched, "section": "imports"}
+    template = "jobs/import_detail.html#state" if request.htmx else "jobs/import_detail.html"
+    return render(request, template, context)
+
+
+def _scoped(request: HttpRequest, pk: int) -> Import:
+    _admin_only(request)
+    return get_object_or_404(Import.objects.for_user(request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def import_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
+    imp = _scoped(request, pk)
+    try:
+        import_apply(imp=imp, keep_valid=request.POST.get("keep_valid") == "1", acting_user=request.user)
+    except FileRefused as refusal:
+        messages.error(request, refusal.message)
+    return HttpResponseRedirect(imp.get_absolute_url())
+
+
+@login_required
+@require_POST
+def import_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
+    imp = _scoped(request, pk)
+    try:
+        conflicts = engine.undo_conflicts(imp) if imp.can_undo else []
+        if conflicts:
+            messages.error(request, imp.message)
+        else:
+            import_undo(imp=imp, acting_user=request.user)
+    except FileRefused as refusal:
+        messages.error(request, refusal.message)
+    return HttpResponseRedirect(imp.get_absolute_url())
+
+
+@login_required
+def import_download(request: HttpRequest, pk: int) -> FileResponse:
+    imp = _scoped(request, pk)
+    if not imp.error_report:
+        raise Http404
+    return FileResponse(
+        imp.error_report.open("rb"), as_attachment=True, filename=(imp.error_report.name or "").rsplit("/", 1)[-1]
+    )
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    _admin_only(request)
+    spec = get_spec(kind)
+    if spec is None:
+        raise Http404
+    response = HttpResponse(
+        template_workbook(spec), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = _("%(kind)s roster template") % {"kind": spec.label}
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}.xlsx"
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)

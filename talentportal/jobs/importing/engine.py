@@ -1,0 +1,698 @@
+"""The import loop: file → header → cells → references → checks → (writes, audit, undo log), a batch at a time.
+
+One loop serves the dry run (writes nothing) and the application (one transaction; all-or-nothing unless the
+valid rows are kept). References and existing records are resolved in bulk per batch; no query per row. The
+engine builds no Form per row: cells go through the model fields' own validators and the spec's row check.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import connection, models, transaction
+from django.db.models import F, ProtectedError, RestrictedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from talentportal.audit.models import Action, AuditEntry, Source
+from talentportal.audit.services import _plain
+from talentportal.orgs.models import OrgUnit, unit_of
+
+from ..models import Import, Job
+from . import cells
+from .reading import FileRefused, Sheet, open_sheet
+from .spec import Column, ImportSpec, Ref, get_spec, header_key
+
+BATCH = 2000
+HEADER_SEARCH_ROWS = 30
+MAX_ERRORS_KEPT = 500
+PREVIEW_ROWS = 50
+
+REQUIRED = _("This column is required; the cell is empty.")
+
+
+class Rollback(Exception):
+    """Raised inside the apply transaction to undo every write when rows had errors."""
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass
+class Layout:
+    """Where the header is and which sheet column feeds which import column."""
+
+    header_row: int
+    columns: list[tuple[int, Column]]
+    unknown: list[str]
+
+
+def find_header(spec: ImportSpec, rows: Iterator[tuple[int, list[Any]]]) -> tuple[Layout, list[tuple[int, list[Any]]]]:
+    """The header row among the first rows (title rows above it are skipped), and the data rows read past it."""
+    names: dict[str, Column] = {}
+    for column in spec.columns:
+        for key in column.names():
+            names.setdefault(key, column)
+    seen = list(islice(rows, HEADER_SEARCH_ROWS))
+    best, best_hits = -1, 0
+    for position, (_number, row) in enumerate(seen):
+        hits = len({names[k].name for k in (header_key(c) for c in row) if k in names})
+        if hits > best_hits:
+            best, best_hits = position, hits
+    if best < 0:
+        raise FileRefused(
+            _("No header row found: the first rows name none of the columns of %(kind)s (such as %(examples)s).")
+            % {"kind": spec.label, "examples": "、".join(c.label for c in spec.columns[:3])}
+        )
+    header_number, header = seen[best]
+    mapped: list[tuple[int, Column]] = []
+    where: dict[str, str] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(header):
+        key = header_key(cell)
+        if not key:
+            continue
+        found = names.get(key)
+        if found is None:
+            unknown.append(f"{column_letter(index)}: {cells.text(cell)}")
+            continue
+        column = found
+        if column.name in where:
+            raise FileRefused(
+                _("The column “%(column)s” appears twice (columns %(first)s and %(second)s); keep one.")
+                % {"column": column.label, "first": where[column.name], "second": column_letter(index)}
+            )
+        where[column.name] = column_letter(index)
+        mapped.append((index, column))
+    missing = [c.label for c in spec.columns if c.required and c.name not in where]
+    if missing:
+        raise FileRefused(
+            _("Required columns are missing: %(columns)s. Row %(row)d was taken as the header.")
+            % {"columns": "、".join(missing), "row": header_number}
+        )
+    return Layout(header_number, mapped, unknown), seen[best + 1 :]
+
+
+class ProgressWriter(threading.Thread):
+    """Writes a job's progress from its own connection, so it shows while the apply transaction is open.
+
+    SQLite has one writer at a time: there the progress is written on the job's own connection instead (it
+    shows during a dry run, and once an apply commits).
+    """
+
+    def __init__(self, job: Job | None) -> None:
+        super().__init__(daemon=True, name="import-progress")
+        self.job = job
+        self.done = 0
+        self.total = 0
+        self.stopped = threading.Event()
+        self.written = (-1, -1)
+        self.threaded = job is not None and connection.vendor != "sqlite"
+
+    def update(self, done: int, total: int | None = None) -> None:
+        self.done = done
+        self.total = self.total if total is None else total
+        if self.job is not None and not self.threaded:
+            self.job.report(min(done, self.total), self.total)
+
+    def start(self) -> None:
+        if self.threaded:
+            super().start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.threaded:
+            self.join(timeout=5)
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(0.5):
+                self.write()
+            self.write()
+        finally:
+            connection.close()
+
+    def write(self) -> None:
+        if self.job is None or (self.done, self.total) == self.written:
+            return
+        self.written = (self.done, self.total)
+        try:
+            Job.objects.filter(pk=self.job.pk).update(
+                progress_done=min(self.done, self.total), progress_total=self.total, heartbeat_at=timezone.now()
+            )
+        except Exception:  # SQLite while the apply holds the write lock: progress shows once it commits
+            connection.close()
+
+
+@dataclass
+class Run:
+    """What one pass over the file found (and, when applying, did)."""
+
+    imp: Import
+    spec: ImportSpec
+    user: Any
+    write: bool
+    job: Job | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    bad_rows: dict[int, dict[int, str]] = field(default_factory=dict)  # row -> {sheet column: message}
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    undo: list[dict[str, Any]] = field(default_factory=list)
+    seen: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    layout: Layout | None = None
+    hidden_skipped: int = 0
+
+    def __post_init__(self) -> None:
+        self.model = self.spec.model
+        self.units = {u.pk: u for u in OrgUnit.objects.only("id", "name", "code", "kind", "parent_id", "path")}
+        unit = unit_of(self.user)
+        self.scope = None if unit is None else set(unit.subtree_ids())
+        self.key_attnames = [self.field(k).attname for k in self.spec.key]
+        self.content_type = ContentType.objects.get_for_model(self.model)
+        self.concrete = [f.attname for f in self.model._meta.concrete_fields]
+        self.labels: dict[str, dict[Any, str]] = {}
+
+    def field(self, name: str) -> Any:
+        return _field(self.model, name)
+
+    # -- the loop ------------------------------------------------------------------------------------------
+    def process(self, sheet: Sheet, progress: ProgressWriter) -> None:
+        rows = sheet.numbered()
+        self.layout, head = find_header(self.spec, rows)
+        mapped = {self.spec.attname(c) for _i, c in self.layout.columns}
+        # A key field the file leaves out takes its default (no 证件类型 column: resident ID cards).
+        self.key_defaults = {
+            a: self.field(k).get_default()
+            for k, a in zip(self.spec.key, self.key_attnames, strict=True)
+            if a not in mapped
+        }
+        self.hidden_skipped = sheet.hidden_skipped
+        progress.update(0, max(sheet.height - (self.layout.header_row - sheet.first_row), 0))
+        data = chain(head, rows)
+        while batch := list(islice(data, BATCH)):
+            self.batch(batch)
+            progress.update(batch[-1][0] - self.layout.header_row)
+            if self.counts["rows"] > settings.IMPORT_MAX_ROWS:
+                raise FileRefused(
+                    _("The sheet has more than %(limit)s rows; split it into several files.")
+                    % {"limit": f"{settings.IMPORT_MAX_ROWS:,}"}
+                )
+        progress.update(progress.total)
+
+    def batch(self, batch: list[tuple[int, list[Any]]]) -> None:
+        assert self.layout is not None
+        parsed: list[tuple[int, dict[str, Any], dict[str, str]]] = []
+        raw_refs: dict[str, set[str]] = {ref.name: set() for ref in self.spec.refs}
+        for number, row in batch:
+            values: dict[str, Any] = {}
+            problems: dict[str, str] = {}
+            width = len(row)
+            for index, column in self.layout.columns:
+                raw = row[index] if index < width else ""
+                try:
+                    value = column.parse(raw)
+                except cells.CellError as error:
+                    problems[column.name] = str(error.message)
+                    continue
+                if value is None or value == "":
+                    if column.required:
+                        problems[column.name] = str(REQUIRED)
+                        continue
+                    value = None if isinstance(column, Ref) else column.default
+                elif isinstance(column, Ref):
+                    raw_refs[column.name].add(value)
+                elif column.validators:
+                    message = self.spec.validate(column, value)
+                    if message:
+                        problems[column.name] = message
+                        continue
+                values[column.name] = value
+            parsed.append((number, values, problems))
+        resolved = {
+            ref.name: ref.resolve(self.user, found) if ref.resolve and found else {}
+            for ref in self.spec.refs
+            if (found := raw_refs[ref.name]) is not None
+        }
+        rows: list[tuple[int, dict[str, Any], dict[str, str]]] = []
+        for number, values, problems in parsed:
+            for ref in self.spec.refs:
+                if ref.name in values and values[ref.name] is not None:
+                    answer = resolved[ref.name].get(values.pop(ref.name))
+                    if isinstance(answer, tuple):
+                        values[f"{ref.name}_id"] = answer[0]
+                        self.labels.setdefault(ref.name, {})[answer[0]] = answer[1]
+                    else:
+                        problems[ref.name] = str(answer)
+                elif ref.name in values:
+                    values[f"{ref.name}_id"] = values.pop(ref.name)
+            for attname, default in self.key_defaults.items():
+                values.setdefault(attname, default)
+            if self.spec.clean and not problems:
+                problems.update(self.spec.clean(values, self.user))
+            rows.append((number, values, problems))
+        self.match(rows)
+
+    def match(self, rows: list[tuple[int, dict[str, Any], dict[str, str]]]) -> None:
+        keys = {}
+        for number, values, problems in rows:
+            if problems or any(values.get(a) in (None, "") for a in self.key_attnames):
+                continue
+            key = tuple(values[a] for a in self.key_attnames)
+            first = self.seen.get(key)
+            if first is not None:
+                problems[self.spec.key[0]] = _("Duplicates row %(row)d of this file (the same %(key)s).") % {
+                    "row": first,
+                    "key": "、".join(self._label(k) for k in self.spec.key),
+                }
+                continue
+            self.seen[key] = number
+            keys[number] = key
+        existing = {}
+        if keys:
+            owner = self.spec.org_field.replace(".", "__")
+            for found in self.spec.existing(keys.values()).annotate(_owner=F(owner)).values(*self.concrete, "_owner"):
+                existing[tuple(found[a] for a in self.key_attnames)] = found
+            self.name_linked(existing.values())
+        creates, updates = [], []
+        for number, values, problems in rows:
+            current = existing.get(keys.get(number, ()))
+            if current is not None and not problems and self.scope is not None and current["_owner"] not in self.scope:
+                problems[self.spec.key[0]] = _("Already registered by %(county)s; ask them to change it.") % {
+                    "county": self.county_of(current["_owner"])
+                }
+            if problems:
+                self.fail(number, problems)
+                continue
+            if self.spec.adjust:
+                self.spec.adjust(values, current, self.display)
+            if current is None:
+                self.counts["created"] += 1
+                creates.append((number, values))
+                self.show(number, "create", {k: [None, v] for k, v in values.items()})
+                continue
+            changed = {k: [current[k], v] for k, v in values.items() if current.get(k) != v}
+            if not changed:
+                self.counts["unchanged"] += 1
+                continue
+            self.counts["updated"] += 1
+            updates.append((number, current, values, changed))
+            self.show(number, "update", changed)
+        self.counts["rows"] += len(rows)
+        if self.write:
+            self.save(creates, updates)
+
+    def name_linked(self, records: Any) -> None:
+        """Labels of the records the stored rows link to, one query per reference (for previews and audit)."""
+        records = list(records)
+        for ref in self.spec.refs:
+            related = self.field(ref.name).related_model
+            if related is OrgUnit or related is None:
+                continue
+            known = self.labels.setdefault(ref.name, {})
+            wanted = {r[f"{ref.name}_id"] for r in records} - set(known) - {None}
+            for obj in related._default_manager.filter(pk__in=wanted):  # type: ignore[attr-defined]
+                known[obj.pk] = str(obj)
+
+    # -- outcomes ------------------------------------------------------------------------------------------
+    def fail(self, number: int, problems: dict[str, str]) -> None:
+        assert self.layout is not None
+        self.counts["errors"] += 1
+        where = {c.name: (i, c) for i, c in self.layout.columns}
+        marks = self.bad_rows.setdefault(number, {})
+        for name, message in problems.items():
+            index, column = where.get(name, (-1, None))
+            marks[index] = message
+            if len(self.errors) < MAX_ERRORS_KEPT:
+                self.errors.append(
+                    {
+                        "row": number,
+                        "column": column.label if column else self._label(name),
+                        "value": "",  # read back from the file for the kept errors only
+                        "message": message,
+                    }
+                )
+
+    def show(self, number: int, action: str, changes: dict[str, list[Any]]) -> None:
+        if len(self.preview) < PREVIEW_ROWS:
+            self.preview.append(
+                {
+                    "row": number,
+                    "action": action,
+                    "changes": {
+                        self._label(k): [self.display(k, b), self.display(k, a)] for k, (b, a) in changes.items()
+                    },
+                }
+            )
+
+    def _label(self, name: str) -> str:
+        name = name.removesuffix("_id")
+        column = next((c for c in self.spec.columns if c.name == name), None)
+        if column is not None:
+            return column.label
+        return str(self.field(name).verbose_name)
+
+    def display(self, attname: str, value: Any) -> Any:
+        """A value as people read it: a unit or enterprise by its name, a choice by its label."""
+        if value is None or value == "":
+            return value
+        if attname.endswith("_id"):
+            name = attname.removesuffix("_id")
+            label = self.labels.get(name, {}).get(value)
+            if label is None and self.field(name).related_model is OrgUnit:
+                label = self.units[value].name if value in self.units else None
+            if label is None:
+                related = self.field(name).related_model
+                found = related._default_manager.filter(pk=value).first() if related else None  # type: ignore[union-attr]
+                label = str(found) if found else f"#{value}"
+                self.labels.setdefault(name, {})[value] = label
+            return label
+        model_field = self.field(attname)
+        if model_field.choices:
+            return str(dict(model_field.flatchoices).get(value, value))
+        return _plain(value)
+
+    def county_of(self, unit_id: int) -> str:
+        unit = self.units.get(unit_id)
+        chain = []
+        while unit is not None:
+            chain.append(unit)
+            unit = self.units.get(unit.parent_id) if unit.parent_id else None
+        for candidate in reversed(chain):
+            if candidate.kind == OrgUnit.Kind.COUNTY:
+                return candidate.name
+        return chain[-2].name if len(chain) > 1 else (chain[0].name if chain else "?")
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def save(self, creates: list[tuple[int, dict[str, Any]]], updates: list[Any]) -> None:
+        model = self.model
+        stamp = {"updated_at": timezone.now()} if any(f == "updated_at" for f in self.concrete) else {}
+        audit: list[AuditEntry] = []
+        if creates:
+            objects = [model(**values) for _n, values in creates]
+            model._default_manager.bulk_create(objects, batch_size=BATCH)
+            for obj, (_n, values) in zip(objects, creates, strict=True):
+                self.undo.append({"id": obj.pk, "a": "c", "f": {k: _plain(v) for k, v in values.items()}})
+                audit.append(self.entry(Action.CREATE, obj, {k: [None, v] for k, v in values.items()}))
+        if updates:
+            objects = []
+            fields: set[str] = set()
+            for _n, current, values, changed in updates:
+                data = {k: v for k, v in current.items() if k != "_owner"}
+                data.update(values, **stamp)
+                objects.append(model(**data))
+                fields |= set(changed)
+                self.undo.append(
+                    {
+                        "id": current["id"],
+                        "a": "u",
+                        "b": {k: _plain(b) for k, (b, _a) in changed.items()},
+                        "f": {k: _plain(a) for k, (_b, a) in changed.items()},
+                    }
+                )
+            update_fields = [_field(model, f.removesuffix("_id")).name if f.endswith("_id") else f for f in fields]
+            model._default_manager.bulk_create(
+                objects,
+                batch_size=BATCH,
+                update_conflicts=True,
+                unique_fields=list(self.spec.key),
+                update_fields=sorted(set(update_fields) | set(stamp)),
+            )
+            for obj, (_n, _current, _values, changed) in zip(objects, updates, strict=True):
+                audit.append(self.entry(Action.UPDATE, obj, changed))
+        AuditEntry.objects.bulk_create(audit, batch_size=BATCH)
+
+    def entry(self, action: str, obj: models.Model, changes: dict[str, list[Any]]) -> AuditEntry:
+        top_level = self.spec.org_field == "org_unit"
+        return AuditEntry(
+            user=self.user,
+            username=self.user.username,
+            source=Source.IMPORT,
+            action=action,
+            job_id=self.job.pk if self.job else None,
+            content_type=self.content_type,
+            object_id=str(obj.pk),
+            # A child record (a year's figures) is named and scoped without loading its parent for each row.
+            object_repr=str(obj)[:200] if top_level else f"#{obj.pk}",
+            org_unit_id=getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
+            changes={k.removesuffix("_id"): [self.display(k, b), self.display(k, a)] for k, (b, a) in changes.items()},
+        )
+
+
+def _field(model: type[models.Model], name: str) -> Any:
+    return model._meta.get_field(name)
+
+
+def _summary(run: Run) -> dict[str, int]:
+    return {k: run.counts[k] for k in ("rows", "created", "updated", "unchanged", "errors")}
+
+
+def _finish(imp: Import, run: Run, status: str, message: str = "") -> None:
+    imp.counts = _summary(run)
+    imp.errors = run.errors
+    imp.preview = run.preview
+    assert run.layout is not None
+    imp.columns = {
+        "header_row": run.layout.header_row,
+        "mapped": [c.label for _i, c in run.layout.columns],
+        "unknown": run.layout.unknown,
+        "hidden_sheets": run.hidden_skipped,
+    }
+    imp.status = status
+    imp.message = message
+
+
+def check(imp: Import, job: Job | None = None) -> Run:
+    """The dry run: every row read and checked, nothing written; counts, first errors, preview, error report."""
+    return _pass(imp, job, write=False)
+
+
+def apply(imp: Import, job: Job | None = None) -> Run:
+    """Write the file's rows in one transaction: all of them, or none when rows have errors (unless kept)."""
+    return _pass(imp, job, write=True)
+
+
+def _pass(imp: Import, job: Job | None, write: bool) -> Run:
+    spec = get_spec(imp.kind)
+    assert spec is not None, imp.kind
+    run = Run(imp=imp, spec=spec, user=imp.created_by, write=write, job=job)
+    progress = ProgressWriter(job)
+    progress.start()
+    try:
+        sheet = open_sheet(Path(imp.file.path))
+        if write:
+            try:
+                with transaction.atomic():
+                    run.process(sheet, progress)
+                    if run.counts["errors"] and not imp.keep_valid:
+                        raise Rollback
+                    store_undo_log(imp, run)
+            except Rollback:
+                _finish(imp, run, Import.Status.CHECKED, _not_applied(run))
+                _attach_cells(imp, run)
+                imp.save()
+                return run
+            _finish(imp, run, Import.Status.APPLIED)
+            imp.applied_at = timezone.now()
+            imp.apply_job = job
+        else:
+            run.process(sheet, progress)
+            _finish(imp, run, Import.Status.CHECKED)
+        _attach_cells(imp, run)
+        if run.counts["errors"] and not write:
+            from .workbooks import write_error_report
+
+            write_error_report(imp, run)
+    except FileRefused as refusal:
+        imp.status = Import.Status.REFUSED if not write else Import.Status.CHECKED
+        imp.message = refusal.message
+    finally:
+        progress.stop()
+    imp.save()
+    return run
+
+
+def _not_applied(run: Run) -> str:
+    return _("Nothing was written: %(count)d rows have errors. Fix them, or apply keeping only the valid rows.") % {
+        "count": run.counts["errors"]
+    }
+
+
+def _attach_cells(imp: Import, run: Run) -> None:
+    """Put each kept error's cell value in, read again from the file (errors are few; the file is not kept in memory)."""
+    wanted = {(e["row"]) for e in run.errors}
+    if not wanted or run.layout is None:
+        return
+    by_label = {c.label: i for i, c in run.layout.columns}
+    values: dict[int, list[Any]] = {}
+    for number, row in open_sheet(Path(imp.file.path)).numbered():
+        if number in wanted:
+            values[number] = row
+            if len(values) == len(wanted):
+                break
+    for error in run.errors:
+        row = values.get(error["row"], [])
+        index = by_label.get(error["column"], -1)
+        error["value"] = cells.text(row[index]) if 0 <= index < len(row) else ""
+
+
+def store_undo_log(imp: Import, run: Run) -> None:
+    payload = {"model": run.model._meta.label_lower, "rows": run.undo}
+    data = gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), compresslevel=3)
+    imp.undo_log.save(f"undo-{imp.pk}.json.gz", ContentFile(data), save=False)
+
+
+def read_undo_log(imp: Import) -> dict[str, Any]:
+    with imp.undo_log.open("rb") as stream:
+        return json.loads(gzip.decompress(stream.read()))
+
+
+def undo_conflicts(imp: Import) -> list[dict[str, Any]]:
+    """The rows that changed after the import (by anyone, by any door), which undoing would overwrite or lose.
+
+    When there are some, they are stored on the import with a message, and nothing else happens.
+    """
+    spec = get_spec(imp.kind)
+    assert spec is not None
+    model = spec.model
+    content_type = ContentType.objects.get_for_model(model)
+    rows = read_undo_log(imp)["rows"]
+    ids = [r["id"] for r in rows]
+    last = AuditEntry.objects.filter(job=imp.apply_job).order_by("-id").values_list("id", flat=True).first() or 0
+    fields = sorted({k for r in rows for k in r["f"]})
+    later: set[str] = set()
+    current: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        later |= set(
+            AuditEntry.objects.filter(content_type=content_type, object_id__in=[str(i) for i in chunk], id__gt=last)
+            .exclude(action=Action.REVEAL)
+            .values_list("object_id", flat=True)
+        )
+        for found in model._default_manager.filter(pk__in=chunk).values("pk", *fields):
+            current[found["pk"]] = found
+    conflicts = []
+    for row in rows:
+        now = current.get(row["id"])
+        if now is None and row["a"] == "c":
+            continue  # deleted since: nothing left to undo
+        if now is None or str(row["id"]) in later or any(_plain(now[k]) != v for k, v in row["f"].items()):
+            conflicts.append({"id": row["id"], "row": row.get("r"), "deleted": now is None})
+    if conflicts:
+        names = {
+            o.pk: str(o) for o in model._default_manager.filter(pk__in=[c["id"] for c in conflicts[:MAX_ERRORS_KEPT]])
+        }
+        for conflict in conflicts:
+            conflict["record"] = names.get(conflict["id"], f"#{conflict['id']}")
+        imp.conflicts = conflicts[:MAX_ERRORS_KEPT]
+        imp.message = _(
+            "Not undone: %(count)d rows were changed after this import; undoing would overwrite those changes. "
+            "Nothing was changed."
+        ) % {"count": len(conflicts)}
+        imp.save(update_fields=["conflicts", "message"])
+    return conflicts
+
+
+def undo(imp: Import, job: Job | None = None) -> list[dict[str, Any]]:
+    """Delete the rows the import created and restore the ones it updated, unless later changes touched them.
+
+    Answers the conflicts (nothing changed then), or an empty list when the import was undone.
+    """
+    conflicts = undo_conflicts(imp)
+    if conflicts:
+        imp.status = Import.Status.APPLIED
+        imp.save(update_fields=["status"])
+        return conflicts
+    spec = get_spec(imp.kind)
+    assert spec is not None
+    model = spec.model
+    content_type = ContentType.objects.get_for_model(model)
+    rows = read_undo_log(imp)["rows"]
+    current = set()
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), 5000):
+        current |= set(model._default_manager.filter(pk__in=ids[start : start + 5000]).values_list("pk", flat=True))
+    actor_job = job.pk if job else None
+    with transaction.atomic():
+        created = [r["id"] for r in rows if r["a"] == "c" and r["id"] in current]
+        audit = [
+            AuditEntry(
+                user=imp.created_by,
+                username=imp.created_by.username if imp.created_by else "",
+                source=Source.IMPORT,
+                action=Action.DELETE,
+                job_id=actor_job,
+                content_type=content_type,
+                object_id=str(pk),
+                object_repr=f"#{pk}",
+                org_unit_id=imp.org_unit_id,
+                changes={"undo": [imp.pk, None]},
+            )
+            for pk in created
+        ]
+        try:
+            for start in range(0, len(created), 5000):
+                model._default_manager.filter(pk__in=created[start : start + 5000]).delete()
+        except (ProtectedError, RestrictedError) as error:
+            transaction.set_rollback(True)
+            imp.status = Import.Status.APPLIED
+            imp.message = _(
+                "Not undone: %(count)d other records now refer to rows this import created (for example %(example)s)."
+                " Nothing was changed."
+            ) % {
+                "count": len(
+                    error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+                ),
+                "example": next(
+                    iter(error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects)
+                ),
+            }
+            imp.save(update_fields=["status", "message"])
+            return [{"id": None, "record": imp.message}]
+        restore = [r for r in rows if r["a"] == "u"]
+        for row in restore:
+            values = {
+                k: _field(model, k.removesuffix("_id") if k.endswith("_id") else k).to_python(v)
+                for k, v in row["b"].items()
+            }
+            model._default_manager.filter(pk=row["id"]).update(**values)
+            audit.append(
+                AuditEntry(
+                    user=imp.created_by,
+                    username=imp.created_by.username if imp.created_by else "",
+                    source=Source.IMPORT,
+                    action=Action.UPDATE,
+                    job_id=actor_job,
+                    content_type=content_type,
+                    object_id=str(row["id"]),
+                    object_repr=f"#{row['id']}",
+                    org_unit_id=imp.org_unit_id,
+                    changes={k.removesuffix("_id"): [row["f"].get(k), b] for k, b in row["b"].items()},
+                )
+            )
+        AuditEntry.objects.bulk_create(audit, batch_size=BATCH)
+    imp.status = Import.Status.UNDONE
+    imp.undone_at = timezone.now()
+    imp.conflicts = []
+    imp.message = _("Undone: %(created)d rows deleted, %(updated)d rows restored.") % {
+        "created": len(created),
+        "updated": len(restore),
+    }
+    imp.save()
+    return []

@@ -1,0 +1,241 @@
+"""Opening an uploaded roster: what kind of file it really is, whether it is safe to read, and its rows.
+
+Spreadsheets (.xlsx, .xlsm, .xls, .ods) are read with python-calamine; CSV in UTF-8 (with or without BOM) or
+GB18030/GBK with the csv module. Every refusal happens here, before a single row is looked at, and says what
+to do about it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+
+
+class FileRefused(Exception):
+    """The file cannot be imported at all; ``message`` says why (and nothing was read)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Sheet:
+    """The rows of the sheet to import, as lists of cell values, read as they are iterated.
+
+    ``first_row`` is the 0-based index of the first row ``rows`` yields, so row numbers match Excel's.
+    """
+
+    name: str
+    rows: Iterator[list[Any]]
+    height: int
+    first_row: int = 0
+    hidden_skipped: int = 0
+
+    def numbered(self) -> Iterator[tuple[int, list[Any]]]:
+        """(row number as Excel shows it, cells) for every row that has any value; blank rows are skipped."""
+        for index, row in enumerate(self.rows, self.first_row + 1):
+            if any(cell not in ("", None) for cell in row):
+                yield index, row
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def check_upload(name: str, size: int) -> None:
+    """What can be refused from the name and size alone (before the file is stored)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise FileRefused(
+            _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls, .ods or .csv file.") % {"name": name}
+        )
+    if size == 0:
+        raise FileRefused(_("The file is empty."))
+    if size > settings.IMPORT_MAX_FILE_BYTES:
+        raise FileRefused(
+            _("The file is %(size)s; at most %(limit)s can be imported at once. Split it into several files.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(settings.IMPORT_MAX_FILE_BYTES)}
+        )
+
+
+def _too_many_rows(rows: int) -> FileRefused:
+    return FileRefused(
+        _("The sheet has %(rows)s rows; at most %(limit)s can be imported at once. Split it into several files.")
+        % {"rows": f"{rows:,}", "limit": f"{settings.IMPORT_MAX_ROWS:,}"}
+    )
+
+
+def _check_area(rows: int, columns: int) -> None:
+    if rows > settings.IMPORT_MAX_ROWS + 20:  # the header and title rows above it do not count
+        raise _too_many_rows(rows)
+    if rows * columns > settings.IMPORT_MAX_CELLS:
+        raise FileRefused(
+            _(
+                "The sheet spans %(columns)s columns × %(rows)s rows, more cells than can be read at once. "
+                "Delete the empty columns and rows at its edges, or split it."
+            )
+            % {"columns": f"{columns:,}", "rows": f"{rows:,}"}
+        )
+
+
+def _check_zip(path: Path) -> str:
+    """Refuse zip bombs and zips that are no workbook; returns the first worksheet's member name."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+                raise FileRefused(
+                    _("The file unpacks to %(size)s, far more than a roster holds; it was not read.")
+                    % {"size": filesizeformat(unpacked)}
+                )
+            if "content.xml" in names and "mimetype" in names:
+                return ""
+            if "xl/workbook.xml" not in names:
+                raise FileRefused(_("The file is not a spreadsheet (it is some other kind of zip archive)."))
+            sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
+            for sheet in sheets:
+                with archive.open(sheet) as stream:
+                    head = stream.read(4096)
+                match = _DIMENSION.search(head)
+                if match:
+                    last_col, last_row = match.group(3) or match.group(1), match.group(4) or match.group(2)
+                    _check_area(int(last_row), _column_number(last_col))
+                else:  # no dimension written: find the furthest cell without building the sheet
+                    rows = columns = 0
+                    with archive.open(sheet) as stream:
+                        for chunk in iter(lambda: stream.read(1 << 20), b""):
+                            for col, row in _CELL_REF.findall(chunk):
+                                rows, columns = max(rows, int(row)), max(columns, _column_number(col))
+                    _check_area(rows, columns)
+            return sheets[0] if sheets else ""
+    except zipfile.BadZipFile:
+        raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again.")) from None
+
+
+def _is_encrypted_ole(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE container with an ``EncryptedPackage`` stream (names are UTF-16)."""
+    with path.open("rb") as stream:
+        head = stream.read(1 << 20)
+    return "EncryptedPackage".encode("utf-16-le") in head or "EncryptionInfo".encode("utf-16-le") in head
+
+
+def _decode_csv(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRefused(
+            _("The file's text is neither UTF-8 nor GBK; save it again as “CSV UTF-8” or as .xlsx.")
+        ) from None
+
+
+def _read_csv(path: Path) -> Sheet:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRefused(_("The file is not a spreadsheet; upload an .xlsx, .xls, .ods or .csv file."))
+    content = _decode_csv(data)
+    if not content.strip():
+        raise FileRefused(_("The file has no rows."))
+    try:
+        dialect: Any = csv.Sniffer().sniff(content[:8192], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(content), dialect))
+    _check_area(len(rows), max((len(r) for r in rows[:1000]), default=0))
+    return Sheet(name=path.stem, rows=iter(rows), height=len(rows))
+
+
+def _calamine_refusal(error: Exception) -> FileRefused:
+    if isinstance(error, python_calamine.PasswordError) or "password" in str(error).lower():
+        return FileRefused(_("The workbook is protected by a password; remove the password in Excel and save again."))
+    return FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again."))
+
+
+def open_sheet(path: Path) -> Sheet:
+    """The first visible worksheet of the file, refused with a message when it cannot or must not be read."""
+    size = path.stat().st_size
+    check_upload(path.name, size)
+    with path.open("rb") as stream:
+        magic = stream.read(8)
+    if magic.startswith(ZIP_MAGIC):
+        _check_zip(path)
+    elif magic == OLE_MAGIC:
+        if _is_encrypted_ole(path):
+            raise FileRefused(
+                _("The workbook is protected by a password; remove the password in Excel and save again.")
+            )
+    else:
+        if path.suffix.lower() != ".csv":
+            if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"} and _looks_like_text(path):
+                return _read_csv(path)  # a CSV saved under a spreadsheet's name still reads as a CSV
+            raise FileRefused(_("The file is not a spreadsheet; upload an .xlsx, .xls, .ods or .csv file."))
+        return _read_csv(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        visible = [
+            meta.name
+            for meta in workbook.sheets_metadata
+            if meta.visible == python_calamine.SheetVisibleEnum.Visible
+            and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        if not visible:
+            raise FileRefused(_("The workbook has no visible worksheet."))
+        sheet = workbook.get_sheet_by_name(visible[0])
+        _check_area(sheet.total_height, sheet.total_width)
+        start = sheet.start
+    except FileRefused:
+        raise
+    except Exception as error:  # calamine's own errors (damaged zip, bad XML, wrong password) and panics
+        raise _calamine_refusal(error) from None
+    if start is None:
+        raise FileRefused(_("The sheet “%(name)s” is empty.") % {"name": visible[0]})
+    hidden = len(workbook.sheets_metadata) - len(visible)
+    return Sheet(
+        name=visible[0], rows=sheet.iter_rows(), height=sheet.height, first_row=start[0], hidden_skipped=hidden
+    )
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as stream:
+        head = stream.read(4096)
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            head.decode("gb18030")
+        except UnicodeDecodeError:
+            return False
+    return b"," in head or b"\t" in head

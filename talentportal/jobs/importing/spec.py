@@ -1,0 +1,305 @@
+"""Declaring an import kind: which columns a roster has, how each cell becomes a field, what identifies a row.
+
+An app's ``imports.py`` declares its kinds with ``register(ImportSpec(...))``. Columns are derived from the
+model's fields (Chinese header from ``verbose_name``, type, choices, validators), so a kind is mostly a list
+of field names; references to other records (an org unit by name or code, an enterprise by credit code) are
+``Ref`` columns resolved in bulk, one query per batch of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from . import cells
+
+# A row's values by field name; a row's problems by field name; what a reference column's lookup answers.
+Values = dict[str, Any]
+Problems = dict[str, str]
+Resolved = dict[str, tuple[int, str] | str]
+
+
+def _labels(text: Any) -> set[str]:
+    """The ways a header may name a column: its Chinese and English wording, without case or spaces."""
+    found = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            found.add(header_key(str(text)))
+    return found
+
+
+def header_key(text: Any) -> str:
+    """A header cell as compared: NFKC, no spaces, no required-marks (*), lower case."""
+    return cells.text(text).replace(" ", "").replace("*", "").replace("＊", "").lower()
+
+
+@dataclass
+class Column:
+    """One column of a roster, mapped to one model field (``name``) or to a reference (``Ref``)."""
+
+    name: str
+    header: str | Promise | None = None  # the Chinese header; the field's verbose_name when None
+    aliases: tuple[str | Promise, ...] = ()
+    required: bool | None = None  # None: required when the model field is
+    normalize: Callable[[str], str] | None = None  # applied to text values before validation
+    help: str | Promise = ""  # what the column takes, for the template's instructions
+    # Filled from the model field by ``ImportSpec``.
+    kind: str = ""
+    choices: dict[str, str] = field(default_factory=dict)
+    choice_labels: list[str] = field(default_factory=list)
+    validators: list[Callable[[Any], None]] = field(default_factory=list)
+    default: Any = None
+    places: int = 2
+    max_digits: int = 14
+    max_length: int | None = None
+    example: Any = None
+
+    @property
+    def label(self) -> str:
+        return str(self.header)
+
+    def names(self) -> set[str]:
+        keys = _labels(self.header) | {header_key(self.name)}
+        for alias in self.aliases:
+            keys |= _labels(alias)
+        return keys
+
+    def parse(self, raw: Any) -> Any:
+        """The cell's value for the field; raises ``cells.CellError`` with the reason."""
+        if self.kind == "code":
+            value: Any = cells.code_text(raw)
+            return self.normalize(value) if self.normalize and value else value
+        if self.kind == "date":
+            value = cells.date(raw)
+        elif self.kind == "bool":
+            value = cells.boolean(raw)
+        elif self.kind == "decimal":
+            value = cells.decimal(raw, self.places, self.max_digits)
+        elif self.kind == "int":
+            value = cells.integer(raw)
+        else:
+            value = cells.text(raw)
+            if self.normalize and value:
+                value = self.normalize(value)
+            if self.kind == "choice" and value:
+                code = self.choices.get(value.lower())
+                if code is None:
+                    raise cells.CellError(
+                        cells.NOT_A_CHOICE % {"value": value, "choices": "、".join(self.choice_labels)}
+                    )
+                value = code
+            if self.max_length and len(value) > self.max_length:
+                raise cells.CellError(cells.TOO_LONG % {"count": len(value), "max": self.max_length})
+        return value
+
+    def empty(self, value: Any) -> bool:
+        return value is None or value == ""
+
+
+@dataclass
+class Ref(Column):
+    """A column naming another record; ``resolve(user, raw values)`` maps each raw value to an id or a message.
+
+    ``resolve`` answers ``{raw: id}`` for the values it found in the user's scope and ``{raw: message}`` for
+    the others (unknown, or registered by another county: the message then names only that county).
+    """
+
+    resolve: Callable[[Any, set[str]], Resolved] | None = None
+
+    def parse(self, raw: Any) -> Any:
+        return cells.code_text(raw) if self.kind == "code" else cells.text(raw)
+
+
+@dataclass
+class ImportSpec:
+    kind: str
+    model: type[models.Model]
+    label: str | Promise
+    columns: list[Column]
+    key: tuple[str, ...]  # field names (``_id`` for references) that identify a row
+    # Row-level checks beyond single cells: (values, user) -> {field: message}.
+    clean: Callable[[Values, Any], Problems] | None = None
+    # Changes to a row's values once the existing record is known (e.g. to keep a linked employer's name).
+    # (values, the stored record or None, label(attname, id) naming a linked record).
+    adjust: Callable[[Values, Values | None, Callable[[str, Any], Any]], None] | None = None
+    # Who owns a record: the lookup to its org unit, for scoping and for naming the owner in conflicts.
+    org_field: str = "org_unit"
+    list_url: str = ""  # the registry list page, filterable by ``import_job``
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        for column in self.columns:
+            self._fill(column)
+
+    def _fill(self, column: Column) -> None:
+        model_field: Any = self.model._meta.get_field(column.name)
+        if column.header is None:
+            column.header = model_field.verbose_name
+        if column.required is None:
+            column.required = not (model_field.blank or model_field.has_default() or model_field.null)
+        if isinstance(column, Ref):
+            column.kind = column.kind or "text"
+            return
+        if model_field.choices:
+            column.kind = "choice"
+            for code, label in model_field.flatchoices:
+                column.choices[str(code).lower()] = code
+                for key in _labels(label):
+                    column.choices[key] = code
+                with translation.override("zh-hans"):
+                    column.choice_labels.append(str(label))
+            # Labels are compared like headers: without spaces and case.
+            column.normalize = column.normalize or _choice_key
+        elif isinstance(model_field, models.DateField):
+            column.kind = "date"
+        elif isinstance(model_field, models.BooleanField):
+            column.kind = "bool"
+        elif isinstance(model_field, models.DecimalField):
+            column.kind = "decimal"
+            column.places, column.max_digits = model_field.decimal_places, model_field.max_digits
+        elif isinstance(model_field, models.IntegerField):
+            column.kind = "int"
+        else:
+            column.kind = column.kind or "text"
+            column.max_length = model_field.max_length
+        column.validators = [
+            *column.validators,
+            *(v for v in model_field.validators if not type(v).__name__.startswith(("MaxLength", "ProhibitNull"))),
+        ]
+        column.default = (
+            model_field.get_default() if model_field.has_default() else ("" if not model_field.null else None)
+        )
+
+    @property
+    def refs(self) -> list[Ref]:
+        return [c for c in self.columns if isinstance(c, Ref)]
+
+    def attname(self, column: Column) -> str:
+        return f"{column.name}_id" if isinstance(column, Ref) else column.name
+
+    def existing(self, keys: Iterable[tuple[Any, ...]]) -> models.QuerySet[Any]:
+        """Every stored record that may carry one of ``keys`` (a superset; the engine matches exactly)."""
+        keys = list(keys)
+        condition = Q()
+        for position, name in enumerate(self.key):
+            condition &= Q(**{f"{name}__in": {k[position] for k in keys}})
+        return self.model._default_manager.filter(condition)
+
+    def validate(self, column: Column, value: Any) -> str | None:
+        for validator in column.validators:
+            try:
+                validator(value)
+            except ValidationError as error:
+                return str(error.messages[0])
+        return None
+
+
+def _choice_key(value: str) -> str:
+    return header_key(value)
+
+
+SPECS: dict[str, ImportSpec] = {}
+
+
+def register(spec: ImportSpec) -> ImportSpec:
+    SPECS[spec.kind] = spec
+    return spec
+
+
+def load_specs() -> dict[str, ImportSpec]:
+    """Every kind, once each app's ``imports.py`` has registered its own."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        try:
+            __import__(f"{config.name}.imports")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.imports":
+                raise
+    return SPECS
+
+
+def get_spec(kind: str) -> ImportSpec | None:
+    return load_specs().get(kind)
+
+
+def all_specs() -> list[ImportSpec]:
+    return sorted(load_specs().values(), key=lambda s: (s.order, s.kind))
+
+
+# -- references ----------------------------------------------------------------------------------------------
+
+
+def resolve_org_units(user: Any, raws: set[str]) -> Resolved:
+    """Org units by code or name, within the importer's scope; a name two units share must be given as a code."""
+    from talentportal.orgs.models import OrgUnit, unit_of
+
+    unit = unit_of(user)
+    prefix = unit.path if unit is not None else "/"
+    found = list(OrgUnit.objects.filter(Q(code__in=raws) | Q(name__in=raws)).values("id", "code", "name", "path"))
+    answers: Resolved = {}
+    for raw in raws:
+        by_code = [u for u in found if u["code"] == raw]
+        matches = by_code or [u for u in found if u["name"] == raw]
+        inside = [u for u in matches if u["path"].startswith(prefix)]
+        if len(inside) == 1:
+            answers[raw] = (inside[0]["id"], inside[0]["name"])
+        elif len(inside) > 1:
+            answers[raw] = _("Several units are called “%(value)s”; give the unit's code instead.") % {"value": raw}
+        elif matches:
+            answers[raw] = _("“%(value)s” is outside your scope; you can import rows of your own units only.") % {
+                "value": raw
+            }
+        else:
+            answers[raw] = _("“%(value)s” is not an org unit; give its name or code.") % {"value": raw}
+    return answers
+
+
+def lookup(
+    model: type[models.Model], field_name: str, what: str | Promise, normalize: Callable[[str], str] | None = None
+) -> Callable[[Any, set[str]], Resolved]:
+    """A resolver finding ``model`` records by ``field_name`` in the importer's scope. A record of another county
+    is answered with that county's name and nothing else about it."""
+
+    def resolve(user: Any, raws: set[str]) -> Resolved:
+        wanted = {(normalize(raw) if normalize else raw): raw for raw in raws}
+        manager: Any = model._default_manager
+        rows = {getattr(obj, field_name): obj for obj in manager.filter(**{f"{field_name}__in": list(wanted)})}
+        visible = set(manager.for_user(user).filter(pk__in=[o.pk for o in rows.values()]).values_list("pk", flat=True))
+        answers: Resolved = {}
+        for value, raw in wanted.items():
+            obj = rows.get(value)
+            if obj is None:
+                answers[raw] = _("No %(what)s “%(value)s” is registered; register it first.") % {
+                    "what": what,
+                    "value": raw,
+                }
+            elif obj.pk in visible:
+                answers[raw] = (obj.pk, str(obj))
+            else:
+                county = _owner_unit(obj).registering_county().name
+                answers[raw] = _("%(what)s “%(value)s” is registered by %(county)s, outside your scope.") % {
+                    "what": what,
+                    "value": raw,
+                    "county": county,
+                }
+        return answers
+
+    return resolve
+
+
+def _owner_unit(obj: Any) -> Any:
+    unit = getattr(obj, "org_unit", None)
+    if unit is None:  # a child record: its parent's unit
+        for related in obj._meta.concrete_fields:
+            if related.is_relation and hasattr(getattr(obj, related.name, None), "org_unit"):
+                return getattr(obj, related.name).org_unit
+    return unit
