@@ -23,7 +23,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 
 def test_admin_uploads_reads_an_error_applies_and_undoes(
-    page: Page, network_log: NetworkLog, screenshots, worker, tmp_path  # noqa: F811
+    page: Page,
+    network_log: NetworkLog,
+    screenshots,
+    worker,
+    tmp_path,  # noqa: F811
 ) -> None:
     seed()
     before = Talent.objects.count()
@@ -34,7 +38,9 @@ def test_admin_uploads_reads_an_error_applies_and_undoes(
     ws.append(["姓名", "证件号码", "人才类别", "人才层次", "所属区域", "落地日期"])
     for i in range(3):
         birth = datetime.date(1988, 1, 1) + datetime.timedelta(days=i)
-        ws.append([f"导入人才{i}", make_resident_id("330402", birth, 7), "专业技术人才", "青年人才", "南湖区", "2025/6/1"])
+        ws.append(
+            [f"导入人才{i}", make_resident_id("330402", birth, 7), "专业技术人才", "青年人才", "南湖区", "2025/6/1"]
+        )
     valid = make_resident_id("330402", datetime.date(1990, 5, 6), 9)
     typo = valid[:-1] + ("0" if valid[-1] != "0" else "1")  # the check digit no longer fits
     ws.append(["填错的人", typo, "专业技术人才", "青年人才", "南湖区", "2025-06-01"])
