@@ -26,8 +26,8 @@ def test_admin_uploads_reads_an_error_applies_and_undoes(
     page: Page,
     network_log: NetworkLog,
     screenshots,
-    worker,
-    tmp_path,  # noqa: F811
+    worker,  # noqa: F811 - the fixture imported above
+    tmp_path,
 ) -> None:
     seed()
     before = Talent.objects.count()
