@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import _plain
@@ -39,7 +40,7 @@ HEADER_SEARCH_ROWS = 30
 MAX_ERRORS_KEPT = 500
 PREVIEW_ROWS = 50
 
-REQUIRED = _("This column is required; the cell is empty.")
+REQUIRED = gettext_lazy("This column is required; the cell is empty.")
 
 
 class Rollback(Exception):
@@ -64,7 +65,9 @@ class Layout:
     unknown: list[str]
 
 
-def find_header(spec: ImportSpec, rows: Iterator[tuple[int, list[Any]]]) -> tuple[Layout, list[tuple[int, list[Any]]]]:
+def find_header(
+    spec: ImportSpec, rows: Iterator[tuple[int, list[Any]]], first_column: int = 0
+) -> tuple[Layout, list[tuple[int, list[Any]]]]:
     """The header row among the first rows (title rows above it are skipped), and the data rows read past it."""
     names: dict[str, Column] = {}
     for column in spec.columns:
@@ -91,15 +94,15 @@ def find_header(spec: ImportSpec, rows: Iterator[tuple[int, list[Any]]]) -> tupl
             continue
         found = names.get(key)
         if found is None:
-            unknown.append(f"{column_letter(index)}: {cells.text(cell)}")
+            unknown.append(f"{column_letter(index + first_column)}: {cells.text(cell)}")
             continue
         column = found
         if column.name in where:
             raise FileRefused(
                 _("The column “%(column)s” appears twice (columns %(first)s and %(second)s); keep one.")
-                % {"column": column.label, "first": where[column.name], "second": column_letter(index)}
+                % {"column": column.label, "first": where[column.name], "second": column_letter(index + first_column)}
             )
-        where[column.name] = column_letter(index)
+        where[column.name] = column_letter(index + first_column)
         mapped.append((index, column))
     missing = [c.label for c in spec.columns if c.required and c.name not in where]
     if missing:
@@ -195,7 +198,7 @@ class Run:
     # -- the loop ------------------------------------------------------------------------------------------
     def process(self, sheet: Sheet, progress: ProgressWriter) -> None:
         rows = sheet.numbered()
-        self.layout, head = find_header(self.spec, rows)
+        self.layout, head = find_header(self.spec, rows, sheet.first_column)
         mapped = {self.spec.attname(c) for _i, c in self.layout.columns}
         # A key field the file leaves out takes its default (no 证件类型 column: resident ID cards).
         self.key_defaults = {
@@ -277,7 +280,7 @@ class Run:
             key = tuple(values[a] for a in self.key_attnames)
             first = self.seen.get(key)
             if first is not None:
-                problems[self.spec.key[0]] = _("Duplicates row %(row)d of this file (the same %(key)s).") % {
+                problems[self.spec.key[-1]] = _("Duplicates row %(row)d of this file (the same %(key)s).") % {
                     "row": first,
                     "key": "、".join(self._label(k) for k in self.spec.key),
                 }
@@ -294,7 +297,7 @@ class Run:
         for number, values, problems in rows:
             current = existing.get(keys.get(number, ()))
             if current is not None and not problems and self.scope is not None and current["_owner"] not in self.scope:
-                problems[self.spec.key[0]] = _("Already registered by %(county)s; ask them to change it.") % {
+                problems[self.spec.key[-1]] = _("Already registered by %(county)s; ask them to change it.") % {
                     "county": self.county_of(current["_owner"])
                 }
             if problems:

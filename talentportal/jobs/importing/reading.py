@@ -41,13 +41,15 @@ class FileRefused(Exception):
 class Sheet:
     """The rows of the sheet to import, as lists of cell values, read as they are iterated.
 
-    ``first_row`` is the 0-based index of the first row ``rows`` yields, so row numbers match Excel's.
+    ``first_row`` and ``first_column`` are the 0-based positions of the first row and cell ``rows`` yields, so
+    row numbers and column letters match Excel's.
     """
 
     name: str
     rows: Iterator[list[Any]]
     height: int
     first_row: int = 0
+    first_column: int = 0
     hidden_skipped: int = 0
 
     def numbered(self) -> Iterator[tuple[int, list[Any]]]:
@@ -221,8 +223,9 @@ def open_sheet(path: Path) -> Sheet:
     if start is None:
         raise FileRefused(_("The sheet “%(name)s” is empty.") % {"name": visible[0]})
     hidden = len(workbook.sheets_metadata) - len(visible)
+    # calamine's rows start at the sheet's first row, and its cells at the first column that has any value.
     return Sheet(
-        name=visible[0], rows=sheet.iter_rows(), height=sheet.height, first_row=start[0], hidden_skipped=hidden
+        name=visible[0], rows=sheet.iter_rows(), height=sheet.total_height, first_column=start[1], hidden_skipped=hidden
     )
 
 
