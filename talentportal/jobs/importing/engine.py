@@ -632,40 +632,35 @@ def undo(imp: Import, job: Job | None = None) -> list[dict[str, Any]]:
     for start in range(0, len(ids), 5000):
         current |= set(model._default_manager.filter(pk__in=ids[start : start + 5000]).values_list("pk", flat=True))
     actor_job = job.pk if job else None
+
+    def entry(action: str, pk: int, changes: dict[str, Any]) -> AuditEntry:
+        return AuditEntry(
+            user=imp.created_by,
+            username=imp.created_by.username if imp.created_by else "",
+            source=Source.IMPORT,
+            action=action,
+            job_id=actor_job,
+            content_type=content_type,
+            object_id=str(pk),
+            object_repr=f"#{pk}",
+            org_unit_id=imp.org_unit_id,
+            changes=changes,
+        )
+
     with transaction.atomic():
         created = [r["id"] for r in rows if r["a"] == "c" and r["id"] in current]
-        audit = [
-            AuditEntry(
-                user=imp.created_by,
-                username=imp.created_by.username if imp.created_by else "",
-                source=Source.IMPORT,
-                action=Action.DELETE,
-                job_id=actor_job,
-                content_type=content_type,
-                object_id=str(pk),
-                object_repr=f"#{pk}",
-                org_unit_id=imp.org_unit_id,
-                changes={"undo": [imp.pk, None]},
-            )
-            for pk in created
-        ]
+        audit = [entry(Action.DELETE, pk, {"undo": [imp.pk, None]}) for pk in created]
         try:
             for start in range(0, len(created), 5000):
                 model._default_manager.filter(pk__in=created[start : start + 5000]).delete()
         except (ProtectedError, RestrictedError) as error:
             transaction.set_rollback(True)
+            blocking = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
             imp.status = Import.Status.APPLIED
             imp.message = _(
                 "Not undone: %(count)d other records now refer to rows this import created (for example %(example)s)."
                 " Nothing was changed."
-            ) % {
-                "count": len(
-                    error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
-                ),
-                "example": next(
-                    iter(error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects)
-                ),
-            }
+            ) % {"count": len(blocking), "example": next(iter(blocking))}
             imp.save(update_fields=["status", "message"])
             return [{"id": None, "record": imp.message}]
         restore = [r for r in rows if r["a"] == "u"]
@@ -675,20 +670,8 @@ def undo(imp: Import, job: Job | None = None) -> list[dict[str, Any]]:
                 for k, v in row["b"].items()
             }
             model._default_manager.filter(pk=row["id"]).update(**values)
-            audit.append(
-                AuditEntry(
-                    user=imp.created_by,
-                    username=imp.created_by.username if imp.created_by else "",
-                    source=Source.IMPORT,
-                    action=Action.UPDATE,
-                    job_id=actor_job,
-                    content_type=content_type,
-                    object_id=str(row["id"]),
-                    object_repr=f"#{row['id']}",
-                    org_unit_id=imp.org_unit_id,
-                    changes={k.removesuffix("_id"): [row["f"].get(k), b] for k, b in row["b"].items()},
-                )
-            )
+            changes = {k.removesuffix("_id"): [row["f"].get(k), b] for k, b in row["b"].items()}
+            audit.append(entry(Action.UPDATE, row["id"], changes))
         AuditEntry.objects.bulk_create(audit, batch_size=BATCH)
     imp.status = Import.Status.UNDONE
     imp.undone_at = timezone.now()
