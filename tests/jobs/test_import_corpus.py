@@ -667,3 +667,99 @@ def test_sheet_starting_in_column_b(cast: dict[str, Any], tmp_path: Path) -> Non
     rows = [[None, *HEADER, "籍贯"], [None, *person(1), "浙江嘉兴"]]
     imp = applied(xlsx(tmp_path / "shifted.xlsx", rows))
     assert imp.columns["unknown"] == ["G: 籍贯"]
+
+
+def xls(path: Path, rows: list[list[Any]]) -> Path:
+    """An Excel 97–2003 workbook (BIFF8), as offices still send them."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("花名册")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def ods(path: Path, rows: list[list[Any]]) -> Path:
+    """An OpenDocument spreadsheet (what WPS and LibreOffice save), text cells only."""
+    body = "".join(
+        "<table:table-row>"
+        + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>' for value in row
+        )
+        + "</table:table-row>"
+        for row in rows
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="花名册">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+            ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+        archive.writestr("content.xml", content)
+    return path
+
+
+@pytest.mark.parametrize("build", [xls, ods], ids=["xls", "ods"])
+def test_old_excel_and_opendocument_files(build: Callable[..., Path], cast: dict[str, Any], tmp_path: Path) -> None:
+    """The last row is read too (these formats count rows from 0), and its errors name Excel's row number."""
+    suffix = "xls" if build is xls else "ods"
+    rows = [HEADER, person(1, "王芳"), person(2, "李强"), [*person(3)[:4], "外星区"]]
+    outcome = import_roster(build(tmp_path / f"roster.{suffix}", rows))
+    assert outcome.imp is not None
+    assert outcome.imp.counts == {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "errors": 1}
+    assert [(e["row"], e["value"]) for e in outcome.imp.errors] == [(4, "外星区")]
+    assert outcome.imp.job is not None
+    assert (outcome.imp.job.progress_done, outcome.imp.job.progress_total) == (3, 3)
+    outcome.imp.keep_valid = True
+    outcome.imp.save()
+    call_command(
+        "import_roster",
+        "talents",
+        str(build(tmp_path / f"again.{suffix}", rows[:3])),
+        "--user",
+        "a_admin",
+        "--apply",
+        stdout=io.StringIO(),
+    )
+    assert set(Talent.objects.values_list("name", flat=True)) == {"王芳", "李强"}
+
+
+def test_xlsx_renamed_xls_is_read_by_its_content(cast: dict[str, Any], tmp_path: Path) -> None:
+    path = xlsx(tmp_path / "roster.xlsx", [HEADER, person(1, "张伟")]).rename(tmp_path / "roster.xls")
+    applied(path)
+    assert Talent.objects.get().name == "张伟"
+
+
+def test_rows_of_only_spaces_are_blank(cast: dict[str, Any], tmp_path: Path) -> None:
+    """Rows of full-width or non-breaking spaces (left by clearing cells in WPS) are skipped, not errors."""
+    rows = [HEADER, person(1), ["\u3000", "", "\xa0"], [" ", "\u3000\u3000"], person(2)]
+    applied(xlsx(tmp_path / "spaces.xlsx", rows), created=2)
+
+
+def test_declared_range_larger_than_the_filled_cells(cast: dict[str, Any], tmp_path: Path) -> None:
+    """Whole columns formatted down to row 1,048,576 (the sheet's declared range says so) are no roster rows."""
+
+    def edit(_wb: Any, ws: Any) -> None:
+        ws["E1048576"].font = Font(bold=True)
+        ws["XFD1"].font = Font(bold=True)
+
+    path = xlsx(tmp_path / "formatted.xlsx", [HEADER, person(1)], edit)
+    with zipfile.ZipFile(path) as archive:
+        assert b'<dimension ref="A1:XFD1048576"' in archive.read("xl/worksheets/sheet1.xml")
+    applied(path)

@@ -26,7 +26,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+# A cell that holds something (``<c r="B7" t="s"><v>3</v></c>``); styled empty cells (``<c r="B7" s="1"/>``)
+# are not read, so they do not count.
+_FILLED_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?(?<!/)>')
 
 
 class FileRefused(Exception):
@@ -55,7 +57,8 @@ class Sheet:
     def numbered(self) -> Iterator[tuple[int, list[Any]]]:
         """(row number as Excel shows it, cells) for every row that has any value; blank rows are skipped."""
         for index, row in enumerate(self.rows, self.first_row + 1):
-            if any(cell not in ("", None) for cell in row):
+            # A cell of only spaces (also full-width or non-breaking ones) is blank too.
+            if any(cell.strip() if isinstance(cell, str) else cell is not None for cell in row):
                 yield index, row
 
 
@@ -125,17 +128,36 @@ def _check_zip(path: Path) -> str:
                 match = _DIMENSION.search(head)
                 if match:
                     last_col, last_row = match.group(3) or match.group(1), match.group(4) or match.group(2)
-                    _check_area(int(last_row), _column_number(last_col))
-                else:  # no dimension written: find the furthest cell without building the sheet
-                    rows = columns = 0
-                    with archive.open(sheet) as stream:
-                        for chunk in iter(lambda: stream.read(1 << 20), b""):
-                            for col, row in _CELL_REF.findall(chunk):
-                                rows, columns = max(rows, int(row)), max(columns, _column_number(col))
-                    _check_area(rows, columns)
+                    try:
+                        _check_area(int(last_row), _column_number(last_col))
+                        continue
+                    except FileRefused:
+                        pass  # the declared range also counts formatted empty cells: measure the real one
+                _check_area(*_filled_area(archive, sheet))
             return sheets[0] if sheets else ""
     except zipfile.BadZipFile:
         raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again.")) from None
+
+
+def _filled_area(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """The rows and columns up to the furthest cell holding a value, found without building the sheet."""
+    rows = columns = 0
+    with archive.open(member) as stream:
+        for piece in _whole_tags(stream):
+            for col, row in _FILLED_CELL.findall(piece):
+                rows, columns = max(rows, int(row)), max(columns, _column_number(col))
+    return rows, columns
+
+
+def _whole_tags(stream: Any) -> Iterator[bytes]:
+    """The stream in pieces of about 1 MiB, each cut before its last ``<`` so no tag is split between two."""
+    tail = b""
+    while chunk := stream.read(1 << 20):
+        piece = tail + chunk
+        cut = piece.rfind(b"<")
+        piece, tail = (piece[:cut], piece[cut:]) if cut > 0 else (piece, b"")
+        yield piece
+    yield tail
 
 
 def _is_encrypted_ole(path: Path) -> bool:
@@ -204,7 +226,8 @@ def open_sheet(path: Path) -> Sheet:
             raise FileRefused(_("The file is not a spreadsheet; upload an .xlsx, .xls, .ods or .csv file."))
         return _read_csv(path)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as stream:  # the format from the content: an .xlsx renamed .xls still reads
+            workbook = python_calamine.CalamineWorkbook.from_filelike(stream)
         visible = [
             meta.name
             for meta in workbook.sheets_metadata
@@ -214,8 +237,9 @@ def open_sheet(path: Path) -> Sheet:
         if not visible:
             raise FileRefused(_("The workbook has no visible worksheet."))
         sheet = workbook.get_sheet_by_name(visible[0])
-        _check_area(sheet.total_height, sheet.total_width)
-        start = sheet.start
+        start, end = sheet.start, sheet.end
+        height = end[0] + 1 if end else 0  # ``end`` is the last cell's 0-based (row, column)
+        _check_area(height, end[1] + 1 if end else 0)
     except FileRefused:
         raise
     except Exception as error:  # calamine's own errors (damaged zip, bad XML, wrong password) and panics
@@ -224,9 +248,7 @@ def open_sheet(path: Path) -> Sheet:
         raise FileRefused(_("The sheet “%(name)s” is empty.") % {"name": visible[0]})
     hidden = len(workbook.sheets_metadata) - len(visible)
     # calamine's rows start at the sheet's first row, and its cells at the first column that has any value.
-    return Sheet(
-        name=visible[0], rows=sheet.iter_rows(), height=sheet.total_height, first_column=start[1], hidden_skipped=hidden
-    )
+    return Sheet(name=visible[0], rows=sheet.iter_rows(), height=height, first_column=start[1], hidden_skipped=hidden)
 
 
 def _looks_like_text(path: Path) -> bool:
