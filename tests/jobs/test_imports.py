@@ -271,6 +271,42 @@ def test_template_has_headers_lists_and_instructions(people, client) -> None:
 # -- API ---------------------------------------------------------------------------------------------------
 
 
+def test_undo_refuses_when_records_added_since_would_go_with_the_rows(tmp_path, people) -> None:
+    """Yearly figures entered for an imported enterprise would be deleted with it: undo lists that and waits."""
+    from talentportal.jobs.importing import engine
+    from talents.models import EnterpriseYear
+
+    code = make_credit_code("91330402MA0000001")
+    header = ["企业名称", "统一社会信用代码", "所属区域"]
+    imp = run_cli(
+        roster(tmp_path / "e.xlsx", [["嘉兴某科技有限公司", code, "南湖区"]], header),
+        "a_admin",
+        "--apply",
+        kind="enterprises",
+    )
+    assert imp.status == Import.Status.APPLIED
+    years = run_cli(
+        roster(tmp_path / "y.xlsx", [[code, 2025, 5200]], ["统一社会信用代码", "年度", "营业收入（万元）"]),
+        "a_admin",
+        "--apply",
+        kind="enterprise_years",
+    )
+    assert years.status == Import.Status.APPLIED, years.errors
+    with translation.override("en"):
+        conflicts = engine.undo(imp)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.APPLIED
+    assert imp.message == (
+        "Not undone: 1 other records now refer to rows this import created (for example "
+        f"{EnterpriseYear.objects.get()}). Nothing was changed."
+    )
+    assert conflicts == [{"id": None, "record": imp.message}]
+    assert Enterprise.objects.count() == EnterpriseYear.objects.count() == 1
+    # Once the figures' own import is undone, the enterprises' goes through.
+    assert engine.undo(years) == [] and engine.undo(imp) == []
+    assert Enterprise.objects.count() == 0
+
+
 def test_api_upload_apply_undo(tmp_path, people, api_client) -> None:
     path = roster(tmp_path / "r.xlsx", [person(1), person(2)])
     api_client.force_authenticate(people["a_editor"])

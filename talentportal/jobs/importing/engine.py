@@ -20,8 +20,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import connection, models, transaction
+from django.db import connection, models, router, transaction
 from django.db.models import F, ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -612,6 +613,31 @@ def undo_conflicts(imp: Import) -> list[dict[str, Any]]:
     return conflicts
 
 
+def _dependents(model: type[models.Model], ids: list[int]) -> tuple[int, Any] | None:
+    """How many records outside the rows would be deleted with them, changed, or would forbid their deletion
+    (yearly figures of an imported enterprise, say), and one of them; None when deleting the rows touches nothing
+    else. The rows' own many-to-many links go with them."""
+    own = {f.remote_field.through for f in model._meta.many_to_many}  # type: ignore[union-attr]
+    count, example = 0, None
+    for start in range(0, len(ids), 5000):
+        collector = Collector(using=router.db_for_write(model), origin=None)
+        try:
+            collector.collect(model._default_manager.filter(pk__in=ids[start : start + 5000]))
+        except (ProtectedError, RestrictedError) as error:
+            found = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+            count, example = count + len(found), example or next(iter(found))
+            continue
+        groups: list[Any] = [objs for other, objs in collector.data.items() if other is not model and other not in own]
+        groups += [qs for qs in collector.fast_deletes if qs.model is not model and qs.model not in own]
+        groups += [objs for updates in collector.field_updates.values() for objs in updates]
+        for group in groups:
+            found = list(group[:1]) if isinstance(group, models.QuerySet) else list(group)[:1]
+            if found:
+                size = group.count() if isinstance(group, models.QuerySet) else len(group)
+                count, example = count + size, example or found[0]
+    return (count, example) if count else None
+
+
 def undo(imp: Import, job: Job | None = None) -> list[dict[str, Any]]:
     """Delete the rows the import created and restore the ones it updated, unless later changes touched them.
 
@@ -649,20 +675,18 @@ def undo(imp: Import, job: Job | None = None) -> list[dict[str, Any]]:
 
     with transaction.atomic():
         created = [r["id"] for r in rows if r["a"] == "c" and r["id"] in current]
-        audit = [entry(Action.DELETE, pk, {"undo": [imp.pk, None]}) for pk in created]
-        try:
-            for start in range(0, len(created), 5000):
-                model._default_manager.filter(pk__in=created[start : start + 5000]).delete()
-        except (ProtectedError, RestrictedError) as error:
-            transaction.set_rollback(True)
-            blocking = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+        dependents = _dependents(model, created)
+        if dependents:
             imp.status = Import.Status.APPLIED
             imp.message = _(
                 "Not undone: %(count)d other records now refer to rows this import created (for example %(example)s)."
                 " Nothing was changed."
-            ) % {"count": len(blocking), "example": next(iter(blocking))}
+            ) % {"count": dependents[0], "example": dependents[1]}
             imp.save(update_fields=["status", "message"])
             return [{"id": None, "record": imp.message}]
+        audit = [entry(Action.DELETE, pk, {"undo": [imp.pk, None]}) for pk in created]
+        for start in range(0, len(created), 5000):
+            model._default_manager.filter(pk__in=created[start : start + 5000]).delete()
         restore = [r for r in rows if r["a"] == "u"]
         for row in restore:
             values = {
