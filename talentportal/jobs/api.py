@@ -50,9 +50,7 @@ class JobSerializer(serializers.ModelSerializer):
     def _download(self, job: Job, which: str) -> str | None:
         if not (job.result_file if which == "result" else job.error_file):
             return None
-        url = reverse("jobs:download", args=[job.pk, which])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return link(self, "jobs:download", job.pk, which)
 
     def get_result_file(self, job: Job) -> str | None:
         return self._download(job, "result")
@@ -62,6 +60,13 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_progress(self, job: Job) -> dict[str, int]:
         return {"done": job.progress_done, "total": job.progress_total, "percent": job.percent}
+
+
+def link(serializer: serializers.BaseSerializer[Any], name: str, *args: Any) -> str:
+    """The URL of a named page, absolute when the serializer knows the request."""
+    url = reverse(name, args=args)
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(url) if request else url
 
 
 class JobViewSet(viewsets.ReadOnlyModelViewSet):
@@ -119,11 +124,7 @@ class ImportSerializer(serializers.ModelSerializer):
         return {"done": job.progress_done, "total": job.progress_total, "percent": job.percent}
 
     def get_error_report(self, imp: Import) -> str | None:
-        if not imp.error_report:
-            return None
-        url = reverse("jobs:import_errors", args=[imp.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return link(self, "jobs:import_errors", imp.pk) if imp.error_report else None
 
 
 class ImportUploadSerializer(serializers.Serializer[Any]):

@@ -631,10 +631,10 @@ def _dependents(model: type[models.Model], ids: list[int]) -> tuple[int, Any] | 
         groups += [qs for qs in collector.fast_deletes if qs.model is not model and qs.model not in own]
         groups += [objs for updates in collector.field_updates.values() for objs in updates]
         for group in groups:
-            found = list(group[:1]) if isinstance(group, models.QuerySet) else list(group)[:1]
-            if found:
+            first = list(group[:1]) if isinstance(group, models.QuerySet) else list(group)[:1]
+            if first:
                 size = group.count() if isinstance(group, models.QuerySet) else len(group)
-                count, example = count + size, example or found[0]
+                count, example = count + size, example or first[0]
     return (count, example) if count else None
 
 
