@@ -339,3 +339,24 @@ def test_api_upload_apply_undo(tmp_path, people, api_client) -> None:
     for outsider in ("b_editor", "a_viewer"):
         api_client.force_authenticate(people[outsider])
         assert api_client.get(f"/api/v1/imports/{imp.pk}/").status_code == 404
+
+
+def test_the_web_process_only_stores_the_file(tmp_path, people, api_client, client) -> None:
+    """Reading is the worker's: a file that cannot be read is still accepted by the upload (and refused by the
+    check, with its reason), so no request ever waits on parsing a roster."""
+    damaged = tmp_path / "花名册.xlsx"
+    damaged.write_bytes(b"PK\x03\x04" + b"\x00\x01" * 3000)
+    api_client.force_authenticate(people["a_admin"])
+    with damaged.open("rb") as stream:
+        response = api_client.post("/api/v1/imports/", {"kind": "talents", "file": stream}, format="multipart")
+    assert response.status_code == 202 and response.json()["status"] == "checking"
+    client.force_login(people["a_admin"])
+    with damaged.open("rb") as stream:
+        page = client.post(reverse("jobs:import_new"), {"kind": "talents", "file": stream})
+    assert page.status_code == 302
+    imports = list(Import.objects.order_by("id"))
+    assert [i.status for i in imports] == [Import.Status.CHECKING] * 2
+    with translation.override("en"):
+        services.run(imports[0], services.CHECK)
+    assert imports[0].status == Import.Status.REFUSED
+    assert imports[0].message == "The file is damaged or not a spreadsheet; open it in Excel and save it again."
