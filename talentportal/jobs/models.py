@@ -140,7 +140,7 @@ class ImportQuerySet(OrgScopedQuerySet):
         """Imports are admins' work: an admin sees the imports of their scope, nobody else any."""
         return super().for_user(user) if is_admin(user) else self.none()
 
-    def recover(self, busy: str | None = None) -> int:
+    def recover(self) -> int:
         """Imports whose step died with its job go back to where they were: a failed apply wrote nothing (its
         transaction never committed), so the checked import may be applied again."""
         message = str(_("The last step stopped before it finished; nothing of it was kept."))
@@ -151,8 +151,7 @@ class ImportQuerySet(OrgScopedQuerySet):
         }
         changed = 0
         for status, previous in back.items():
-            if busy in (None, status):
-                changed += self.filter(status=status).update(status=previous, message=message)
+            changed += self.filter(status=status).update(status=previous, message=message)
         return changed
 
 

@@ -76,12 +76,20 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, people) -> None:
     assert imp.errors[0]["value"] == "330402198001011234"
     assert Talent.objects.count() == 0 and not AuditEntry.objects.filter(source="import").exists()
     assert imp.preview[0]["action"] == "create" and imp.columns["header_row"] == 2
-    # The error report: every row again, a column saying what is wrong, the bad cell filled.
-    sheet = load_workbook(imp.error_report.path).active
+    # The error report: the header and the rows with errors, a column saying where and what, the bad cell filled.
+    report = load_workbook(imp.error_report.path)
+    sheet = report.active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][-1] and len(rows) == 7
-    assert rows[6][-1] and rows[6][1] == "330402198001011234" and rows[1][-1] is None
-    assert sheet.cell(row=7, column=2).fill.fgColor.rgb.endswith("FFC7CE")
+    assert len(rows) == 2 and rows[0][:7] == tuple(HEADER) and rows[0][7] == "What is wrong"
+    assert rows[1][1] == "330402198001011234"
+    assert rows[1][7].startswith("Row 8: ID number：The check digit should be 6")
+    assert sheet.cell(row=2, column=2).fill.fgColor.rgb.endswith("FFC7CE")
+    # Fixed, the report goes in again: its extra column is no unknown column.
+    sheet.cell(row=2, column=2).value = person(9)[1]
+    report.save(tmp_path / "fixed.xlsx")
+    fixed = run_cli(tmp_path / "fixed.xlsx", "a_admin")
+    assert fixed.counts == {"rows": 1, "created": 1, "updated": 0, "unchanged": 0, "errors": 0}
+    assert fixed.columns["unknown"] == []
 
 
 def test_apply_is_all_or_nothing_unless_valid_rows_are_kept(tmp_path, people) -> None:

@@ -34,7 +34,7 @@ from talentportal.orgs.models import OrgUnit, unit_of
 from ..models import Import, Job
 from . import cells
 from .reading import FileRefused, Sheet, open_sheet
-from .spec import Column, ImportSpec, Ref, get_spec, header_key
+from .spec import Column, ImportSpec, Ref, _labels, get_spec, header_key
 
 BATCH = 2000
 HEADER_SEARCH_ROWS = 30
@@ -42,6 +42,8 @@ MAX_ERRORS_KEPT = 500
 PREVIEW_ROWS = 50
 
 REQUIRED = gettext_lazy("This column is required; the cell is empty.")
+# The error report's own column: uploaded again, the report is read like the roster it came from.
+ERROR_COLUMN = gettext_lazy("What is wrong")
 
 
 class Rollback(Exception):
@@ -89,9 +91,10 @@ def find_header(
     mapped: list[tuple[int, Column]] = []
     where: dict[str, str] = {}
     unknown: list[str] = []
+    ignored = _labels(ERROR_COLUMN)
     for index, cell in enumerate(header):
         key = header_key(cell)
-        if not key:
+        if not key or key in ignored:
             continue
         found = names.get(key)
         if found is None:
@@ -519,12 +522,12 @@ def _pass(imp: Import, job: Job | None, write: bool) -> Run:
             run.process(sheet, progress)
             _finish(imp, run, Import.Status.CHECKED)
         _attach_cells(imp, run)
-        if run.counts["errors"] and not write:
+        if run.counts["errors"] and not imp.error_report:  # the check's, or an apply's that skipped the check
             from .workbooks import write_error_report
 
             write_error_report(imp, run)
     except FileRefused as refusal:
-        imp.status = Import.Status.REFUSED if not write else Import.Status.CHECKED
+        imp.status = Import.Status.CHECKED if write and imp.counts else Import.Status.REFUSED
         imp.message = refusal.message
     finally:
         progress.stop()

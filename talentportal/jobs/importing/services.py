@@ -120,7 +120,8 @@ def run(imp: Import, action: str, job: Job | None = None) -> None:
     if action == UNDO:
         engine.undo(imp, job)
         return
-    if action in (CHECK, CHECK_APPLY):
+    # Keeping the valid rows, the apply itself reports the others: a dry run first would only read the file twice.
+    if action == CHECK or (action == CHECK_APPLY and not imp.keep_valid):
         engine.check(imp, job)
         if action == CHECK or imp.status != Import.Status.CHECKED or (imp.counts.get("errors") and not imp.keep_valid):
             return
@@ -136,13 +137,13 @@ def run_import(job: Job) -> None:
         try:
             run(imp, job.params["action"], job)
         except BaseException:
-            recover(imp, job.params["action"])
+            recover(imp)
             raise
     job.counts = imp.counts
     job.message = imp.message
     job.save(update_fields=["counts", "message"])
 
 
-def recover(imp: Import, action: str) -> None:
+def recover(imp: Import) -> None:
     """After a crash the import returns to where it was before: nothing of the failed step was kept."""
-    Import.objects.filter(pk=imp.pk).recover(Import.Status(BUSY.get(action, Import.Status.UNDOING)))
+    Import.objects.filter(pk=imp.pk).recover()

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from talentportal.registry.export import text_cell
 
+from .engine import ERROR_COLUMN
 from .reading import open_sheet
 from .spec import Column, ImportSpec, Ref
 
@@ -30,23 +31,30 @@ REQUIRED_HEADER = Font(bold=True, color="C00000")
 
 
 def write_error_report(imp: Import, run: Run) -> None:
-    """The file's rows again, with a 错误说明 column and the bad cells filled red, ready to fix and upload again."""
+    """The rows that have errors, as they are in the file, with the bad cells filled red (the reason in a comment)
+    and a 错误说明 column naming the row of the uploaded file and what is wrong.
+
+    Fixed, the report itself can be uploaded again: its extra column is ignored, and rows imported already are
+    left unchanged by a second import. Rows without errors are not repeated, so a large roster's report stays
+    small and quick to write.
+    """
     assert run.layout is not None
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_("Rows to fix")[:31])
     header_number = run.layout.header_row
     last = max((i for i, _c in run.layout.columns), default=0)
+    left = len(run.bad_rows)
     for number, row in open_sheet(Path(imp.file.path)).numbered():
-        if number < header_number:
+        if number != header_number and number not in run.bad_rows:
             continue
         width = max(len(row), last + 1)
         padded = [*row, *[""] * (width - len(row))]
         if number == header_number:
             cells = [_styled(ws, value, font=HEADER) for value in padded]
-            cells.append(_styled(ws, _("What is wrong"), font=REQUIRED_HEADER))
+            cells.append(_styled(ws, str(ERROR_COLUMN), font=REQUIRED_HEADER))
             ws.append(cells)
             continue
-        marks = run.bad_rows.get(number, {})
+        marks = run.bad_rows[number]
         cells = []
         for index, value in enumerate(padded):
             cell = text_cell(ws, value if not isinstance(value, datetime.timedelta) else str(value))
@@ -54,8 +62,12 @@ def write_error_report(imp: Import, run: Run) -> None:
                 cell.fill = BAD
                 cell.comment = Comment(marks[index], "portal")
             cells.append(cell)
-        cells.append(text_cell(ws, "；".join(f"{_column(run, i)}：{m}" for i, m in marks.items()) or None))
+        problems = "；".join(f"{_column(run, i)}：{m}" for i, m in marks.items())
+        cells.append(text_cell(ws, _("Row %(row)d: %(problems)s") % {"row": number, "problems": problems}))
         ws.append(cells)
+        left -= 1
+        if not left:
+            break
     out = BytesIO()
     wb.save(out)
     name = imp.file_name.rsplit(".", 1)[0]
