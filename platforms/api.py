@@ -76,6 +76,9 @@ class ResidencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Residency
         fields = ["id", "platform", "talent", "enterprise", "since", "until"]
+        # DRF turns the conditional unique constraints into validators that demand both talent and enterprise;
+        # ``validate`` refuses overlapping stays, which covers a second stay from the same day.
+        validators: list[Any] = []
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         merged = {

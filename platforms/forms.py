@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -119,11 +120,14 @@ def residency_errors(data: dict[str, Any], exclude_pk: int | None) -> dict[str, 
             .first()
         )
         if clash:
-            end = clash.until.isoformat() if clash.until else str(_("now"))
-            return {
-                "since": str(
-                    _("This resident already stays in this platform from %(since)s to %(until)s.")
-                    % {"since": clash.since.isoformat(), "until": end}
-                )
-            }
+            return {"since": stay_clash(clash.since, clash.until)}
     return {}
+
+
+def stay_clash(since: datetime.date, until: datetime.date | None) -> str:
+    """What a stay that overlaps the resident's other stay (from ``since`` to ``until``) is told."""
+    end = until.isoformat() if until else str(_("now"))
+    return str(
+        _("This resident already stays in this platform from %(since)s to %(until)s.")
+        % {"since": since.isoformat(), "until": end}
+    )

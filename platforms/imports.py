@@ -1,17 +1,20 @@
-"""Rosters of innovation platforms and their yearly figures."""
+"""Rosters of innovation platforms, their yearly figures and who resides in them."""
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.jobs.importing.spec import Column, ImportSpec, Ref, lookup, register
 from talents import validators
-from talents.imports import enterprise_column, org_unit_column
+from talents.imports import ID_NUMBER_ALIASES, enterprise_column, org_unit_column, talent_column
 
-from .forms import platform_location_errors
-from .models import Platform, PlatformYear
+from .forms import platform_location_errors, residency_errors, stay_clash
+from .models import Platform, PlatformYear, Residency
 
 
 class _Problems(dict[str, str]):
@@ -53,6 +56,18 @@ register(
     )
 )
 
+
+def platform_column() -> Ref:
+    return Ref(
+        "platform",
+        header=_("platform code"),
+        required=True,
+        kind="code",
+        resolve=lookup(Platform, "code", _("platform with code")),
+        example="JX-INC-001",
+    )
+
+
 register(
     ImportSpec(
         kind="platform_years",
@@ -63,14 +78,7 @@ register(
         org_field="platform__org_unit",
         list_url="platforms:platformyear_list",
         columns=[
-            Ref(
-                "platform",
-                header=_("platform code"),
-                required=True,
-                kind="code",
-                resolve=lookup(Platform, "code", _("platform with code")),
-                example="JX-INC-001",
-            ),
+            platform_column(),
             Column("year", aliases=("年份", "年度", "统计年度"), example=2025),
             Column("resident_talents", example=12),
             Column("resident_enterprises", example=30),
@@ -80,6 +88,81 @@ register(
             Column("rd_investment", example=120),
             Column("area_m2", example=5000),
             Column("events_held", example=10),
+        ],
+    )
+)
+
+
+def clean_residency(values: dict[str, Any], user: Any) -> dict[str, str]:
+    """The form's own checks: exactly one resident, and a stay that does not end before it begins."""
+    resident = {"talent": values.get("talent_id"), "enterprise": values.get("enterprise_id")}
+    return residency_errors({**resident, "since": values.get("since"), "until": values.get("until")}, None)
+
+
+Stay = tuple[datetime.date, datetime.date | None]
+
+
+def _overlap(a: Stay, b: Stay) -> bool:
+    return (b[1] is None or a[0] <= b[1]) and (a[1] is None or b[0] <= a[1])
+
+
+def check_residencies(
+    rows: list[tuple[dict[str, Any], dict[str, Any] | None]], user: Any, memo: dict[str, Any]
+) -> dict[int, dict[str, str]]:
+    """A resident's stays in one platform never overlap: neither the stored ones nor those of this file."""
+
+    def resident(values: dict[str, Any]) -> tuple[Any, ...]:
+        return values["platform_id"], values.get("talent_id"), values.get("enterprise_id")
+
+    wanted = [resident(values) for values, _current in rows]
+    stored: dict[tuple[Any, ...], list[tuple[int, datetime.date, datetime.date | None]]] = defaultdict(list)
+    found = Residency.objects.filter(platform_id__in={w[0] for w in wanted}).filter(
+        Q(talent_id__in={w[1] for w in wanted} - {None}) | Q(enterprise_id__in={w[2] for w in wanted} - {None})
+    )
+    for pk, platform, talent, enterprise, since, until in found.values_list(
+        "id", "platform_id", "talent_id", "enterprise_id", "since", "until"
+    ):
+        stored[(platform, talent, enterprise)].append((pk, since, until))
+    # The stays this file keeps, by resident (``since`` → ``until``): earlier batches' rows are stored once
+    # applied, and a stored stay a row of the file names is taken as the file has it.
+    in_file: dict[tuple[Any, ...], dict[datetime.date, datetime.date | None]] = memo.setdefault("stays", {})
+    problems: dict[int, dict[str, str]] = {}
+    for position, (values, current) in enumerate(rows):
+        key = resident(values)
+        stay = (values["since"], values.get("until"))
+        kept = in_file.setdefault(key, {})
+        others = [
+            (since, until)
+            for pk, since, until in stored[key]
+            if since not in kept and (current is None or pk != current["id"])
+        ]
+        others += [(since, until) for since, until in kept.items() if since != stay[0]]
+        clash = next((other for other in sorted(others, key=lambda o: o[0]) if _overlap(stay, other)), None)
+        if clash is not None:
+            problems[position] = {"since": stay_clash(*clash)}
+        else:
+            kept[stay[0]] = stay[1]
+    return problems
+
+
+register(
+    ImportSpec(
+        kind="residencies",
+        model=Residency,
+        label=_("residencies"),
+        order=55,
+        # A stay is named by its platform, its resident and the day it began.
+        key=("platform", "talent", "enterprise", "since"),
+        org_field="platform__org_unit",
+        list_url="platforms:residency_list",
+        clean=clean_residency,
+        check=check_residencies,
+        columns=[
+            platform_column(),
+            talent_column("talent", _("ID number"), aliases=ID_NUMBER_ALIASES),
+            enterprise_column("enterprise", _("unified social credit code"), aliases=("企业统一社会信用代码",)),
+            Column("since", aliases=("入驻时间",), example="2024-03-01"),
+            Column("until", aliases=("离开时间", "迁出日期"), example=""),
         ],
     )
 )

@@ -169,6 +169,17 @@ class Residency(models.Model):
             models.CheckConstraint(
                 condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="residency_until_after_since"
             ),
+            # A stay is named by its platform, its resident and the day it began (stays never overlap).
+            models.UniqueConstraint(
+                fields=["platform", "talent", "since"],
+                condition=Q(talent__isnull=False),
+                name="residency_talent_stay_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["platform", "enterprise", "since"],
+                condition=Q(enterprise__isnull=False),
+                name="residency_enterprise_stay_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -89,10 +91,20 @@ class SelectionForm(ScopedFormMixin, forms.ModelForm):
 
 
 def selection_errors(data: dict[str, Any], instance: Selection, user: Any) -> dict[str, str]:
-    """The rules of an application the form and the API share: one applicant, recommended by its own unit or
-    one above it; a batch that takes applications (unless the program's office adds a late one), fixed once
-    the selection is under way; no application dated in the future; an award set by the program's office
-    only, covering the tranches already planned."""
+    """The rules of an application the form and the API share (see ``application_errors``)."""
+    batch = data.get("batch")
+    manages = batch is not None and Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
+    return application_errors(data, instance, manages=manages, committed=instance.committed_amount)
+
+
+def application_errors(
+    data: dict[str, Any], instance: Selection, *, manages: bool, committed: Callable[[], Decimal]
+) -> dict[str, str]:
+    """The rules of an application: one applicant, recommended by its own unit or one above it; a batch that
+    takes applications (unless the program's office adds a late one), fixed once the selection is under way;
+    no application dated in the future; an award set by the program's office only, covering the tranches
+    already planned. ``manages``: whether the user runs the batch's program; ``committed``: what the stored
+    selection's tranches add up to. The roster import passes both, fetched for many rows at once."""
     errors: dict[str, str] = {}
     applicant = data.get("talent") or data.get("team")
     if bool(data.get("talent")) == bool(data.get("team")):
@@ -101,7 +113,6 @@ def selection_errors(data: dict[str, Any], instance: Selection, user: Any) -> di
         errors["org_unit"] = str(_("An applicant is recommended by its own unit or a unit above it."))
     batch = data.get("batch")
     moved = batch is not None and (instance.pk is None or batch.pk != instance.batch_id)
-    manages = batch is not None and Program.objects.editable_by(user).filter(pk=batch.program_id).exists()
     if moved and instance.pk and instance.status != Status.APPLIED:
         errors["batch"] = str(_("A selection under way stays in its batch."))
     elif moved and batch is not None and batch.status != Batch.Status.OPEN and not manages:
@@ -113,10 +124,10 @@ def selection_errors(data: dict[str, Any], instance: Selection, user: Any) -> di
     if award != instance.award_amount and not manages:
         errors["award_amount"] = str(_("Only the office that runs the program sets the award."))
     elif instance.pk and award is not None:
-        committed = instance.committed_amount()
-        if award < committed:
+        planned = committed()
+        if award < planned:
             errors["award_amount"] = str(
-                _("The award cannot be less than the tranches already planned (%(total)s).") % {"total": committed}
+                _("The award cannot be less than the tranches already planned (%(total)s).") % {"total": planned}
             )
     return errors
 

@@ -7,6 +7,7 @@ The selection lifecycle lives in one table (``TRANSITIONS``): forms, bulk action
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
@@ -354,13 +355,17 @@ class Selection(models.Model):
     def next_statuses(self) -> list[str]:
         return [s for s in Status.values if s in TRANSITIONS[self.status]]
 
-    def has_reached(self, status: str) -> bool:
-        """Whether the selection reached ``status`` at some point (it may have moved on since)."""
+    def has_reached(self, status: str, history: Collection[str] | None = None) -> bool:
+        """Whether the selection reached ``status`` at some point (it may have moved on since).
+
+        ``history``: the statuses its events moved it to, when the caller fetched them for many selections."""
         # Up to landing the stages follow one line; past it (the mid-term's two outcomes) only the events tell.
         stages: list[str] = [*PIPELINE, *FUNDED]
         if status in stages[: stages.index(Status.LANDED) + 1] and self.status in stages:
             return stages.index(self.status) >= stages.index(status)
-        return self.status == status or self.events.filter(to_status=status).exists()
+        if self.status == status:
+            return True
+        return status in history if history is not None else self.events.filter(to_status=status).exists()
 
     def delete_error(self) -> str | None:
         """Only an application (still ``applied``) may be deleted; a selection under way keeps its history."""
@@ -370,17 +375,17 @@ class Selection(models.Model):
             )
         return None
 
-    def money_waits_for(self, condition: str) -> str | None:
+    def money_waits_for(self, condition: str, history: Collection[str] | None = None) -> str | None:
         """Why a tranche on ``condition`` may not be approved or paid now, or ``None`` when it may."""
         if self.status in (Status.EXITED, Status.REJECTED):
             return gettext("The selection is “%(status)s”: its money has stopped.") % {
                 "status": self.get_status_display()
             }
-        if condition == TrancheCondition.MIDTERM_PASS and not self.has_reached(Status.MIDTERM_PASSED):
+        if condition == TrancheCondition.MIDTERM_PASS and not self.has_reached(Status.MIDTERM_PASSED, history):
             return gettext(
                 "This tranche is due after the mid-term review: it is approved or paid only once the review passed."
             )
-        if condition == TrancheCondition.ON_LANDING and not self.has_reached(Status.LANDED):
+        if condition == TrancheCondition.ON_LANDING and not self.has_reached(Status.LANDED, history):
             return gettext("This tranche is due on landing: it is approved or paid only once the talent has landed.")
         return None
 

@@ -7,7 +7,7 @@ once, rows are locked while they are checked, and every change lands in the audi
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -176,10 +176,13 @@ def _locked_tranche(tranche_id: int, actor: Actor) -> Tranche:
     return tranche
 
 
-def _check_fits(selection: Selection, amount: Decimal, replacing: Decimal = Decimal(0)) -> None:
+def _check_fits(
+    selection: Selection, amount: Decimal, replacing: Decimal = Decimal(0), committed: Decimal | None = None
+) -> None:
+    """``committed``: what the selection's tranches add up to, when the caller summed them for many selections."""
     if selection.award_amount is None:
         raise RuleError(_("Set the selection's award before planning its tranches."), "amount")
-    others = selection.committed_amount() - replacing
+    others = (selection.committed_amount() if committed is None else committed) - replacing
     if others + amount > selection.award_amount:
         raise RuleError(
             _(
@@ -275,7 +278,9 @@ def tranche_change(*, tranche_id: int, changes: dict[str, Any], actor: Actor) ->
     return tranche
 
 
-def _move_tranche(tranche: Tranche, selection: Selection, to: str, changes: dict[str, Any]) -> None:
+def _move_tranche(
+    tranche: Tranche, selection: Selection, to: str, changes: dict[str, Any], history: Collection[str] | None = None
+) -> None:
     labels = dict(Tranche.Status.choices)
     if to not in labels:
         raise RuleError(_("“%(to)s” is not a tranche status.") % {"to": to}, "status")
@@ -291,7 +296,7 @@ def _move_tranche(tranche: Tranche, selection: Selection, to: str, changes: dict
         tranche.status = to
         tranche.cancel_reason = str(changes.get("cancel_reason") or "").strip()[:300]
         return
-    waiting = selection.money_waits_for(tranche.condition)
+    waiting = selection.money_waits_for(tranche.condition, history)
     if waiting:
         raise RuleError(waiting, "status")
     if to == Tranche.Status.PAID:

@@ -1,18 +1,24 @@
-"""The rosters counties send in for the talent registry: talents, enterprises and enterprises' yearly figures."""
+"""The rosters counties send in for the talent registry: talents, their teams, enterprises and enterprises' yearly
+figures; and the references other apps' rosters share (a talent by ID number, a team by name and leader)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.jobs.importing.spec import Column, ImportSpec, Ref, lookup, register, resolve_org_units
+from talentportal.jobs.importing.spec import Column, ImportSpec, Ref, Resolved, lookup, register, resolve_org_units
 
 from . import validators
-from .models import Enterprise, EnterpriseYear, Talent
+from .models import Enterprise, EnterpriseYear, Talent, Team
 
 ORG_UNIT_HELP = _("the unit's name or code, e.g. 南湖区 or 330402")
 CREDIT_CODE_HELP = _("the enterprise's 18-character unified social credit code")
+ID_NUMBER_HELP = _("the talent's ID number, as registered")
+ID_NUMBERS_HELP = _("the talents' ID numbers, separated by 、 , ; / or one per line")
+# How rosters name a talent's ID number besides 证件号码.
+ID_NUMBER_ALIASES = ("身份证号码", "身份证号", "人才证件号码")
 
 
 def org_unit_column() -> Ref:
@@ -38,6 +44,77 @@ def enterprise_column(name: str, header: Any, required: bool = False, aliases: t
         help=CREDIT_CODE_HELP,
         example="91330402MA2B3C4D5X",
     )
+
+
+def talent_column(
+    name: str,
+    header: Any,
+    required: bool = False,
+    aliases: tuple[Any, ...] = (),
+    many: bool = False,
+    read_as: Any = None,
+    example: Any = "330402198001011236",
+) -> Ref:
+    """A talent (or, with ``many``, several) named by ID number, within the importer's scope."""
+    return Ref(
+        name,
+        header=header,
+        aliases=aliases,
+        required=required,
+        kind="code",
+        many=many,
+        read_as=read_as,
+        resolve=lookup(Talent, "id_number", _("talent with ID number"), validators.normalize_id_number),
+        help=ID_NUMBERS_HELP if many else ID_NUMBER_HELP,
+        example=example,
+    )
+
+
+def resolve_teams(user: Any, raws: set[Any]) -> Resolved:
+    """Teams by (leader's id, name); a team of another county is answered with that county's name only."""
+    complete = {raw for raw in raws if None not in raw}
+    found = {
+        (team.leader_id, team.name): team
+        for team in Team.objects.filter(
+            leader_id__in={leader for leader, _name in complete}, name__in={name for _leader, name in complete}
+        ).select_related("org_unit")
+    }
+    visible = set(
+        Team.objects.for_user(user).filter(pk__in=[t.pk for t in found.values()]).values_list("pk", flat=True)
+    )
+    answers: Resolved = {}
+    for raw in raws:
+        team = found.get(raw)
+        if raw not in complete:
+            answers[raw] = gettext("Give both the team's name and its leader's ID number.")
+        elif team is None:
+            answers[raw] = gettext("No team “%(name)s” led by this talent is registered; register the team first.") % {
+                "name": raw[1]
+            }
+        elif team.pk in visible:
+            answers[raw] = (team.pk, team.name)
+        else:
+            answers[raw] = gettext("Team “%(name)s” is registered by %(county)s, outside your scope.") % {
+                "name": team.name,
+                "county": team.org_unit.registering_county().name,
+            }
+    return answers
+
+
+def team_columns(read_as: Any = None) -> list[Any]:
+    """A team named by its leader's ID number and its name (two cells); ``read_as`` when the kind does not
+    store it (a tranche roster names the selection's team only to find the selection)."""
+    return [
+        talent_column(
+            "team_leader",
+            _("team leader's ID number"),
+            aliases=("团队带头人证件号码", "带头人证件号码", "带头人身份证号码"),
+            read_as=Team._meta.get_field("leader"),
+            example="",
+        ),
+        Column("team_name", read_as=Team._meta.get_field("name"), required=False, aliases=("团队名",)),
+        Ref("team", over=("team_leader", "team_name"), resolve=resolve_teams, read_as=read_as),
+    ]
 
 
 def clean_talent(values: dict[str, Any], user: Any) -> dict[str, str]:
@@ -142,6 +219,37 @@ register(
             Column("employees", example=120),
             Column("invention_patents", example=8),
             Column("financing_raised", example=0),
+        ],
+    )
+)
+
+register(
+    ImportSpec(
+        kind="teams",
+        model=Team,
+        label=_("teams"),
+        order=15,
+        # What names a team on a roster: its name and its leader (a leader may lead more than one team).
+        key=("name", "leader"),
+        list_url="talents:team_list",
+        columns=[
+            Column("name", aliases=("团队名",), example="嘉兴智能传感创新团队"),
+            talent_column(
+                "leader",
+                _("team leader's ID number"),
+                required=True,
+                aliases=("团队带头人证件号码", "带头人证件号码", "带头人身份证号码"),
+            ),
+            talent_column(
+                "members",
+                _("members' ID numbers"),
+                many=True,
+                aliases=("团队成员证件号码", "成员证件号码", "团队成员身份证号码"),
+                example="33040219860505021X、330402199003030427",
+            ),
+            org_unit_column(),
+            enterprise_column("employer", _("employer credit code")),
+            Column("industry", example="数字经济"),
         ],
     )
 )

@@ -298,6 +298,14 @@ class Team(models.Model):
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         ordering = ["-id"]
+        constraints = [
+            # What names a team on a roster: its name and its leader (a leader may lead more than one team).
+            models.UniqueConstraint(
+                fields=["leader", "name"],
+                name="team_leader_name_unique",
+                violation_error_message=_("This leader already leads a team of this name."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -3,11 +3,15 @@
 An app's ``imports.py`` declares its kinds with ``register(ImportSpec(...))``. Columns are derived from the
 model's fields (Chinese header from ``verbose_name``, type, choices, validators), so a kind is mostly a list
 of field names; references to other records (an org unit by name or code, an enterprise by credit code) are
-``Ref`` columns resolved in bulk, one query per batch of rows.
+``Ref`` columns resolved in bulk, one query per batch of rows. A record some cells name together (a batch: its
+program's code and its ordinal) is a ``Ref`` ``over`` those cells; a cell listing several records (a team's
+members) is a ``Ref`` with ``many``. Cells that only help name a record are read as another model's ``field``
+and are not stored.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +28,9 @@ from . import cells
 # A row's values by field name; a row's problems by field name; what a reference column's lookup answers.
 Values = dict[str, Any]
 Problems = dict[str, str]
-Resolved = dict[str, tuple[int, str] | str]
+Resolved = dict[Any, tuple[int, str] | str]
+# Several records in one cell: 张三、李四 / 330402…，330411… / one per line.
+LIST_SEPARATORS = re.compile(r"[、，,;；/\s]+")
 
 
 def _labels(text: Any) -> set[str]:
@@ -51,6 +57,12 @@ class Column:
     required: bool | None = None  # None: required when the model field is
     normalize: Callable[[str], str] | None = None  # applied to text values before validation
     help: str | Promise = ""  # what the column takes, for the template's instructions
+    # An empty cell leaves the stored value as it is (a new record takes the model's default), for values a
+    # roster seldom repeats: a selection's status, a tranche's payment.
+    keep_blank: bool = False
+    # The model field the cell is read as when it is not one of the kind's own: such a cell only helps name a
+    # record (a tranche roster's program code and batch ordinal) and is not stored.
+    read_as: Any = None
     # Filled from the model field by ``ImportSpec``.
     kind: str = ""
     choices: dict[str, str] = field(default_factory=dict)
@@ -65,6 +77,15 @@ class Column:
     @property
     def label(self) -> str:
         return str(self.header)
+
+    @property
+    def stored(self) -> bool:
+        return self.read_as is None
+
+    @property
+    def in_sheet(self) -> bool:
+        """Whether a sheet column feeds it (a reference over other cells has none of its own)."""
+        return True
 
     def names(self) -> set[str]:
         keys = _labels(self.header) | {header_key(self.name)}
@@ -101,21 +122,35 @@ class Column:
         return value
 
     def empty(self, value: Any) -> bool:
-        return value is None or value == ""
+        return value is None or value == "" or value == ()
 
 
 @dataclass
 class Ref(Column):
     """A column naming another record; ``resolve(user, raw values)`` maps each raw value to an id or a message.
 
-    ``resolve`` answers ``{raw: id}`` for the values it found in the user's scope and ``{raw: message}`` for
-    the others (unknown, or registered by another county: the message then names only that county).
+    ``resolve`` answers ``{raw: (id, label)}`` for the values it found in the user's scope and ``{raw: message}``
+    for the others (unknown, or registered by another county: the message then names only that county).
+
+    With ``over`` the reference has no cell of its own: the values of the columns it names (declared before
+    it; a reference among them gives its id) make one tuple per row, resolved in bulk like a cell's value, once
+    those columns are. Its message is shown on the last of them. With ``many`` the cell lists several values;
+    the field is a many-to-many one.
     """
 
-    resolve: Callable[[Any, set[str]], Resolved] | None = None
+    resolve: Callable[[Any, set[Any]], Resolved] | None = None
+    over: tuple[str, ...] = ()
+    many: bool = False
+
+    @property
+    def in_sheet(self) -> bool:
+        return not self.over
 
     def parse(self, raw: Any) -> Any:
-        return cells.code_text(raw) if self.kind == "code" else cells.text(raw)
+        value = cells.code_text(raw) if self.kind == "code" else cells.text(raw)
+        if self.many:
+            return tuple(dict.fromkeys(part for part in LIST_SEPARATORS.split(value) if part))
+        return value
 
 
 @dataclass
@@ -130,23 +165,35 @@ class ImportSpec:
     # Changes to a row's values once the existing record is known (e.g. to keep a linked employer's name).
     # (values, the stored record or None, label(attname, id) naming a linked record).
     adjust: Callable[[Values, Values | None, Callable[[str, Any], Any]], None] | None = None
+    # Rules that need other records, checked a batch of rows at a time once each row's stored record is known:
+    # (rows as [(values, the stored record or None)], user, memo) -> {position in rows: problems}. ``memo`` is
+    # the same dict for every batch of one file, for rules across rows (what earlier batches already planned).
+    check: Callable[[list[tuple[Values, Values | None]], Any, dict[str, Any]], dict[int, Problems]] | None = None
+    # The relations ``str(record)`` reads, fetched in bulk before records are named in the audit log.
+    repr_related: tuple[str, ...] = ()
     # Who owns a record: the lookup to its org unit, for scoping and for naming the owner in conflicts.
     org_field: str = "org_unit"
     list_url: str = ""  # the registry list page, filterable by ``import_job``
     order: int = 100
 
     def __post_init__(self) -> None:
+        declared: set[str] = set()
         for column in self.columns:
+            if isinstance(column, Ref) and column.over:
+                missing = [name for name in column.over if name not in declared]
+                assert not missing, f"{self.kind}.{column.name}: declare {missing} before it"
+            declared.add(column.name)
             self._fill(column)
 
     def _fill(self, column: Column) -> None:
-        model_field: Any = self.model._meta.get_field(column.name)
+        model_field: Any = column.read_as if column.read_as is not None else self.model._meta.get_field(column.name)
         if column.header is None:
             column.header = model_field.verbose_name
         if column.required is None:
             column.required = not (model_field.blank or model_field.has_default() or model_field.null)
         if isinstance(column, Ref):
             column.kind = column.kind or "text"
+            column.default = [] if column.many else None
             return
         if model_field.choices:
             column.kind = "choice"
@@ -182,15 +229,31 @@ class ImportSpec:
     def refs(self) -> list[Ref]:
         return [c for c in self.columns if isinstance(c, Ref)]
 
+    @property
+    def sheet_columns(self) -> list[Column]:
+        """The columns a sheet has (a reference over other cells has none)."""
+        return [c for c in self.columns if c.in_sheet]
+
+    @property
+    def many(self) -> list[Ref]:
+        """The many-to-many columns (written after the records, one table of links each)."""
+        return [c for c in self.refs if c.many]
+
     def attname(self, column: Column) -> str:
-        return f"{column.name}_id" if isinstance(column, Ref) else column.name
+        return f"{column.name}_id" if isinstance(column, Ref) and not column.many else column.name
 
     def existing(self, keys: Iterable[tuple[Any, ...]]) -> models.QuerySet[Any]:
-        """Every stored record that may carry one of ``keys`` (a superset; the engine matches exactly)."""
+        """Every stored record that may carry one of ``keys`` (a superset; the engine matches exactly).
+
+        A key part may be empty where its field is nullable (a residency names a talent or an enterprise)."""
         keys = list(keys)
         condition = Q()
         for position, name in enumerate(self.key):
-            condition &= Q(**{f"{name}__in": {k[position] for k in keys}})
+            wanted = {k[position] for k in keys}
+            part = Q(**{f"{name}__in": wanted - {None}})
+            if None in wanted:
+                part |= Q(**{f"{name}__isnull": True})
+            condition &= part
         return self.model._default_manager.filter(condition)
 
     def validate(self, column: Column, value: Any) -> str | None:

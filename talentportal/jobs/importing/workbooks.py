@@ -94,7 +94,7 @@ def template_workbook(spec: ImportSpec) -> bytes:
     ws.title = str(spec.label)[:31]
     lists = wb.create_sheet(_("Lists"))
     lists.sheet_state = "hidden"
-    for index, column in enumerate(spec.columns, 1):
+    for index, column in enumerate(spec.sheet_columns, 1):
         letter = get_column_letter(index)
         head = ws.cell(row=1, column=index, value=f"{column.label}*" if column.required else column.label)
         head.font = REQUIRED_HEADER if column.required else HEADER
@@ -135,7 +135,7 @@ def template_workbook(spec: ImportSpec) -> bytes:
         help_sheet.append(["", line])
     help_sheet.append([])
     help_sheet.append([_("Column"), _("What it takes")])
-    for column in spec.columns:
+    for column in spec.sheet_columns:
         help_sheet.append([column.label, _describe(column)])
     out = BytesIO()
     wb.save(out)
