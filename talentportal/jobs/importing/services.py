@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from celery import shared_task
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
@@ -133,6 +134,9 @@ def run(imp: Import, action: str, job: Job | None = None) -> None:
 @shared_task(base=JobTask, name="talentportal.jobs.importing.run_import")
 def run_import(job: Job) -> None:
     imp = Import.objects.select_related("created_by", "org_unit").get(pk=job.params["import_id"])
+    # The audit entries name their model by content type: ids a long-running worker cached may be out of date
+    # (a database restored or rebuilt since), and a stale one would fail the whole apply at its commit.
+    ContentType.objects.clear_cache()
     with translation.override(job.params.get("language") or None):
         try:
             run(imp, job.params["action"], job)
