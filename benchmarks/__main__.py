@@ -1,7 +1,8 @@
-"""`make bench`: list pages and API lists at two sizes, against Django admin's changelist in the same run.
+"""`make bench`: list pages and API lists at two sizes, against Django admin's changelist in the same run; and
+a 100,000-row roster import through a real worker, against python-calamine and django-import-export.
 
-Prints a Markdown table (also written to var/bench-results.md) for docs/performance.md. Ratios, not absolute
-times, are what to compare across machines.
+Prints a Markdown table (also written to var/bench-results.md, the imports also to var/bench-imports.md) for
+docs/performance.md. Ratios, not absolute times, are what to compare across machines.
 """
 
 from __future__ import annotations
@@ -59,15 +60,18 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 
 def main() -> int:
-    """``python -m benchmarks [orgs] [talents] [programs] [--small N] [--large N] [--selections N N]``; no name
-    runs all three."""
+    """``python -m benchmarks [orgs] [talents] [programs] [imports] [--small N] [--large N] [--selections N N]
+    [--roster N N] [--profile-import N]``; no name runs all four."""
     import argparse
 
+    from benchmarks.imports import bench_imports, profile_apply
     from benchmarks.programs import bench_programs
     from benchmarks.talents import bench_talents
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("which", nargs="*", choices=["orgs", "talents", "programs"], help="default: all three")
+    names = ["orgs", "talents", "programs", "imports"]
+    # Not ``choices=``: Python 3.11's argparse checks an empty list against them and refuses a bare command.
+    parser.add_argument("which", nargs="*", metavar="{" + ",".join(names) + "}", help="default: all four")
     parser.add_argument("--small", type=int, default=10_000, help="talents in the small registry")
     parser.add_argument("--large", type=int, default=1_000_000, help="talents in the large registry")
     parser.add_argument(
@@ -78,8 +82,29 @@ def main() -> int:
         metavar=("SMALL", "LARGE"),
         help="selections in the programs benchmark's batch, small and large (default 100 10000)",
     )
+    parser.add_argument(
+        "--roster",
+        type=int,
+        nargs=2,
+        default=(100_000, 10_000),
+        metavar=("LARGE", "SMALL"),
+        help="rows in the imports benchmark's rosters, large and small (default 100000 10000)",
+    )
+    parser.add_argument(
+        "--profile-import",
+        type=int,
+        metavar="ROWS",
+        help="instead of benchmarking: apply a roster of ROWS in this process under cProfile (var/bench-imports/)",
+    )
     args = parser.parse_args()
-    which = args.which or ["orgs", "talents", "programs"]
+    unknown = [name for name in args.which if name not in names]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(names)})")
+    if args.profile_import:
+        with scratch_database():
+            print("\n".join(profile_apply(args.profile_import)))
+        return 0
+    which = args.which or names
     lines = [f"Machine: {machine_notes()}"]
     if "orgs" in which:
         with scratch_database():
@@ -92,6 +117,16 @@ def main() -> int:
         with scratch_database():
             lines += ["", f"### Talent programs ({small:,} vs {large:,} selections in one batch)", ""]
             lines += bench_programs(small, large)
+    if "imports" in which:
+        large, small = args.roster
+        with scratch_database():
+            imports = [f"### Roster imports ({large:,} talents; {small:,} for the memory growth)", ""]
+            imports += bench_imports(large, small)
+        Path("var").mkdir(exist_ok=True)
+        Path("var/bench-imports.md").write_text(
+            "\n".join([f"Machine: {machine_notes()}", "", *imports]) + "\n", encoding="utf-8"
+        )
+        lines += ["", *imports]
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path("var/bench-results.md")
