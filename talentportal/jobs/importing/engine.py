@@ -732,7 +732,7 @@ def _attach_cells(imp: Import, run: Run) -> None:
         return
     by_label = {c.label: i for i, c in run.layout.columns}
     values: dict[int, list[Any]] = {}
-    for number, row in open_sheet(Path(imp.file.path)).numbered():
+    for number, row in open_sheet(Path(imp.file.path), checked=True).numbered():
         if number in wanted:
             values[number] = row
             if len(values) == len(wanted):

@@ -206,14 +206,18 @@ def _calamine_refusal(error: Exception) -> FileRefused:
     return FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again."))
 
 
-def open_sheet(path: Path) -> Sheet:
-    """The first visible worksheet of the file, refused with a message when it cannot or must not be read."""
+def open_sheet(path: Path, checked: bool = False) -> Sheet:
+    """The first visible worksheet of the file, refused with a message when it cannot or must not be read.
+
+    ``checked``: the file was opened once already in this pass, so its archive need not be measured again.
+    """
     size = path.stat().st_size
     check_upload(path.name, size)
     with path.open("rb") as stream:
         magic = stream.read(8)
     if magic.startswith(ZIP_MAGIC):
-        _check_zip(path)
+        if not checked:
+            _check_zip(path)
     elif magic == OLE_MAGIC:
         if _is_encrypted_ole(path):
             raise FileRefused(

@@ -44,7 +44,7 @@ def write_error_report(imp: Import, run: Run) -> None:
     header_number = run.layout.header_row
     last = max((i for i, _c in run.layout.columns), default=0)
     left = len(run.bad_rows)
-    for number, row in open_sheet(Path(imp.file.path)).numbered():
+    for number, row in open_sheet(Path(imp.file.path), checked=True).numbered():
         if number != header_number and number not in run.bad_rows:
             continue
         width = max(len(row), last + 1)
