@@ -69,6 +69,7 @@ class Layout:
     header_row: int
     columns: list[tuple[int, Column]]
     unknown: list[str]
+    header: list[Any] = field(default_factory=list)  # the header row's cells, as the error report repeats them
 
 
 def find_header(
@@ -117,7 +118,7 @@ def find_header(
             _("Required columns are missing: %(columns)s. Row %(row)d was taken as the header.")
             % {"columns": "、".join(missing), "row": header_number}
         )
-    return Layout(header_number, mapped, unknown), seen[best + 1 :]
+    return Layout(header_number, mapped, unknown, header), seen[best + 1 :]
 
 
 class ProgressWriter(threading.Thread):
@@ -183,6 +184,7 @@ class Run:
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[dict[str, Any]] = field(default_factory=list)
     bad_rows: dict[int, dict[int, str]] = field(default_factory=dict)  # row -> {sheet column: message}
+    bad_cells: dict[int, list[Any]] = field(default_factory=dict)  # row -> its cells, for the error report
     preview: list[dict[str, Any]] = field(default_factory=list)
     undo: list[dict[str, Any]] = field(default_factory=list)
     seen: dict[tuple[Any, ...], int] = field(default_factory=dict)
@@ -239,6 +241,7 @@ class Run:
 
     def batch(self, batch: list[tuple[int, list[Any]]]) -> None:
         assert self.layout is not None
+        self.cells = dict(batch)  # what a failing row keeps of itself (errors are few; the rows are not kept)
         parsed: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         raw_refs: dict[str, set[Any]] = {ref.name: set() for ref in self.spec.refs}
         for number, row in batch:
@@ -440,6 +443,7 @@ class Run:
         self.counts["errors"] += 1
         where = {c.name: (i, c) for i, c in self.layout.columns}
         marks = self.bad_rows.setdefault(number, {})
+        row = self.bad_cells[number] = self.cells[number]
         for name, message in problems.items():
             index, column = where.get(name, (-1, None))
             marks[index] = message
@@ -448,7 +452,7 @@ class Run:
                     {
                         "row": number,
                         "column": column.label if column else self._label(name),
-                        "value": "",  # read back from the file for the kept errors only
+                        "value": cells.text(row[index]) if 0 <= index < len(row) else "",
                         "message": message,
                     }
                 )
@@ -696,7 +700,6 @@ def _pass(imp: Import, job: Job | None, write: bool) -> Run:
                     store_undo_log(imp, run)
             except Rollback:
                 _finish(imp, run, Import.Status.CHECKED, _not_applied(run))
-                _attach_cells(imp, run)
                 imp.save()
                 return run
             _finish(imp, run, Import.Status.APPLIED)
@@ -705,7 +708,6 @@ def _pass(imp: Import, job: Job | None, write: bool) -> Run:
         else:
             run.process(sheet, progress)
             _finish(imp, run, Import.Status.CHECKED)
-        _attach_cells(imp, run)
         if run.counts["errors"] and not imp.error_report:  # the check's, or an apply's that skipped the check
             from .workbooks import write_error_report
 
@@ -723,24 +725,6 @@ def _not_applied(run: Run) -> str:
     return _("Nothing was written: %(count)d rows have errors. Fix them, or apply keeping only the valid rows.") % {
         "count": run.counts["errors"]
     }
-
-
-def _attach_cells(imp: Import, run: Run) -> None:
-    """Put each kept error's cell value in, read again from the file (errors are few; the file is not kept in memory)."""
-    wanted = {(e["row"]) for e in run.errors}
-    if not wanted or run.layout is None:
-        return
-    by_label = {c.label: i for i, c in run.layout.columns}
-    values: dict[int, list[Any]] = {}
-    for number, row in open_sheet(Path(imp.file.path), checked=True).numbered():
-        if number in wanted:
-            values[number] = row
-            if len(values) == len(wanted):
-                break
-    for error in run.errors:
-        row = values.get(error["row"], [])
-        index = by_label.get(error["column"], -1)
-        error["value"] = cells.text(row[index]) if 0 <= index < len(row) else ""
 
 
 def store_undo_log(imp: Import, run: Run) -> None:

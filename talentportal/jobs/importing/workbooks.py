@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from io import BytesIO
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
@@ -18,7 +17,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from talentportal.registry.export import text_cell
 
 from .engine import ERROR_COLUMN
-from .reading import open_sheet
 from .spec import Column, ImportSpec, Ref
 
 if TYPE_CHECKING:
@@ -41,22 +39,14 @@ def write_error_report(imp: Import, run: Run) -> None:
     assert run.layout is not None
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_("Rows to fix")[:31])
-    header_number = run.layout.header_row
     last = max((i for i, _c in run.layout.columns), default=0)
-    left = len(run.bad_rows)
-    for number, row in open_sheet(Path(imp.file.path), checked=True).numbered():
-        if number != header_number and number not in run.bad_rows:
-            continue
-        width = max(len(row), last + 1)
-        padded = [*row, *[""] * (width - len(row))]
-        if number == header_number:
-            cells = [_styled(ws, value, font=HEADER) for value in padded]
-            cells.append(_styled(ws, str(ERROR_COLUMN), font=REQUIRED_HEADER))
-            ws.append(cells)
-            continue
+    width = max(len(run.layout.header), last + 1)
+    header = [*run.layout.header, *[""] * (width - len(run.layout.header))]
+    ws.append([*(_styled(ws, value, font=HEADER) for value in header), _styled(ws, str(ERROR_COLUMN), REQUIRED_HEADER)])
+    for number, row in run.bad_cells.items():
         marks = run.bad_rows[number]
         cells = []
-        for index, value in enumerate(padded):
+        for index, value in enumerate([*row, *[""] * (width - len(row))]):
             cell = text_cell(ws, value if not isinstance(value, datetime.timedelta) else str(value))
             if index in marks:
                 cell.fill = BAD
@@ -65,9 +55,6 @@ def write_error_report(imp: Import, run: Run) -> None:
         problems = "；".join(f"{_column(run, i)}：{m}" for i, m in marks.items())
         cells.append(text_cell(ws, _("Row %(row)d: %(problems)s") % {"row": number, "problems": problems}))
         ws.append(cells)
-        left -= 1
-        if not left:
-            break
     out = BytesIO()
     wb.save(out)
     name = imp.file_name.rsplit(".", 1)[0]
