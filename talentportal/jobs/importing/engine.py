@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import gzip
-import json
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -20,9 +19,9 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.db import connection, models, router, transaction
 from django.db.models import F, ProtectedError, RestrictedError, prefetch_related_objects
 from django.db.models.deletion import Collector
@@ -38,6 +37,7 @@ from ..models import Import, Job
 from . import cells
 from .reading import FileRefused, Sheet, open_sheet
 from .spec import Column, ImportSpec, Ref, _labels, get_spec, header_key
+from .writing import UndoLog, Writer, new_objects
 
 BATCH = 2000
 HEADER_SEARCH_ROWS = 30
@@ -186,7 +186,8 @@ class Run:
     bad_rows: dict[int, dict[int, str]] = field(default_factory=dict)  # row -> {sheet column: message}
     bad_cells: dict[int, list[Any]] = field(default_factory=dict)  # row -> its cells, for the error report
     preview: list[dict[str, Any]] = field(default_factory=list)
-    undo: list[dict[str, Any]] = field(default_factory=list)
+    writer: Writer | None = None  # when applying: what writes the new records, and the log to undo them with
+    undo_log: UndoLog | None = None
     seen: dict[tuple[Any, ...], int] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)  # the spec's rules across the batches of one file
     layout: Layout | None = None
@@ -204,6 +205,9 @@ class Run:
         self.content_type = ContentType.objects.get_for_model(self.model)
         self.concrete = [f.attname for f in self.model._meta.concrete_fields]
         self.labels: dict[str, dict[Any, str]] = {}
+        self.shows: dict[str, Any] = {}
+        if self.write:
+            self.writer, self.undo_log = Writer(), UndoLog(self.model)
 
     def field(self, name: str) -> Any:
         return _field(self.model, name)
@@ -481,24 +485,36 @@ class Run:
         by name and id, as the record's own history shows them."""
         if value is None or value == "":
             return value
+        show = self.shows.get(attname)
+        if show is None:
+            show = self.shows[attname] = self._show(attname)
+        return show(value)
+
+    def _show(self, attname: str) -> Any:
+        """How ``display`` shows the values of one field (worked out once per field, used for every row)."""
         if attname in self.many:
-            known = self.labels.get(attname, {})
-            return sorted(f"{known.get(pk, '')} (#{pk})" for pk in value)
+            known = self.labels.setdefault(attname, {})
+            return lambda value: sorted(f"{known.get(pk, '')} (#{pk})" for pk in value)
         if attname.endswith("_id"):
             name = attname.removesuffix("_id")
-            label = self.labels.get(name, {}).get(value)
-            if label is None and self.field(name).related_model is OrgUnit:
-                label = self.units[value].name if value in self.units else None
-            if label is None:
-                related = self.field(name).related_model
-                found = related._default_manager.filter(pk=value).first() if related else None  # type: ignore[union-attr]
-                label = str(found) if found else f"#{value}"
-                self.labels.setdefault(name, {})[value] = label
-            return label
+            related = self.field(name).related_model
+            known = self.labels.setdefault(name, {})
+
+            def linked(value: Any) -> str:
+                label = known.get(value)
+                if label is None:
+                    if related is OrgUnit and value in self.units:
+                        return self.units[value].name
+                    found = related._default_manager.filter(pk=value).first() if related else None  # type: ignore[union-attr]
+                    label = known[value] = str(found) if found else f"#{value}"
+                return label
+
+            return linked
         model_field = self.field(attname)
         if model_field.choices:
-            return str(dict(model_field.flatchoices).get(value, value))
-        return _plain(value)
+            labels = {code: str(label) for code, label in model_field.flatchoices}
+            return lambda value: labels.get(value) or str(value)
+        return _plain
 
     def county_of(self, unit_id: int) -> str:
         unit = self.units.get(unit_id)
@@ -513,12 +529,16 @@ class Run:
 
     # -- writing -------------------------------------------------------------------------------------------
     def save(self, creates: list[tuple[int, dict[str, Any]]], updates: list[Any]) -> None:
+        assert self.writer is not None and self.undo_log is not None
         model = self.model
+        undo: list[dict[str, Any]] = []
         stamp = {"updated_at": timezone.now()} if any(f == "updated_at" for f in self.concrete) else {}
-        audit: list[AuditEntry] = []
+        audit: list[dict[str, Any]] = []
         if creates:
-            objects = [model(**{k: v for k, v in values.items() if k not in self.many}) for _n, values in creates]
-            model._default_manager.bulk_create(objects, batch_size=BATCH)
+            objects = new_objects(
+                model, [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]
+            )
+            self.writer.insert(objects)
             self.prefetch_for_names(objects)
             linked = []
             for obj, (_n, values) in zip(objects, creates, strict=True):
@@ -530,7 +550,7 @@ class Run:
                 if links := {k: [None, values[k]] for k in self.many if k in values}:
                     row["m"] = links
                     linked.append((obj.pk, links))
-                self.undo.append(row)
+                undo.append(row)
                 audit.append(self.entry(Action.CREATE, obj, {k: [None, v] for k, v in values.items()}))
             self.link(linked, replace=False)
         if updates:
@@ -552,7 +572,7 @@ class Run:
                 if links := {k: c for k, c in changed.items() if k in self.many}:
                     row["m"] = links
                     relinked.append((current["id"], links))
-                self.undo.append(row)
+                undo.append(row)
             update_fields = [_field(model, f.removesuffix("_id")).name if f.endswith("_id") else f for f in fields]
             if update_fields or stamp:
                 # Keyed on the primary key: every row here was matched to its stored record already, and a
@@ -568,7 +588,8 @@ class Run:
             self.prefetch_for_names(objects)
             for obj, (_n, _current, _values, changed) in zip(objects, updates, strict=True):
                 audit.append(self.entry(Action.UPDATE, obj, changed))
-        AuditEntry.objects.bulk_create(audit, batch_size=BATCH)
+        self.writer.insert(new_objects(AuditEntry, audit), ids=False)
+        self.undo_log.extend(undo)
 
     def link(self, records: list[tuple[int, dict[str, list[Any]]]], replace: bool) -> None:
         """Set the many-to-many links of these records to the file's: one DELETE and one INSERT per field."""
@@ -588,21 +609,23 @@ class Run:
         if self.spec.repr_related and self.spec.org_field == "org_unit":
             prefetch_related_objects(objects, *self.spec.repr_related)
 
-    def entry(self, action: str, obj: models.Model, changes: dict[str, list[Any]]) -> AuditEntry:
+    def entry(self, action: str, obj: models.Model, changes: dict[str, list[Any]]) -> dict[str, Any]:
+        """The audit entry of one record's change, as field values (``writing.new_objects`` makes it one)."""
         top_level = self.spec.org_field == "org_unit"
-        return AuditEntry(
-            user=self.user,
-            username=self.user.username,
-            source=Source.IMPORT,
-            action=action,
-            job_id=self.job.pk if self.job else None,
-            content_type=self.content_type,
-            object_id=str(obj.pk),
+        display = self.display
+        return {
+            "user_id": self.user.pk,
+            "username": self.user.username,
+            "source": Source.IMPORT,
+            "action": action,
+            "job_id": self.job.pk if self.job else None,
+            "content_type_id": self.content_type.pk,
+            "object_id": str(obj.pk),
             # A child record (a year's figures) is named and scoped without loading its parent for each row.
-            object_repr=str(obj)[:200] if top_level else f"#{obj.pk}",
-            org_unit_id=getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
-            changes={k.removesuffix("_id"): [self.display(k, b), self.display(k, a)] for k, (b, a) in changes.items()},
-        )
+            "object_repr": str(obj)[:200] if top_level else f"#{obj.pk}",
+            "org_unit_id": getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
+            "changes": {k.removesuffix("_id"): [display(k, b), display(k, a)] for k, (b, a) in changes.items()},
+        }
 
 
 def _field(model: type[models.Model], name: str) -> Any:
@@ -692,12 +715,14 @@ def _pass(imp: Import, job: Job | None, write: bool) -> Run:
     try:
         sheet = open_sheet(Path(imp.file.path))
         if write:
+            assert run.writer is not None and run.undo_log is not None
             try:
                 with transaction.atomic():
-                    run.process(sheet, progress)
+                    with run.writer:  # a COPY that failed raises its own error, the first cause
+                        run.process(sheet, progress)
                     if run.counts["errors"] and not imp.keep_valid:
                         raise Rollback
-                    store_undo_log(imp, run)
+                    run.undo_log.save(imp.undo_log, f"undo-{imp.pk}.json.gz")
             except Rollback:
                 _finish(imp, run, Import.Status.CHECKED, _not_applied(run))
                 imp.save()
@@ -727,15 +752,9 @@ def _not_applied(run: Run) -> str:
     }
 
 
-def store_undo_log(imp: Import, run: Run) -> None:
-    payload = {"model": run.model._meta.label_lower, "rows": run.undo}
-    data = gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), compresslevel=3)
-    imp.undo_log.save(f"undo-{imp.pk}.json.gz", ContentFile(data), save=False)
-
-
 def read_undo_log(imp: Import) -> dict[str, Any]:
     with imp.undo_log.open("rb") as stream:
-        return json.loads(gzip.decompress(stream.read()))
+        return orjson.loads(gzip.decompress(stream.read()))
 
 
 def undo_conflicts(imp: Import) -> list[dict[str, Any]]:
