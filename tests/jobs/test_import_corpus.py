@@ -161,6 +161,20 @@ def _million(tmp: Path) -> Path:
     return xlsx(tmp / "million.xlsx", [HEADER, person(1)], edit)
 
 
+def undeclared(path: Path) -> Path:
+    """The workbook without its sheet's declared range, as openpyxl's write-only mode and some tools write them:
+    the furthest cell must be found in the cells themselves."""
+    with zipfile.ZipFile(path) as archive:
+        members = {m: archive.read(m) for m in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    start = sheet.index(b"<dimension ")
+    members["xl/worksheets/sheet1.xml"] = sheet[:start] + sheet[sheet.index(b"/>", start) + 2 :]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
 def _encrypted(tmp: Path) -> Path:
     # What Excel writes for a password-protected .xlsx: an OLE compound file holding EncryptionInfo and
     # EncryptedPackage streams (their directory names are UTF-16-LE).
@@ -250,6 +264,26 @@ REFUSALS = [
         "row-1048576",
         _million,
         "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
+    ),
+    Case(
+        "row-1048576-no-declared-range",
+        lambda t: undeclared(_million(t)),
+        "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
+    ),
+    Case(
+        # Read as declared, this sheet's range alone would need 17 billion cells of memory.
+        "far-corner-no-declared-range",
+        lambda t: undeclared(
+            xlsx(t / "corner.xlsx", [HEADER, person(1)], lambda _wb, ws: ws.cell(1048576, 16384, "末"))
+        ),
+        "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
+    ),
+    Case(
+        "16384-columns-no-declared-range",
+        lambda t: undeclared(_xfd([[*person(1), "备注一"]])(t)),
+        "The sheet spans 16,384 columns × 2 rows, more cells than can be read at once. "
+        "Delete the empty columns and rows at its edges, or split it.",
+        settings={"IMPORT_MAX_CELLS": 10_000},
     ),
     Case(
         "16384-columns-over-cell-limit",
@@ -763,3 +797,5 @@ def test_declared_range_larger_than_the_filled_cells(cast: dict[str, Any], tmp_p
     with zipfile.ZipFile(path) as archive:
         assert b'<dimension ref="A1:XFD1048576"' in archive.read("xl/worksheets/sheet1.xml")
     applied(path)
+    # Without the declared range the styled cells still make the sheet look that large, until its cells are read.
+    applied(undeclared(xlsx(tmp_path / "undeclared.xlsx", [HEADER, person(2)], edit)))

@@ -47,7 +47,10 @@ def test_text_copy_must_escape_is_stored_as_typed(tmp_path, people) -> None:
     entry = AuditEntry.objects.get(source="import")
     assert entry.object_id == str(talent.pk) and entry.object_repr == "人才1"
     assert entry.changes["notes"] == [None, notes.strip()]
-    assert entry.changes["org_unit"] == [None, "南湖区"] and entry.changes["category"] == [None, "Professional and technical talent"]
+    assert entry.changes["org_unit"] == [None, "南湖区"] and entry.changes["category"] == [
+        None,
+        "Professional and technical talent",
+    ]
     [logged] = engine.read_undo_log(imp)["rows"]
     assert (logged["id"], logged["a"], logged["f"]["notes"]) == (talent.pk, "c", notes.strip())
 

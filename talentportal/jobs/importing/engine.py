@@ -207,7 +207,7 @@ class Run:
         self.labels: dict[str, dict[Any, str]] = {}
         self.shows: dict[str, Any] = {}
         if self.write:
-            self.writer, self.undo_log = Writer(), UndoLog(self.model)
+            self.writer, self.undo_log = Writer(self.model, AuditEntry), UndoLog(self.model)
 
     def field(self, name: str) -> Any:
         return _field(self.model, name)

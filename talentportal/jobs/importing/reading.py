@@ -29,6 +29,8 @@ _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 # A cell that holds something (``<c r="B7" t="s"><v>3</v></c>``); styled empty cells (``<c r="B7" s="1"/>``)
 # are not read, so they do not count.
 _FILLED_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?(?<!/)>')
+# The references that can make a sheet large: a column past Z, or a row past 99,999 (a cell's or a row's own).
+_FAR_REFERENCE = re.compile(rb' r="(?=[A-Z]{2}|[A-Z]?\d{6})([A-Z]*)(\d+)"')
 
 
 class FileRefused(Exception):
@@ -133,7 +135,10 @@ def _check_zip(path: Path) -> str:
                         continue
                     except FileRefused:
                         pass  # the declared range also counts formatted empty cells: measure the real one
-                _check_area(*_filled_area(archive, sheet))
+                try:
+                    _check_area(*_area_bound(archive, sheet))
+                except FileRefused:
+                    _check_area(*_filled_area(archive, sheet))
             return sheets[0] if sheets else ""
     except zipfile.BadZipFile:
         raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again.")) from None
@@ -146,6 +151,21 @@ def _filled_area(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
         for piece in _whole_tags(stream):
             for col, row in _FILLED_CELL.findall(piece):
                 rows, columns = max(rows, int(row)), max(columns, _column_number(col))
+    return rows, columns
+
+
+def _area_bound(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """At least the rows and columns up to the furthest cell, quickly: only references past column Z or row 99,999
+    are looked at (one in ten thousand cells of a large roster), and styled empty cells count too. When this is
+    too large, ``_filled_area`` measures exactly."""
+    rows, columns = 99_999, 26
+    with archive.open(member) as stream:
+        for piece in _whole_tags(stream):
+            for letters, number in _FAR_REFERENCE.findall(piece):
+                if len(letters) > 1:
+                    columns = max(columns, _column_number(letters))
+                if len(number) > 5:
+                    rows = max(rows, int(number))
     return rows, columns
 
 
