@@ -592,6 +592,15 @@ def test_dates_in_five_formats_are_accepted(cast: dict[str, Any], tmp_path: Path
     assert landed == {rid(n): datetime.date(2015, 3, 1) for n in range(1, len(formats) + 1)}
 
 
+def test_equal_cells_of_other_types_are_read_apart(cast: dict[str, Any], tmp_path: Path) -> None:
+    """True, 1 and 1.0 are equal to Python; a column's cells repeat, and each is still read as what it is."""
+    cells = [True, 1, 1.0, "1", False, 0]
+    rows = [[*HEADER, "备注"], *([*person(n), value] for n, value in enumerate(cells, 1))]
+    applied(xlsx(tmp_path / "types.xlsx", rows), created=len(cells))
+    notes = dict(Talent.objects.values_list("id_number", "notes"))
+    assert [notes[rid(n)] for n in range(1, len(cells) + 1)] == ["是", "1", "1", "1", "否", "0"]
+
+
 def test_full_width_digits_in_id_number_are_accepted(cast: dict[str, Any], tmp_path: Path) -> None:
     full_width = rid(1).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
     assert full_width != rid(1)

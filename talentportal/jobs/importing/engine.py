@@ -43,6 +43,8 @@ BATCH = 2000
 HEADER_SEARCH_ROWS = 30
 MAX_ERRORS_KEPT = 500
 PREVIEW_ROWS = 50
+PLAIN = {str, int, bool, type(None)}  # values the undo log and audit entries take as they are
+MEMO_SIZE = 5000  # distinct values of a column remembered while reading it
 
 REQUIRED = gettext_lazy("This column is required; the cell is empty.")
 # The error report's own column: uploaded again, the report is read like the roster it came from.
@@ -224,6 +226,9 @@ class Run:
             if a not in mapped
         }
         self.hidden_skipped = sheet.hidden_skipped
+        self.memos: dict[str, dict[tuple[type, Any], tuple[str | None, Any, bool]] | None] = {
+            c.name: {} for _i, c in self.layout.columns
+        }
         progress.update(0, max(sheet.height - (self.layout.header_row - sheet.first_row), 0))
         data = chain(head, rows)
         try:
@@ -254,25 +259,23 @@ class Run:
             width = len(row)
             for index, column in self.layout.columns:
                 raw = row[index] if index < width else ""
-                try:
-                    value = column.parse(raw)
-                except cells.CellError as error:
-                    problems[column.name] = str(error.message)
+                # Most columns repeat a few values (a region, a tier, 男/女): each is read and checked once.
+                memo = self.memos.get(column.name)
+                key = (raw.__class__, raw)  # 1, 1.0 and True are equal keys, but not the same cell
+                outcome = memo.get(key) if memo is not None else None
+                if outcome is None:
+                    outcome = self.read(column, raw)
+                    if memo is not None:
+                        memo[key] = outcome
+                        if len(memo) > MEMO_SIZE:  # a column of names or ID numbers: no use remembering
+                            self.memos[column.name] = None
+                problem, value, filled = outcome
+                if problem is not None:
+                    if problem:
+                        problems[column.name] = problem
                     continue
-                if column.empty(value):
-                    if column.required:
-                        problems[column.name] = str(REQUIRED)
-                        continue
-                    if column.keep_blank:
-                        continue
-                    value = column.default
-                elif isinstance(column, Ref):
-                    raw_refs[column.name].update(value if column.many else (value,))
-                elif column.validators:
-                    message = self.spec.validate(column, value)
-                    if message:
-                        problems[column.name] = message
-                        continue
+                if filled and column.name in raw_refs:
+                    raw_refs[column.name].update(value if column.many else (value,))  # type: ignore[attr-defined]
                 values[column.name] = value
             parsed.append((number, values, problems))
         # In the order declared: a reference over other cells comes after the references among them.
@@ -295,6 +298,22 @@ class Run:
                 problems.update(self.spec.clean(values, self.user))
             rows.append((number, values, problems))
         self.match(rows)
+
+    def read(self, column: Column, raw: Any) -> tuple[str | None, Any, bool]:
+        """One cell: (the problem, or "" to leave the field out, or None; the value; whether the cell was filled)."""
+        try:
+            value = column.parse(raw)
+        except cells.CellError as error:
+            return str(error.message), None, False
+        if column.empty(value):
+            if column.required:
+                return str(REQUIRED), None, False
+            return ("", None, False) if column.keep_blank else (None, column.default, False)
+        if not isinstance(column, Ref) and column.validators:
+            message = self.spec.validate(column, value)
+            if message:
+                return message, None, True
+        return None, value, True
 
     def substitute(self, ref: Ref, values: dict[str, Any], problems: dict[str, str], answers: dict[Any, Any]) -> None:
         """A reference cell's value replaced by the id it names (ids, for a list), or a problem."""
@@ -545,7 +564,7 @@ class Run:
                 row: dict[str, Any] = {
                     "id": obj.pk,
                     "a": "c",
-                    "f": {k: _plain(v) for k, v in values.items() if k not in self.many},
+                    "f": {k: v if v.__class__ in PLAIN else _plain(v) for k, v in values.items() if k not in self.many},
                 }
                 if links := {k: [None, values[k]] for k in self.many if k in values}:
                     row["m"] = links
@@ -588,7 +607,7 @@ class Run:
             self.prefetch_for_names(objects)
             for obj, (_n, _current, _values, changed) in zip(objects, updates, strict=True):
                 audit.append(self.entry(Action.UPDATE, obj, changed))
-        self.writer.insert(new_objects(AuditEntry, audit), ids=False)
+        self.writer.add(AuditEntry, audit)
         self.undo_log.extend(undo)
 
     def link(self, records: list[tuple[int, dict[str, list[Any]]]], replace: bool) -> None:
@@ -610,7 +629,7 @@ class Run:
             prefetch_related_objects(objects, *self.spec.repr_related)
 
     def entry(self, action: str, obj: models.Model, changes: dict[str, list[Any]]) -> dict[str, Any]:
-        """The audit entry of one record's change, as field values (``writing.new_objects`` makes it one)."""
+        """The audit entry of one record's change, as field values (``Writer.add`` saves them)."""
         top_level = self.spec.org_field == "org_unit"
         display = self.display
         return {

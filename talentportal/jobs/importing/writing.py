@@ -15,7 +15,7 @@ import decimal
 import gzip
 import io
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -27,9 +27,9 @@ from django.utils import timezone
 NULL = "\\N"  # COPY's text format for NULL
 
 
-def new_objects(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[models.Model]:
-    """Unsaved records with every field filled in as saving would: the row's value (by attribute name), else the
-    field's default, and the current time for ``auto_now`` fields."""
+def filled(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    """Each row's values for every field of the model, in their order, as saving would make them: the row's value
+    (by attribute name), else the field's default, and the current time for ``auto_now`` fields."""
     now = timezone.now()
     fill: list[tuple[str, Any, bool]] = []  # attname, default, whether the default is made afresh for each row
     for f in model._meta.concrete_fields:
@@ -40,13 +40,15 @@ def new_objects(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
         else:
             fresh = callable(f.default) and f.default is not models.NOT_PROVIDED
             fill.append((f.attname, f if fresh else f.get_default(), fresh))
-    objects = []
     for row in rows:
-        values = [
+        yield [
             row[name] if name in row else (default.get_default() if fresh else default) for name, default, fresh in fill
         ]
-        objects.append(model(*values))  # positional: the fast path of Model.__init__
-    return objects
+
+
+def new_objects(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> list[models.Model]:
+    """Unsaved records, every field filled in (``filled``)."""
+    return [model(*values) for values in filled(model, rows)]  # positional: the fast path of Model.__init__
 
 
 class Writer:
@@ -94,9 +96,8 @@ class Writer:
         self.wait()
         return execute(sql, params, many, context)
 
-    def insert(self, objects: Sequence[models.Model], ids: bool = True) -> None:
-        """With ``ids`` the objects' primary keys are set; without, the database numbers them unseen (audit
-        entries)."""
+    def insert(self, objects: Sequence[models.Model]) -> None:
+        """Save new records of one model, every field filled in (``new_objects``), and set their primary keys."""
         if not objects:
             return
         model = type(objects[0])
@@ -104,26 +105,48 @@ class Writer:
             model._default_manager.bulk_create(objects, batch_size=2000)
             return
         meta = model._meta
-        quote = connection.ops.quote_name
-        fields = [f for f in meta.concrete_fields if ids or not f.primary_key]
-        if ids:
-            assert meta.pk is not None
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [meta.db_table, meta.pk.column, len(objects)],
+        assert meta.pk is not None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(objects)],
+            )
+            for obj, (new_id,) in zip(objects, cursor.fetchall(), strict=True):
+                obj.pk = new_id
+                obj._state.adding = False
+                obj._state.db = connection.alias
+        fields = meta.concrete_fields
+        self._send(model, fields, ([getattr(o, f.attname) for f in fields] for o in objects))
+
+    def add(self, model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+        """Save new rows given as field values, whose ids nobody needs to know (audit entries): the database numbers
+        them."""
+        if self.pool is None:
+            model._default_manager.bulk_create(new_objects(model, rows), batch_size=2000)
+            return
+        fields = model._meta.concrete_fields
+        keep = [i for i, f in enumerate(fields) if not f.primary_key]
+        self._send(model, [fields[i] for i in keep], ([values[i] for i in keep] for values in filled(model, rows)))
+
+    def _send(self, model: type[models.Model], fields: Sequence[Any], rows: Iterable[list[Any]]) -> None:
+        """Hand the rows, as COPY's text, to the writer's thread."""
+        assert self.pool is not None
+        # Most values are text needing no escapes: those skip the call (a tenth of an apply's time, otherwise).
+        text = "".join(
+            [
+                "\t".join(
+                    [v if v.__class__ is str and v.isprintable() and "\\" not in v else _copy_text(v) for v in values]
                 )
-                for obj, (new_id,) in zip(objects, cursor.fetchall(), strict=True):
-                    obj.pk = new_id
-        text = "".join(["\t".join([_copy_text(getattr(o, f.attname)) for f in fields]) + "\n" for o in objects])
-        columns = ", ".join(quote(str(f.column)) for f in fields)
-        for obj in objects:
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        connection.ensure_connection()
-        self.pending.append(
-            self.pool.submit(_copy, connections[connection.alias], f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", text)
+                + "\n"
+                for values in rows
+            ]
         )
+        if not text:
+            return
+        quote = connection.ops.quote_name
+        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) FROM STDIN"
+        connection.ensure_connection()
+        self.pending.append(self.pool.submit(_copy, connections[connection.alias], sql, text))
 
     def wait(self) -> None:
         """Until every COPY handed over is written; raises the first that failed."""
