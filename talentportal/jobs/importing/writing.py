@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from django.core.files import File
 from django.db import connection, connections, models
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 NULL = "\\N"  # COPY's text format for NULL
@@ -101,10 +102,10 @@ class Writer:
         if not objects:
             return
         model = type(objects[0])
-        if self.pool is None:
+        meta = model._meta
+        if self.pool is None or not _copyable(model) or not isinstance(meta.pk, AutoFieldMixin):
             model._default_manager.bulk_create(objects, batch_size=2000)
             return
-        meta = model._meta
         assert meta.pk is not None
         with connection.cursor() as cursor:
             cursor.execute(
@@ -121,7 +122,7 @@ class Writer:
     def add(self, model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
         """Save new rows given as field values, whose ids nobody needs to know (audit entries): the database numbers
         them."""
-        if self.pool is None:
+        if self.pool is None or not _copyable(model):
             model._default_manager.bulk_create(new_objects(model, rows), batch_size=2000)
             return
         fields = model._meta.concrete_fields
@@ -152,6 +153,11 @@ class Writer:
         """Until every COPY handed over is written; raises the first that failed."""
         while self.pending:
             self.pending.pop(0).result()
+
+
+def _copyable(model: type[models.Model]) -> bool:
+    """Whether every field takes a value as COPY gives it (a generated column computes its own)."""
+    return not any(getattr(f, "generated", False) for f in model._meta.concrete_fields)
 
 
 def _copy(wrapper: Any, sql: str, text: str) -> None:
