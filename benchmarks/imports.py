@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 OUT = Path("var/bench-imports")
 CELERY = Path(sys.prefix) / "bin" / "celery"
@@ -205,20 +204,6 @@ def median_seconds(fn: Callable[[], Any], repeat: int = 3) -> float:
 # -- our apply, in a real worker -------------------------------------------------------------------------------
 
 
-def database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{os.path.abspath(db['NAME'])}"
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "localhost", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{auth + '@' if auth else ''}{host}{port}/{quote(db['NAME'], safe='')}"
-
-
 def proc_kb(pid: int, key: str) -> int:
     """A ``/proc/<pid>/status`` figure in kB (``VmRSS``, ``VmHWM``: the peak), 0 where there is no /proc."""
     try:
@@ -235,6 +220,8 @@ class Worker:
 
     def __init__(self, name: str) -> None:
         from django.conf import settings
+
+        from talentportal.dburl import database_url
 
         self.log_path = OUT / f"worker-{name}.log"
         self.log_file = self.log_path.open("wb")

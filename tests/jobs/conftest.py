@@ -15,34 +15,16 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import translation
+
+from talentportal.dburl import database_url
 
 CELERY = Path(sys.prefix) / "bin" / "celery"
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
-
-
-def test_database_url() -> str:
-    """DATABASE_URL of the database this test process uses (the test database, once it exists)."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{os.path.abspath(db['NAME'])}"
-    if db["ENGINE"].startswith("django.db.backends.postgresql"):
-        auth = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            auth += ":" + quote(db["PASSWORD"], safe="")
-        host = quote(db["HOST"] or "localhost", safe="")
-        port = f":{db['PORT']}" if db["PORT"] else ""
-        return f"postgres://{auth + '@' if auth else ''}{host}{port}/{quote(db['NAME'], safe='')}"
-    raise RuntimeError(f"No DATABASE_URL for a worker on {db['ENGINE']}")
-
-
-test_database_url.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
 
 
 def worker_environ(**changes: str | None) -> dict[str, str]:
@@ -53,7 +35,7 @@ def worker_environ(**changes: str | None) -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "talentportal.settings.test",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "JOB_HEARTBEAT_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
@@ -31,6 +30,7 @@ from ..conftest import choose_language
 from ..platforms import factories as platform_factories
 from ..programs import factories as program_factories
 from ..talents import factories
+from .test_imports import run_cli
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +48,7 @@ def sheet(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
 
 
 def run(path: Path, user: str, kind: str, *flags: str) -> Import:
-    with translation.override("en"):
-        try:
-            call_command("import_roster", kind, str(path), "--user", user, *flags)
-        except CommandError:
-            pass
-    return Import.objects.latest("id")
+    return run_cli(path, user, *flags, kind=kind)
 
 
 def counts(created: int = 0, updated: int = 0, unchanged: int = 0, errors: int = 0) -> dict[str, int]:

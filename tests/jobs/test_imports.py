@@ -305,7 +305,7 @@ def test_undo_refuses_when_records_added_since_would_go_with_the_rows(tmp_path, 
     imp.refresh_from_db()
     assert imp.status == Import.Status.APPLIED
     assert imp.message == (
-        "Not undone: 1 other records now refer to rows this import created (for example "
+        "Not undone: 1 other record now refers to rows this import created (for example "
         f"{EnterpriseYear.objects.get()}). Nothing was changed."
     )
     assert conflicts == [{"id": None, "record": imp.message}]

@@ -27,7 +27,7 @@ from django.db.models import F, ProtectedError, RestrictedError, prefetch_relate
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import _plain
@@ -889,9 +889,12 @@ def undo(imp: Import, job: Job | None = None) -> list[dict[str, Any]]:
         dependents = _dependents(model, created)
         if dependents:
             imp.status = Import.Status.APPLIED
-            imp.message = _(
+            imp.message = ngettext(
+                "Not undone: %(count)d other record now refers to rows this import created (for example %(example)s)."
+                " Nothing was changed.",
                 "Not undone: %(count)d other records now refer to rows this import created (for example %(example)s)."
-                " Nothing was changed."
+                " Nothing was changed.",
+                dependents[0],
             ) % {"count": dependents[0], "example": dependents[1]}
             imp.save(update_fields=["status", "message"])
             return [{"id": None, "record": imp.message}]
