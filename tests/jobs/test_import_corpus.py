@@ -601,6 +601,13 @@ def test_equal_cells_of_other_types_are_read_apart(cast: dict[str, Any], tmp_pat
     assert [notes[rid(n)] for n in range(1, len(cells) + 1)] == ["是", "1", "1", "1", "否", "0"]
 
 
+def test_a_stray_nul_character_is_dropped(cast: dict[str, Any], tmp_path: Path) -> None:
+    """Past the first 4 KB (which would refuse the file as binary), a NUL no database stores is left out."""
+    rows = [[*HEADER, "备注"], *([*person(n), "说明"] for n in range(1, 80)), [*person(80), "半\x00截"]]
+    applied(write(tmp_path / "nul.csv", csv_text(rows).encode()), created=80)
+    assert Talent.objects.get(id_number=rid(80)).notes == "半截"
+
+
 def test_full_width_digits_in_id_number_are_accepted(cast: dict[str, Any], tmp_path: Path) -> None:
     full_width = rid(1).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
     assert full_width != rid(1)

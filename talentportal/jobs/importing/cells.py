@@ -66,6 +66,8 @@ def text(value: Any) -> str:
         return value.isoformat(sep=" ")
     if not isinstance(value, str):
         return str(value)
+    if "\x00" in value:  # no database stores it; a stray one must not fail the whole apply
+        value = value.replace("\x00", "")
     if value.isascii():
         return value.strip()
     return unicodedata.normalize("NFKC", value).strip(" \t\r\n" + _SPACES)

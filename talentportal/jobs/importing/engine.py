@@ -44,7 +44,8 @@ HEADER_SEARCH_ROWS = 30
 MAX_ERRORS_KEPT = 500
 PREVIEW_ROWS = 50
 PLAIN = {str, int, bool, type(None)}  # values the undo log and audit entries take as they are
-MEMO_SIZE = 5000  # distinct values of a column remembered while reading it
+MEMO_SIZE = 5000
+KEPT_ROWS = 20_000  # rows with errors kept for the error report; beyond them the report reads the file again  # distinct values of a column remembered while reading it
 
 REQUIRED = gettext_lazy("This column is required; the cell is empty.")
 # The error report's own column: uploaded again, the report is read like the roster it came from.
@@ -466,7 +467,9 @@ class Run:
         self.counts["errors"] += 1
         where = {c.name: (i, c) for i, c in self.layout.columns}
         marks = self.bad_rows.setdefault(number, {})
-        row = self.bad_cells[number] = self.cells[number]
+        row = self.cells[number]
+        if len(self.bad_cells) < KEPT_ROWS:
+            self.bad_cells[number] = row
         for name, message in problems.items():
             index, column = where.get(name, (-1, None))
             marks[index] = message
@@ -761,6 +764,8 @@ def _pass(imp: Import, job: Job | None, write: bool) -> Run:
         imp.message = refusal.message
     finally:
         progress.stop()
+        if run.undo_log is not None:
+            run.undo_log.close()
     imp.save()
     return run
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from io import BytesIO
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
@@ -17,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from talentportal.registry.export import text_cell
 
 from .engine import ERROR_COLUMN
+from .reading import open_sheet
 from .spec import Column, ImportSpec, Ref
 
 if TYPE_CHECKING:
@@ -43,7 +46,7 @@ def write_error_report(imp: Import, run: Run) -> None:
     width = max(len(run.layout.header), last + 1)
     header = [*run.layout.header, *[""] * (width - len(run.layout.header))]
     ws.append([*(_styled(ws, value, font=HEADER) for value in header), _styled(ws, str(ERROR_COLUMN), REQUIRED_HEADER)])
-    for number, row in run.bad_cells.items():
+    for number, row in _bad_rows(imp, run):
         marks = run.bad_rows[number]
         cells = []
         for index, value in enumerate([*row, *[""] * (width - len(row))]):
@@ -59,6 +62,20 @@ def write_error_report(imp: Import, run: Run) -> None:
     wb.save(out)
     name = imp.file_name.rsplit(".", 1)[0]
     imp.error_report.save(f"{name}-{_('errors')}.xlsx", ContentFile(out.getvalue()), save=False)
+
+
+def _bad_rows(imp: Import, run: Run) -> Iterator[tuple[int, list[Any]]]:
+    """The rows with errors as the pass kept them, or (past ``KEPT_ROWS`` of them) as the file has them."""
+    if len(run.bad_cells) == len(run.bad_rows):
+        yield from run.bad_cells.items()
+        return
+    left = len(run.bad_rows)
+    for number, row in open_sheet(Path(imp.file.path), checked=True).numbered():
+        if number in run.bad_rows:
+            yield number, row
+            left -= 1
+            if not left:
+                return
 
 
 def _column(run: Run, index: int) -> str:

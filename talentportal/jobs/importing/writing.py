@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from django.core.files import File
-from django.db import connection, connections, models
+from django.db import DatabaseError, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
@@ -67,6 +67,7 @@ class Writer:
         self.pending: list[Future[None]] = []
         self.hook = connection.execute_wrapper(self._after_copies)
         self.written = written
+        self.immediate: list[str] = []
 
     def __enter__(self) -> Writer:
         """Inside the transaction: start sending COPYs, with the foreign keys of the tables written checked as each
@@ -77,21 +78,29 @@ class Writer:
                 cursor.execute(
                     "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.conname) FROM pg_constraint c"
                     " JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND c.condeferrable"
-                    " AND c.conrelid = ANY(%s::regclass[]) AND c.confrelid <> c.conrelid",
+                    " AND c.condeferred AND c.conrelid = ANY(%s::regclass[]) AND c.confrelid <> c.conrelid",
                     [[m._meta.db_table for m in self.written]],
                 )
-                if names := [name for (name,) in cursor.fetchall()]:
-                    cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
+                self.immediate = [name for (name,) in cursor.fetchall()]
+                if self.immediate:
+                    cursor.execute(f"SET CONSTRAINTS {', '.join(self.immediate)} IMMEDIATE")
         self.hook.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        """Wait for every COPY (the thread never writes on after this), then put the keys back as they were.
+
+        A COPY that failed raises its error, the first cause of what the database answered since; an error of
+        another kind (a time limit) is left to propagate."""
         try:
-            self.wait()
+            self.wait(raising=kind is None or issubclass(kind, DatabaseError))
         finally:
-            self.hook.__exit__(*exc)
+            self.hook.__exit__(kind, error, traceback)
             if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
+                self.pool.shutdown(wait=True, cancel_futures=True)
+        if kind is None and self.immediate:  # an outer transaction goes on with its keys deferred
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS {', '.join(self.immediate)} DEFERRED")
 
     def _after_copies(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         self.wait()
@@ -133,6 +142,7 @@ class Writer:
         """Hand the rows, as COPY's text, to the writer's thread."""
         assert self.pool is not None
         # Most values are text needing no escapes: those skip the call (a tenth of an apply's time, otherwise).
+        rows = _for_copy(fields, rows)
         text = "".join(
             [
                 "\t".join(
@@ -149,15 +159,50 @@ class Writer:
         connection.ensure_connection()
         self.pending.append(self.pool.submit(_copy, connections[connection.alias], sql, text))
 
-    def wait(self) -> None:
-        """Until every COPY handed over is written; raises the first that failed."""
+    def wait(self, raising: bool = True) -> None:
+        """Until every COPY handed over is done; raises the first that failed (those after it fail only because
+        the transaction is aborted)."""
+        failed: BaseException | None = None
         while self.pending:
-            self.pending.pop(0).result()
+            try:
+                self.pending.pop(0).result()
+            except Exception as error:
+                failed = failed or error
+        if failed is not None and raising:
+            raise failed
+
+
+# The field types whose values COPY takes as ``_copy_text`` writes them (JSON and IP addresses as ``_for_copy``
+# prepares them); a model with any other (arrays, ranges, a database default, a generated column) is saved with
+# ``bulk_create``.
+COPYABLE = {
+    "AutoField", "BigAutoField", "SmallAutoField", "CharField", "TextField", "SlugField", "EmailField", "URLField",
+    "IntegerField", "SmallIntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "PositiveBigIntegerField", "BooleanField", "DateField", "DateTimeField", "DecimalField", "FloatField",
+    "ForeignKey", "OneToOneField", "JSONField", "GenericIPAddressField",
+}  # fmt: skip
 
 
 def _copyable(model: type[models.Model]) -> bool:
-    """Whether every field takes a value as COPY gives it (a generated column computes its own)."""
-    return not any(getattr(f, "generated", False) for f in model._meta.concrete_fields)
+    meta = model._meta
+    return not meta.parents and all(
+        f.get_internal_type() in COPYABLE and f.db_default is models.NOT_PROVIDED and not getattr(f, "generated", False)
+        for f in meta.concrete_fields
+    )
+
+
+def _for_copy(fields: Sequence[Any], rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """The rows with what Django itself converts on saving done as it would: JSON encoded (a string or a number
+    is JSON too), an empty IP address stored as NULL."""
+    json = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+    addresses = [i for i, f in enumerate(fields) if f.get_internal_type() == "GenericIPAddressField"]
+    for values in rows:
+        for i in json:
+            if values[i] is not None:
+                values[i] = orjson.dumps(values[i], default=str).decode()
+        for i in addresses:
+            values[i] = values[i] or None
+        yield values
 
 
 def _copy(wrapper: Any, sql: str, text: str) -> None:
@@ -188,6 +233,11 @@ class UndoLog:
         self.gzip.close()
         self.file.seek(0)
         field.save(name, File(self.file, name=name), save=False)
+        self.close()
+
+    def close(self) -> None:
+        """Drop the log (an apply that wrote nothing, or failed); nothing happens once it is saved."""
+        self.gzip.close()
         self.file.close()
 
 
@@ -203,8 +253,6 @@ def _copy_text(value: Any) -> str:
         return str(value)
     if isinstance(value, datetime.date | datetime.time):  # datetimes too; aware ones carry their offset
         return value.isoformat()
-    if isinstance(value, dict | list):  # JSON escapes control characters itself; only its backslashes remain
-        return orjson.dumps(value, default=str).decode().replace("\\", "\\\\")
     return _escaped(str(value))
 
 
