@@ -175,6 +175,22 @@ def undeclared(path: Path) -> Path:
     return path
 
 
+def _far_corner(tmp: Path, cell: bytes = b'<c r="XFD1048576"', declared: bytes = b"A1:E2") -> Path:
+    """One cell at the sheet's last row and column, under a declared range that says the sheet is small (or under
+    none): calamine sizes the sheet from its cells, so read as it is this file would need 17 billion of them."""
+    path = xlsx(tmp / "corner.xlsx", [HEADER, person(1)], lambda _wb, ws: ws.cell(1048576, 16384, "末"))
+    with zipfile.ZipFile(path) as archive:
+        members = {m: archive.read(m) for m in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    start = sheet.index(b'<dimension ref="') + len(b'<dimension ref="')
+    sheet = sheet[:start] + declared + sheet[sheet.index(b'"', start) :]
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(b'<c r="XFD1048576"', cell)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
 def _encrypted(tmp: Path) -> Path:
     # What Excel writes for a password-protected .xlsx: an OLE compound file holding EncryptionInfo and
     # EncryptedPackage streams (their directory names are UTF-16-LE).
@@ -271,11 +287,18 @@ REFUSALS = [
         "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
     ),
     Case(
-        # Read as declared, this sheet's range alone would need 17 billion cells of memory.
         "far-corner-no-declared-range",
-        lambda t: undeclared(
-            xlsx(t / "corner.xlsx", [HEADER, person(1)], lambda _wb, ws: ws.cell(1048576, 16384, "末"))
-        ),
+        lambda t: undeclared(_far_corner(t)),
+        "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
+    ),
+    Case(
+        "far-corner-under-a-small-declared-range",
+        _far_corner,
+        "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
+    ),
+    Case(
+        "far-corner-written-another-way",  # attributes reordered, a tab, single quotes: XML reads them all alike
+        lambda t: _far_corner(t, cell=b"<c s=\"0\"\tr='XFD1048576'"),
         "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
     ),
     Case(

@@ -25,12 +25,11 @@ from django.utils.translation import gettext as _
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 # A cell that holds something (``<c r="B7" t="s"><v>3</v></c>``); styled empty cells (``<c r="B7" s="1"/>``)
-# are not read, so they do not count.
-_FILLED_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?(?<!/)>')
+# are not read, so they do not count. Attributes in any order, any spaces, either quotes: as XML reads them.
+_FILLED_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br\s*=\s*["\']([A-Za-z]+)(\d+)["\'][^>]*?(?<!/)>')
 # The references that can make a sheet large: a column past Z, or a row past 99,999 (a cell's or a row's own).
-_FAR_REFERENCE = re.compile(rb' r="(?=[A-Z]{2}|[A-Z]?\d{6})([A-Z]*)(\d+)"')
+_FAR_REFERENCE = re.compile(rb'r\s*=\s*["\'](?=[A-Za-z]{2}|[A-Za-z]?\d{6})([A-Za-z]*)(\d+)')
 
 
 class FileRefused(Exception):
@@ -66,7 +65,7 @@ class Sheet:
 
 def _column_number(letters: bytes) -> int:
     number = 0
-    for char in letters:
+    for char in letters.upper():
         number = number * 26 + char - 64
     return number
 
@@ -125,16 +124,8 @@ def _check_zip(path: Path) -> str:
                 raise FileRefused(_("The file is not a spreadsheet (it is some other kind of zip archive)."))
             sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
             for sheet in sheets:
-                with archive.open(sheet) as stream:
-                    head = stream.read(4096)
-                match = _DIMENSION.search(head)
-                if match:
-                    last_col, last_row = match.group(3) or match.group(1), match.group(4) or match.group(2)
-                    try:
-                        _check_area(int(last_row), _column_number(last_col))
-                        continue
-                    except FileRefused:
-                        pass  # the declared range also counts formatted empty cells: measure the real one
+                # The declared range is not trusted: calamine sizes the sheet from its cells, and a small range
+                # declared over one far cell would ask for all the memory there is.
                 try:
                     _check_area(*_area_bound(archive, sheet))
                 except FileRefused:
