@@ -191,6 +191,22 @@ def _far_corner(tmp: Path, cell: bytes = b'<c r="XFD1048576"', declared: bytes =
     return path
 
 
+def _repeated_ods(tmp: Path) -> Path:
+    """Under the header, one cell repeated 10,000 times in each of 9,999 rows: 1.4 KB of XML, 100 million cells."""
+    path = ods(tmp / "repeated.ods", [HEADER, ["张伟"]])
+    with zipfile.ZipFile(path) as archive:
+        members = {m: archive.read(m) for m in archive.namelist()}
+    members["content.xml"] = members["content.xml"].replace(
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>张伟'.encode(),
+        '<table:table-row table:number-rows-repeated="9999"><table:table-cell table:number-columns-repeated="10000"'
+        ' office:value-type="string"><text:p>张伟'.encode(),
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
 def _encrypted(tmp: Path) -> Path:
     # What Excel writes for a password-protected .xlsx: an OLE compound file holding EncryptionInfo and
     # EncryptedPackage streams (their directory names are UTF-16-LE).
@@ -300,6 +316,12 @@ REFUSALS = [
         "far-corner-written-another-way",  # attributes reordered, a tab, single quotes: XML reads them all alike
         lambda t: _far_corner(t, cell=b"<c s=\"0\"\tr='XFD1048576'"),
         "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files.",
+    ),
+    Case(
+        "ods-cells-repeated-100-million-times",
+        _repeated_ods,
+        "The sheet spans 10,000 columns × 10,000 rows, more cells than can be read at once. "
+        "Delete the empty columns and rows at its edges, or split it.",
     ),
     Case(
         "16384-columns-no-declared-range",

@@ -29,6 +29,9 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 # are not read, so they do not count. Attributes in any order, any spaces, either quotes: as XML reads them.
 _FILLED_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br\s*=\s*["\']([A-Za-z]+)(\d+)["\'][^>]*?(?<!/)>')
 # The references that can make a sheet large: a column past Z, or a row past 99,999 (a cell's or a row's own).
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"'](\d+)")
+_COLUMNS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"'](\d+)")
 _FAR_REFERENCE = re.compile(rb'r\s*=\s*["\'](?=[A-Za-z]{2}|[A-Za-z]?\d{6})([A-Za-z]*)(\d+)')
 
 
@@ -119,6 +122,7 @@ def _check_zip(path: Path) -> str:
                     % {"size": filesizeformat(unpacked)}
                 )
             if "content.xml" in names and "mimetype" in names:
+                _check_area(*_ods_area(archive))
                 return ""
             if "xl/workbook.xml" not in names:
                 raise FileRefused(_("The file is not a spreadsheet (it is some other kind of zip archive)."))
@@ -158,6 +162,39 @@ def _area_bound(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
                 if len(number) > 5:
                     rows = max(rows, int(number))
     return rows, columns
+
+
+def _ods_area(archive: zipfile.ZipFile) -> tuple[int, int]:
+    """The largest sheet of an OpenDocument file as calamine will build it: rows and columns up to the furthest cell
+    with a value, each repeated as often as it says (``number-rows-repeated``, ``number-columns-repeated``): one
+    cell repeated a million times is a few bytes of XML and a million cells of memory."""
+    rows = columns = 0  # the furthest filled cell of the largest sheet so far
+    at = last = width = 0  # the current sheet: rows passed, rows up to the last filled one, its widest filled row
+    repeat = position = filled = 0  # the current row
+    with archive.open("content.xml") as stream:
+        for piece in _whole_tags(stream):
+            for closing, name, attributes, empty in _ODS_TAG.findall(piece):
+                if name == b"table":
+                    if not closing:
+                        at = last = width = 0
+                elif name == b"table-row":
+                    if not closing:
+                        repeat, position, filled = _repeated(_ROWS_REPEATED, attributes), 0, 0
+                    if closing or empty:
+                        if filled:
+                            last, width = at + repeat, max(width, filled)
+                        at += repeat
+                elif not closing:  # a cell: filled when it has content or a value
+                    position += _repeated(_COLUMNS_REPEATED, attributes)
+                    if not empty or b"value-type" in attributes:
+                        filled = position
+                rows, columns = max(rows, last), max(columns, width)
+    return rows, columns
+
+
+def _repeated(pattern: re.Pattern[bytes], attributes: bytes) -> int:
+    found = pattern.search(attributes)
+    return int(found.group(1)) if found else 1
 
 
 def _whole_tags(stream: Any) -> Iterator[bytes]:
