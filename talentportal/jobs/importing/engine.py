@@ -43,9 +43,8 @@ BATCH = 2000
 HEADER_SEARCH_ROWS = 30
 MAX_ERRORS_KEPT = 500
 PREVIEW_ROWS = 50
-PLAIN = {str, int, bool, type(None)}  # values the undo log and audit entries take as they are
-MEMO_SIZE = 5000
-KEPT_ROWS = 20_000  # rows with errors kept for the error report; beyond them the report reads the file again  # distinct values of a column remembered while reading it
+MEMO_SIZE = 5000  # distinct values of a column remembered while reading it
+KEPT_ROWS = 20_000  # rows with errors kept for the error report; beyond them the report reads the file again
 
 REQUIRED = gettext_lazy("This column is required; the cell is empty.")
 # The error report's own column: uploaded again, the report is read like the roster it came from.
@@ -567,7 +566,7 @@ class Run:
                 row: dict[str, Any] = {
                     "id": obj.pk,
                     "a": "c",
-                    "f": {k: v if v.__class__ in PLAIN else _plain(v) for k, v in values.items() if k not in self.many},
+                    "f": {k: _plain(v) for k, v in values.items() if k not in self.many},
                 }
                 if links := {k: [None, values[k]] for k in self.many if k in values}:
                     row["m"] = links

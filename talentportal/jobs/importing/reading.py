@@ -28,10 +28,11 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 # A cell that holds something (``<c r="B7" t="s"><v>3</v></c>``); styled empty cells (``<c r="B7" s="1"/>``)
 # are not read, so they do not count. Attributes in any order, any spaces, either quotes: as XML reads them.
 _FILLED_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br\s*=\s*["\']([A-Za-z]+)(\d+)["\'][^>]*?(?<!/)>')
-# The references that can make a sheet large: a column past Z, or a row past 99,999 (a cell's or a row's own).
+# The tags of an OpenDocument sheet that place its cells, and how often a row or a cell repeats.
 _ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
 _ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"'](\d+)")
 _COLUMNS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"'](\d+)")
+# The references that can make a sheet large: a column past Z, or a row past 99,999 (a cell's or a row's own).
 _FAR_REFERENCE = re.compile(rb'r\s*=\s*["\'](?=[A-Za-z]{2}|[A-Za-z]?\d{6})([A-Za-z]*)(\d+)')
 
 

@@ -44,12 +44,12 @@ def write_error_report(imp: Import, run: Run) -> None:
     ws = wb.create_sheet(title=_("Rows to fix")[:31])
     last = max((i for i, _c in run.layout.columns), default=0)
     width = max(len(run.layout.header), last + 1)
-    header = [*run.layout.header, *[""] * (width - len(run.layout.header))]
+    header = _padded(run.layout.header, width)
     ws.append([*(_styled(ws, value, font=HEADER) for value in header), _styled(ws, str(ERROR_COLUMN), REQUIRED_HEADER)])
     for number, row in _bad_rows(imp, run):
         marks = run.bad_rows[number]
         cells = []
-        for index, value in enumerate([*row, *[""] * (width - len(row))]):
+        for index, value in enumerate(_padded(row, width)):
             cell = text_cell(ws, value if not isinstance(value, datetime.timedelta) else str(value))
             if index in marks:
                 cell.fill = BAD
@@ -62,6 +62,11 @@ def write_error_report(imp: Import, run: Run) -> None:
     wb.save(out)
     name = imp.file_name.rsplit(".", 1)[0]
     imp.error_report.save(f"{name}-{_('errors')}.xlsx", ContentFile(out.getvalue()), save=False)
+
+
+def _padded(row: list[Any], width: int) -> list[Any]:
+    """The row's cells, with empty ones up to ``width`` (the report's columns line up with the header's)."""
+    return [*row, *[""] * (width - len(row))]
 
 
 def _bad_rows(imp: Import, run: Run) -> Iterator[tuple[int, list[Any]]]:
