@@ -80,6 +80,9 @@ class RegistryMatrix:
             return 404
         return ok if which in rights.edit else 403
 
+    def tab_slugs(self) -> list[str]:
+        return ["profile", *(tab.slug for tab in self.registry.tabs), "history"]
+
     def model(self) -> type[models.Model]:
         return self.registry.model
 
@@ -120,8 +123,13 @@ class RegistryMatrix:
     @pytest.mark.parametrize("which", WHICH)
     def test_detail_page(self, client, people, records, persona, which) -> None:
         client.force_login(people[persona])
-        response = client.get(self.registry.url("detail", records[which]))
-        assert response.status_code == self.expect_read(persona, which)
+        url = self.registry.url("detail", records[which])
+        expected = self.expect_read(persona, which)
+        assert client.get(url).status_code == expected
+        # Every tab, full page and htmx fragment alike, answers as the page does.
+        for tab in self.tab_slugs():
+            assert client.get(url, {"tab": tab}).status_code == expected, tab
+            assert client.get(url, {"tab": tab}, HTTP_HX_REQUEST="true").status_code == expected, tab
 
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_create_page(self, client, people, units, records, persona) -> None:
@@ -154,6 +162,8 @@ class RegistryMatrix:
         if expected == 200:
             assert response.status_code == 302, response.context["form"].errors
             assert str(getattr(obj, self.changed_field)) == str(payload[self.changed_field])
+            history = client.get(self.registry.url("detail", obj), {"tab": "history"})
+            assert history.status_code == 200 and str(payload[self.changed_field]) in history.content.decode()
         else:
             assert response.status_code == expected
             assert str(getattr(obj, self.changed_field)) != str(payload[self.changed_field])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -96,7 +97,9 @@ class AuditEntry(models.Model):
         # Personal data stays masked in the history too; it is shown in full only through an audited reveal.
         masks = {c.name: c.mask for c in registry.personal_columns if c.mask} if registry else {}
         rows = []
-        for name, (before, after) in self.changes.items():
+        for name, pair in self.changes.items():
+            # Field changes are [before, after]; anything else logged under a name is shown as it is.
+            before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
             if name in masks:
                 mask = masks[name]
                 before, after = (mask(before) if before else before), (mask(after) if after else after)
@@ -113,8 +116,18 @@ class AuditEntry(models.Model):
 
 
 def readable(field: Any, value: Any) -> Any:
-    """A logged value as people read it: a choice by its label, a moment in local time."""
-    if field is None or value in (None, ""):
+    """A logged value as people read it: a choice by its label, a moment in local time, a list as its items.
+
+    Values come from JSON, so any shape may be stored: lists (many-to-many members, multiple choices), objects
+    (JSON fields), and plain values of fields that have since changed type.
+    """
+    if value in (None, "") or isinstance(value, bool):
+        return value
+    if isinstance(value, list):
+        return "、".join(str(readable(field, item)) for item in value) if value else None
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if field is None:
         return value
     choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
     if value in choices:
