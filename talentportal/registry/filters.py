@@ -72,6 +72,10 @@ class ScopedFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.user = user if user is not None else getattr(request, "user", None)
         for f in self.filters.values():
+            # A form field built on the class's own filters (the OpenAPI schema reads ``base_filters[…].field``)
+            # is copied into every instance: it would carry that request's language, "---------" and unscoped
+            # choices into every later page. Each filterset builds its fields afresh.
+            f.__dict__.pop("_field", None)
             if isinstance(f, django_filters.NumberFilter) and f.field_name.endswith("_id"):
                 # Filters by a record's id come from links ("this batch's tranches"), not from typing; an id no
                 # database key can hold is refused as bad input.
