@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# This checkout's own settings (debug on, a random secret key), read by the settings for every manage.py command.
+ENV_FILE := $(or $(TALENTPORTAL_VAR_DIR),var)/.env
 
-.PHONY: run test lint bench migrate seed messages clean help
+.PHONY: run test lint bench migrate seed messages clean help env
 
 help:
 	@echo "make run    - install, migrate, seed the demo once, start web server and worker on http://$(HOST):$(PORT)"
@@ -23,7 +25,13 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-migrate: $(BIN)/.installed
+$(ENV_FILE):
+	@mkdir -p $(dir $@)
+	@$(PYTHON) -c 'import secrets; print("# This development checkout'"'"'s settings, written by make; never commit them.\nDJANGO_DEBUG=1\nDJANGO_SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+
+env: $(ENV_FILE)
+
+migrate: $(BIN)/.installed | $(ENV_FILE)
 	DJANGO_DEBUG=$${DJANGO_DEBUG-1} $(BIN)/python manage.py migrate --noinput
 
 var/.seeded: | migrate
@@ -41,7 +49,7 @@ run: migrate var/.seeded
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(BIN)/.installed-dev
+test: $(BIN)/.installed-dev | $(ENV_FILE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed-dev

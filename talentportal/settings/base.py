@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TALENTPORTAL_VAR_DIR", BASE_DIR / "var"))
+
+
+def read_local_env(path: Path) -> None:
+    """A development checkout's own settings, written by ``make`` into ``var/.env`` (never committed): each
+    ``NAME=value`` line fills in a variable the environment leaves unset, so every ``manage.py`` command runs
+    as ``make run`` does. Production has no such file and sets its variables itself."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, IsADirectoryError):
+        return
+    for line in lines:
+        name, sep, value = line.strip().partition("=")
+        if sep and name and not name.startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
+
+
+# Test settings turn the file off (TALENTPORTAL_ENV_FILE empty): a developer's local choices stay out of tests.
+if env_file := os.environ.get("TALENTPORTAL_ENV_FILE", str(VAR_DIR / ".env")):
+    read_local_env(Path(env_file))
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -28,7 +48,11 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not env_bool("TALENTPORTAL_ALLOW_INSECURE_KEY"):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+        # One line for the operator, not a traceback: this is a setting to make, not a fault in the code.
+        sys.exit(
+            "Refusing to start: set DJANGO_SECRET_KEY (production), or run `make run` once in a development "
+            "checkout (it writes var/.env with DJANGO_DEBUG=1 and a key)."
+        )
     SECRET_KEY = "insecure-development-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 
+os.environ.setdefault("TALENTPORTAL_ENV_FILE", "")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
