@@ -96,6 +96,8 @@ register(
 def clean_residency(values: dict[str, Any], user: Any) -> dict[str, str]:
     """The form's own checks: exactly one resident, and a stay that does not end before it begins."""
     resident = {"talent": values.get("talent_id"), "enterprise": values.get("enterprise_id")}
+    if "talent_id" not in values or "enterprise_id" not in values:  # a resident's cell failed: which is unknown
+        resident = {"talent": True, "enterprise": None}
     return residency_errors({**resident, "since": values.get("since"), "until": values.get("until")}, None)
 
 

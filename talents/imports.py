@@ -118,8 +118,11 @@ def team_columns(read_as: Any = None) -> list[Any]:
 
 
 def clean_talent(values: dict[str, Any], user: Any) -> dict[str, str]:
-    """The form's identity checks; a resident ID also fills in an empty birth date and gender."""
-    id_type = values.get("id_type") or Talent.IdType.RESIDENT_ID
+    """The form's identity checks; a resident ID also fills in an empty birth date and gender. Nothing is checked
+    against a type or number whose own cell failed."""
+    if "id_type" not in values or "id_number" not in values:
+        return {}
+    id_type = values["id_type"] or Talent.IdType.RESIDENT_ID
     problems = validators.identity_errors(id_type, values["id_number"], values.get("birth_date"), values.get("gender"))
     if not problems and id_type == Talent.IdType.RESIDENT_ID:
         if "birth_date" in values and values["birth_date"] is None:

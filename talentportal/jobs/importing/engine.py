@@ -294,8 +294,11 @@ class Run:
                 values.pop(attname, None)
             for attname, default in self.key_defaults.items():
                 values.setdefault(attname, default)
-            if self.spec.clean and not problems:
-                problems.update(self.spec.clean(values, self.user))
+            # The row's own rules run whatever its cells said: a row reports every error it has in one pass. A
+            # field whose cell failed is not in ``values``; a rule that needs it is skipped by ``clean``.
+            if self.spec.clean:
+                for name, message in self.spec.clean(values, self.user).items():
+                    problems.setdefault(name, message)
             rows.append((number, values, problems))
         self.match(rows)
 
@@ -377,17 +380,23 @@ class Run:
     def match(self, rows: list[tuple[int, dict[str, Any], dict[str, str]]]) -> None:
         keys = {}
         for number, values, problems in rows:
-            if problems or any(values.get(a) in (None, "") for a in self.required_key):
+            # A row whose key is known is matched even when other cells failed: a duplicate or a record of
+            # another county is reported beside them.
+            if any(a not in values for a in self.key_attnames) or any(
+                values.get(a) in (None, "") for a in self.required_key
+            ):
                 continue
             key = tuple(values.get(a) for a in self.key_attnames)
             first = self.seen.get(key)
             if first is not None:
-                problems[self.spec.key[-1]] = _("Duplicates row %(row)d of this file (the same %(key)s).") % {
-                    "row": first,
-                    "key": "、".join(self._label(k) for k in self.spec.key),
-                }
+                problems.setdefault(
+                    self.spec.key[-1],
+                    _("Duplicates row %(row)d of this file (the same %(key)s).")
+                    % {"row": first, "key": "、".join(self._label(k) for k in self.spec.key)},
+                )
                 continue
-            self.seen[key] = number
+            if not problems:
+                self.seen[key] = number
             keys[number] = key
         existing = {}
         if keys:
@@ -399,10 +408,12 @@ class Run:
         pending = []
         for number, values, problems in rows:
             current = existing.get(keys.get(number, ()))
-            if current is not None and not problems and self.scope is not None and current["_owner"] not in self.scope:
-                problems[self.spec.key[-1]] = _("Already registered by %(county)s; ask them to change it.") % {
-                    "county": self.county_of(current["_owner"])
-                }
+            if current is not None and self.scope is not None and current["_owner"] not in self.scope:
+                problems.setdefault(
+                    self.spec.key[-1],
+                    _("Already registered by %(county)s; ask them to change it.")
+                    % {"county": self.county_of(current["_owner"])},
+                )
             if not problems and self.spec.adjust:
                 self.spec.adjust(values, current, self.display)
             pending.append((number, values, problems, current))
