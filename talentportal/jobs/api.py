@@ -105,6 +105,7 @@ class ImportSerializer(serializers.ModelSerializer):
             "progress",
             "counts",
             "errors",
+            "notes",
             "preview",
             "columns",
             "conflicts",

@@ -179,6 +179,7 @@ class Import(models.Model):
     message = models.TextField(_("message"), blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    notes = models.JSONField(_("notes"), default=list, blank=True)  # rows skipped (a totals row), and why
     preview = models.JSONField(_("preview"), default=list, blank=True)
     columns = models.JSONField(_("columns"), default=dict, blank=True)
     error_report = models.FileField(_("error report"), upload_to="imports/%Y/%m/", blank=True)

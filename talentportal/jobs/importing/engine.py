@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -47,6 +48,12 @@ MEMO_SIZE = 5000  # distinct values of a column remembered while reading it
 KEPT_ROWS = 20_000  # rows with errors kept for the error report; beyond them the report reads the file again
 
 REQUIRED = gettext_lazy("This column is required; the cell is empty.")
+# A roster's closing row of totals, not a record: 合计 8人 / 总计：12 / 小计（共3家） in one of its first cells, or
+# only counts (8, 8人, 共8人) where a record has its name and number.
+_COUNT = r"共?[\d,.]+(人次|人|个|家|项|条|名|户|位|笔|次|万元|元)?"
+TOTALS = re.compile(rf"(合计|总计|小计|共计|总合计):?\(?({_COUNT})?\)?")
+COUNT = re.compile(_COUNT)
+TOTALS_CELLS = 3  # how many first cells may say 合计
 # The error report's own column: uploaded again, the report is read like the roster it came from.
 ERROR_COLUMN = gettext_lazy("What is wrong")
 
@@ -194,6 +201,7 @@ class Run:
     memo: dict[str, Any] = field(default_factory=dict)  # the spec's rules across the batches of one file
     layout: Layout | None = None
     hidden_skipped: int = 0
+    notes: list[dict[str, Any]] = field(default_factory=list)  # rows skipped, and why
 
     def __post_init__(self) -> None:
         self.model = self.spec.model
@@ -277,6 +285,16 @@ class Run:
                 if filled and column.name in raw_refs:
                     raw_refs[column.name].update(value if column.many else (value,))  # type: ignore[attr-defined]
                 values[column.name] = value
+            # Only a row that fails can be a totals row: checking it costs the valid rows nothing.
+            if problems and self.is_totals(row, problems):
+                self.notes.append(
+                    {
+                        "row": number,
+                        "message": _("Row %(row)d was skipped: it is a totals row (%(text)s), not a record.")
+                        % {"row": number, "text": _first_text(row)},
+                    }
+                )
+                continue
             parsed.append((number, values, problems))
         # In the order declared: a reference over other cells comes after the references among them.
         for ref in self.spec.refs:
@@ -301,6 +319,20 @@ class Run:
                     problems.setdefault(name, message)
             rows.append((number, values, problems))
         self.match(rows)
+
+    def is_totals(self, row: list[Any], problems: dict[str, str]) -> bool:
+        """Whether a failed row is the roster's totals: 合计 (总计, 小计) in one of its first cells, or nothing but
+        counts in a row whose required cells are empty."""
+        for cell in row[:TOTALS_CELLS]:
+            if isinstance(cell, str) and "计" in cell and TOTALS.fullmatch(_squeezed(cell)):
+                return True
+        if str(REQUIRED) not in problems.values():
+            return False
+        filled = [cell for cell in row if cell is not None and cells.text(cell) != ""]
+        return bool(filled) and all(
+            isinstance(cell, int | float) and not isinstance(cell, bool) or COUNT.fullmatch(_squeezed(cell))
+            for cell in filled
+        )
 
     def read(self, column: Column, raw: Any) -> tuple[str | None, Any, bool]:
         """One cell: (the problem, or "" to leave the field out, or None; the value; whether the cell was filled)."""
@@ -660,6 +692,15 @@ class Run:
         }
 
 
+def _squeezed(cell: Any) -> str:
+    """A cell's text without spaces, full-width forms made half-width (：→:, （→()."""
+    return cells.text(cell).replace(" ", "").replace("，", ",")
+
+
+def _first_text(row: list[Any]) -> str:
+    return next((text for cell in row if (text := cells.text(cell))), "")[:40]
+
+
 def _field(model: type[models.Model], name: str) -> Any:
     return model._meta.get_field(name)
 
@@ -724,6 +765,7 @@ def _finish(imp: Import, run: Run, status: str, message: str = "") -> None:
         "unknown": run.layout.unknown,
         "hidden_sheets": run.hidden_skipped,
     }
+    imp.notes = run.notes[:MAX_ERRORS_KEPT]
     imp.status = status
     imp.message = message
 

@@ -75,5 +75,7 @@ class Command(BaseCommand):
             )
         for column in imp.columns.get("unknown", []):
             write(f"ignored column {column}")
+        for note in imp.notes:
+            write(note["message"])
         for error in imp.errors:
             write(f"row {error['row']} · {error['column']} · {error['value']!s}: {error['message']}")
