@@ -101,6 +101,8 @@ class ImportSerializer(serializers.ModelSerializer):
             "file_name",
             "file_size",
             "keep_valid",
+            "clear_blanks",
+            "blank_values",
             "message",
             "progress",
             "counts",
@@ -133,6 +135,7 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     apply = serializers.BooleanField(default=False)
     keep_valid = serializers.BooleanField(default=False)
+    clear_blanks = serializers.BooleanField(default=False)  # a blank cell clears the stored value
 
 
 class KeepValidSerializer(serializers.Serializer[Any]):
@@ -141,7 +144,7 @@ class KeepValidSerializer(serializers.Serializer[Any]):
 
 class ImportViewSet(viewsets.ReadOnlyModelViewSet):
     """Roster imports (administrators of the scope). Upload with ``POST`` (multipart ``kind``, ``file``,
-    ``apply``, ``keep_valid``): the file is checked in the background; ``apply/`` writes a checked import,
+    ``apply``, ``keep_valid``, ``clear_blanks``): the file is checked in the background; ``apply/`` writes a checked import,
     ``undo/`` takes an applied one back."""
 
     queryset = Import.objects.none()
@@ -173,6 +176,7 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
                 size=data["file"].size,
                 apply=data["apply"],
                 keep_valid=data["keep_valid"],
+                clear_blanks=data["clear_blanks"],
                 acting_user=request.user,
             )
         except FileRefused as refusal:

@@ -35,6 +35,14 @@ class ImportForm(forms.Form):
     keep_valid = forms.BooleanField(
         label=gettext_lazy("When some rows have errors, still import the valid ones"), required=False
     )
+    clear_blanks = forms.BooleanField(
+        label=gettext_lazy("Clear values where the file is blank"),
+        help_text=gettext_lazy(
+            "Off: a blank cell leaves the stored value as it is. On: it clears it. The check shows how many stored "
+            "values that concerns."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -72,6 +80,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 name=upload.name,
                 size=upload.size,
                 keep_valid=form.cleaned_data["keep_valid"],
+                clear_blanks=form.cleaned_data["clear_blanks"],
                 acting_user=request.user,
             )
         except FileRefused as refusal:

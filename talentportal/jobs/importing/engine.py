@@ -202,6 +202,8 @@ class Run:
     layout: Layout | None = None
     hidden_skipped: int = 0
     notes: list[dict[str, Any]] = field(default_factory=list)  # rows skipped, and why
+    # Stored values the file's blank cells would clear: kept unless the import clears them (``clear_blanks``).
+    blank_values: int = 0
 
     def __post_init__(self) -> None:
         self.model = self.spec.model
@@ -237,6 +239,10 @@ class Run:
         self.memos: dict[str, dict[tuple[type, Any], tuple[str | None, Any, bool]] | None] = {
             c.name: {} for _i, c in self.layout.columns
         }
+        # The columns whose blank cell stands for "no change" on a stored record: (field, the value blank reads as).
+        self.blankable = {
+            c.name: (self.spec.attname(c), c.default) for _i, c in self.layout.columns if c.stored and not c.keep_blank
+        }
         progress.update(0, max(sheet.height - (self.layout.header_row - sheet.first_row), 0))
         data = chain(head, rows)
         try:
@@ -259,11 +265,13 @@ class Run:
     def batch(self, batch: list[tuple[int, list[Any]]]) -> None:
         assert self.layout is not None
         self.cells = dict(batch)  # what a failing row keeps of itself (errors are few; the rows are not kept)
+        self.blanks: dict[int, list[str]] = {}  # row -> the columns left blank
         parsed: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         raw_refs: dict[str, set[Any]] = {ref.name: set() for ref in self.spec.refs}
         for number, row in batch:
             values: dict[str, Any] = {}
             problems: dict[str, str] = {}
+            blank: list[str] = []
             width = len(row)
             for index, column in self.layout.columns:
                 raw = row[index] if index < width else ""
@@ -282,9 +290,13 @@ class Run:
                     if problem:
                         problems[column.name] = problem
                     continue
-                if filled and column.name in raw_refs:
+                if not filled:
+                    blank.append(column.name)
+                elif column.name in raw_refs:
                     raw_refs[column.name].update(value if column.many else (value,))  # type: ignore[attr-defined]
                 values[column.name] = value
+            if blank:
+                self.blanks[number] = blank
             # Only a row that fails can be a totals row: checking it costs the valid rows nothing.
             if problems and self.is_totals(row, problems):
                 self.notes.append(
@@ -438,8 +450,11 @@ class Run:
             self.load_links(existing.values())
             self.name_linked(existing.values())
         pending = []
+        clears: dict[int, int] = {}
         for number, values, problems in rows:
             current = existing.get(keys.get(number, ()))
+            if current is not None and number in self.blanks:
+                clears[number] = self.blank_cells(self.blanks[number], values, current)
             if current is not None and self.scope is not None and current["_owner"] not in self.scope:
                 problems.setdefault(
                     self.spec.key[-1],
@@ -465,6 +480,7 @@ class Run:
                 creates.append((number, values))
                 self.show(number, "create", {k: [None, v] for k, v in values.items()})
                 continue
+            self.blank_values += clears.get(number, 0)
             changed = {k: [current[k], v] for k, v in values.items() if current.get(k) != v}
             if not changed:
                 self.counts["unchanged"] += 1
@@ -475,6 +491,24 @@ class Run:
         self.counts["rows"] += len(rows)
         if self.write:
             self.save(creates, updates)
+
+    def blank_cells(self, blank: list[str], values: dict[str, Any], current: dict[str, Any]) -> int:
+        """A stored record's blank cells mean "no change": their fields are left out of the row's values, unless
+        the import clears blanks. Answers how many stored values they clear (or would clear)."""
+        clears = 0
+        for name in blank:
+            attname, default = self.blankable.get(name, (None, None))
+            if attname is None or attname not in values:
+                continue
+            value = values[attname]
+            # Still blank (not filled in by the row's rules, as a birth date read from the ID number), and the
+            # stored value differs.
+            if value != default or current.get(attname) == value:
+                continue
+            clears += 1
+            if not self.imp.clear_blanks:
+                del values[attname]
+        return clears
 
     def name_linked(self, records: Any) -> None:
         """Labels of the records the stored rows link to, one query per reference (for previews and audit).
@@ -766,6 +800,7 @@ def _finish(imp: Import, run: Run, status: str, message: str = "") -> None:
         "hidden_sheets": run.hidden_skipped,
     }
     imp.notes = run.notes[:MAX_ERRORS_KEPT]
+    imp.blank_values = run.blank_values
     imp.status = status
     imp.message = message
 
