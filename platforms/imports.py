@@ -162,7 +162,10 @@ register(
         columns=[
             platform_column(),
             talent_column("talent", _("ID number"), aliases=ID_NUMBER_ALIASES),
-            enterprise_column("enterprise", _("unified social credit code"), aliases=("企业统一社会信用代码",)),
+            # A stay is a talent's or an enterprise's: the example names the talent.
+            enterprise_column(
+                "enterprise", _("unified social credit code"), aliases=("企业统一社会信用代码",), example=""
+            ),
             Column("since", aliases=("入驻时间",), example="2024-03-01"),
             Column("until", aliases=("离开时间", "迁出日期"), example=""),
         ],
