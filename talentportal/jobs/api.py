@@ -129,6 +129,13 @@ class ImportSerializer(serializers.ModelSerializer):
     def get_error_report(self, imp: Import) -> str | None:
         return link(self, "jobs:import_errors", imp.pk) if imp.error_report else None
 
+    def to_representation(self, imp: Import) -> dict[str, Any]:
+        """Errors and notes in the reader's language, whichever language the check ran in."""
+        data = super().to_representation(imp)
+        if "errors" in data:
+            data.update(engine.for_reader(imp))
+        return data
+
 
 class ImportUploadSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()

@@ -104,7 +104,14 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     touched = ""
     if imp.status == Import.Status.APPLIED and spec and spec.list_url and imp.apply_job_id:
         touched = f"{reverse(spec.list_url)}?{urlencode({'import_job': imp.pk})}"
-    context = {"imp": imp, "job": imp.job, "spec": spec, "touched_url": touched, "section": "imports"}
+    context = {
+        "imp": imp,
+        "job": imp.job,
+        "spec": spec,
+        "touched_url": touched,
+        "section": "imports",
+        **engine.for_reader(imp),
+    }
     template = "jobs/import_detail.html#state" if request.htmx else "jobs/import_detail.html"
     return render(request, template, context)
 

@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, router, transaction
 from django.db.models import F, ProtectedError, RestrictedError, prefetch_related_objects
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -54,6 +54,7 @@ _COUNT = r"共?[\d,.]+(人次|人|个|家|项|条|名|户|位|笔|次|万元|元
 TOTALS = re.compile(rf"(合计|总计|小计|共计|总合计):?\(?({_COUNT})?\)?")
 COUNT = re.compile(_COUNT)
 TOTALS_CELLS = 3  # how many first cells may say 合计
+TOTALS_ROW = gettext_lazy("Row %(row)d was skipped: it is a totals row (%(text)s), not a record.")
 # The error report's own column: uploaded again, the report is read like the roster it came from.
 ERROR_COLUMN = gettext_lazy("What is wrong")
 
@@ -263,9 +264,22 @@ class Run:
         progress.update(progress.total)
 
     def batch(self, batch: list[tuple[int, list[Any]]]) -> None:
-        assert self.layout is not None
         self.cells = dict(batch)  # what a failing row keeps of itself (errors are few; the rows are not kept)
         self.blanks: dict[int, list[str]] = {}  # row -> the columns left blank
+        self.failed: dict[int, list[dict[str, Any]]] = {}  # row -> its errors kept, to be put in other languages
+        self.deferred: dict[tuple[int, str], Any] = {}  # (row, field) -> the engine's own message, to put again
+        self.match(self.rules(self.parse(batch)))
+        if self.failed:
+            self.translate()
+
+    def parse(
+        self, batch: list[tuple[int, list[Any]]], remember: bool = True
+    ) -> list[tuple[int, dict[str, Any], dict[str, str]]]:
+        """The rows' cells read and checked, their references resolved (one lookup per reference for the batch).
+
+        ``remember``: reuse the outcome of a value seen before in the column (off when reading rows again in
+        another language)."""
+        assert self.layout is not None
         parsed: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         raw_refs: dict[str, set[Any]] = {ref.name: set() for ref in self.spec.refs}
         for number, row in batch:
@@ -276,7 +290,7 @@ class Run:
             for index, column in self.layout.columns:
                 raw = row[index] if index < width else ""
                 # Most columns repeat a few values (a region, a tier, 男/女): each is read and checked once.
-                memo = self.memos.get(column.name)
+                memo = self.memos.get(column.name) if remember else None
                 key = (raw.__class__, raw)  # 1, 1.0 and True are equal keys, but not the same cell
                 outcome = memo.get(key) if memo is not None else None
                 if outcome is None:
@@ -298,14 +312,8 @@ class Run:
             if blank:
                 self.blanks[number] = blank
             # Only a row that fails can be a totals row: checking it costs the valid rows nothing.
-            if problems and self.is_totals(row, problems):
-                self.notes.append(
-                    {
-                        "row": number,
-                        "message": _("Row %(row)d was skipped: it is a totals row (%(text)s), not a record.")
-                        % {"row": number, "text": _first_text(row)},
-                    }
-                )
+            if problems and remember and self.is_totals(row, problems):
+                self.notes.append(_in_every_language(TOTALS_ROW, row=number, text=_first_text(row)))
                 continue
             parsed.append((number, values, problems))
         # In the order declared: a reference over other cells comes after the references among them.
@@ -317,6 +325,12 @@ class Run:
             answers = ref.resolve(self.user, found) if ref.resolve and found else {}
             for _number, values, problems in parsed:
                 self.substitute(ref, values, problems, answers)
+        return parsed
+
+    def rules(
+        self, parsed: list[tuple[int, dict[str, Any], dict[str, str]]]
+    ) -> list[tuple[int, dict[str, Any], dict[str, str]]]:
+        """The rows as the kind stores them, checked by the kind's own rules."""
         unstored = [self.spec.attname(c) for c in self.spec.columns if not c.stored]
         rows: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         for number, values, problems in parsed:
@@ -330,7 +344,25 @@ class Run:
                 for name, message in self.spec.clean(values, self.user).items():
                     problems.setdefault(name, message)
             rows.append((number, values, problems))
-        self.match(rows)
+        return rows
+
+    def translate(self) -> None:
+        """The errors kept of this batch's failed rows, in each other language the portal speaks, so that every
+        reader reads them in their own. The rows are read again in that language (a few rows, one lookup per
+        reference); a rule across records that cannot be asked again keeps the words of the first reading."""
+        own = translation.get_language()
+        rows = [(number, self.cells[number]) for number in self.failed]
+        for code, _name in settings.LANGUAGES:
+            if code == own:
+                continue
+            with translation.override(code):
+                again = {number: problems for number, _values, problems in self.rules(self.parse(rows, False))}
+                for number, errors in self.failed.items():
+                    for error in errors:
+                        name = error["field"]
+                        deferred = self.deferred.get((number, name))
+                        message = deferred() if deferred else again.get(number, {}).get(name)
+                        error["messages"][code] = str(message) if message else error["message"]
 
     def is_totals(self, row: list[Any], problems: dict[str, str]) -> bool:
         """Whether a failed row is the roster's totals: 合计 (总计, 小计) in one of its first cells, or nothing but
@@ -433,11 +465,7 @@ class Run:
             key = tuple(values.get(a) for a in self.key_attnames)
             first = self.seen.get(key)
             if first is not None:
-                problems.setdefault(
-                    self.spec.key[-1],
-                    _("Duplicates row %(row)d of this file (the same %(key)s).")
-                    % {"row": first, "key": "、".join(self._label(k) for k in self.spec.key)},
-                )
+                self.say(number, problems, self.spec.key[-1], self.duplicate, first)
                 continue
             if not problems:
                 self.seen[key] = number
@@ -456,11 +484,7 @@ class Run:
             if current is not None and number in self.blanks:
                 clears[number] = self.blank_cells(self.blanks[number], values, current)
             if current is not None and self.scope is not None and current["_owner"] not in self.scope:
-                problems.setdefault(
-                    self.spec.key[-1],
-                    _("Already registered by %(county)s; ask them to change it.")
-                    % {"county": self.county_of(current["_owner"])},
-                )
+                self.say(number, problems, self.spec.key[-1], self.registered_elsewhere, current["_owner"])
             if not problems and self.spec.adjust:
                 self.spec.adjust(values, current, self.display)
             pending.append((number, values, problems, current))
@@ -491,6 +515,22 @@ class Run:
         self.counts["rows"] += len(rows)
         if self.write:
             self.save(creates, updates)
+
+    def say(self, number: int, problems: dict[str, str], name: str, message: Any, *args: Any) -> None:
+        """A problem the engine finds itself, unless the field has one: ``message(*args)`` words it, in whichever
+        language is active when it is asked again."""
+        if name not in problems:
+            problems[name] = message(*args)
+            self.deferred[(number, name)] = lambda: message(*args)
+
+    def duplicate(self, first: int) -> str:
+        return _("Duplicates row %(row)d of this file (the same %(key)s).") % {
+            "row": first,
+            "key": "、".join(self._label(k) for k in self.spec.key),
+        }
+
+    def registered_elsewhere(self, owner: int) -> str:
+        return _("Already registered by %(county)s; ask them to change it.") % {"county": self.county_of(owner)}
 
     def blank_cells(self, blank: list[str], values: dict[str, Any], current: dict[str, Any]) -> int:
         """A stored record's blank cells mean "no change": their fields are left out of the row's values, unless
@@ -550,14 +590,17 @@ class Run:
             index, column = where.get(name, (-1, None))
             marks[index] = message
             if len(self.errors) < MAX_ERRORS_KEPT:
-                self.errors.append(
-                    {
-                        "row": number,
-                        "column": column.label if column else self._label(name),
-                        "value": cells.text(row[index]) if 0 <= index < len(row) else "",
-                        "message": message,
-                    }
-                )
+                error = {
+                    "row": number,
+                    "column": column.label if column else self._label(name),
+                    "value": cells.text(row[index]) if 0 <= index < len(row) else "",
+                    "message": message,
+                    # What rebuilds the error in the reader's language: the field and the message in each language.
+                    "field": name,
+                    "messages": {translation.get_language(): message},
+                }
+                self.errors.append(error)
+                self.failed.setdefault(number, []).append(error)
 
     def show(self, number: int, action: str, changes: dict[str, list[Any]]) -> None:
         if len(self.preview) < PREVIEW_ROWS:
@@ -724,6 +767,40 @@ class Run:
             "org_unit_id": getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
             "changes": {k.removesuffix("_id"): [display(k, b), display(k, a)] for k, (b, a) in changes.items()},
         }
+
+
+def _in_every_language(message: Any, row: int, **params: Any) -> dict[str, Any]:
+    """A note on a row, worded in the active language and kept in every language the portal speaks."""
+    messages = {}
+    for code in [translation.get_language(), *(code for code, _name in settings.LANGUAGES)]:
+        with translation.override(code):
+            messages.setdefault(code, str(message) % {"row": row, **params})
+    return {"row": row, "message": messages[translation.get_language()], "messages": messages}
+
+
+def for_reader(imp: Import) -> dict[str, list[dict[str, Any]]]:
+    """The import's errors and notes in the reader's language (the active one): each message as the check worded
+    it in that language, and the column named in it; an entry stored before both were kept stays as it was."""
+    language = translation.get_language()
+    spec = get_spec(imp.kind)
+    labels = {c.name: c.label for c in spec.columns} if spec else {}
+
+    def label(name: str | None, stored: str) -> str:
+        if not name or spec is None:
+            return stored
+        if name in labels:
+            return labels[name]
+        try:
+            return str(_field(spec.model, name.removesuffix("_id")).verbose_name)
+        except Exception:  # a field renamed since the import
+            return stored
+
+    errors = [
+        {**e, "column": label(e.get("field"), e["column"]), "message": e.get("messages", {}).get(language, e["message"])}
+        for e in imp.errors
+    ]
+    notes = [{**n, "message": n.get("messages", {}).get(language, n["message"])} for n in imp.notes]
+    return {"errors": errors, "notes": notes}
 
 
 def _squeezed(cell: Any) -> str:
