@@ -20,7 +20,7 @@ ID_NUMBERS_HELP = _("the talents' ID numbers, separated by 、 , ; / or one per 
 # How rosters name a talent's ID number besides 证件号码.
 ID_NUMBER_ALIASES = ("身份证号码", "身份证号", "人才证件号码")
 # How rosters write a degree besides its label (博士, 硕士, 本科, 大专): as the education level or the degree.
-DEGREE_SPELLINGS = {
+DEGREE_SPELLINGS: dict[str, tuple[str, ...]] = {
     Talent.Degree.DOCTORATE: ("博士研究生", "研究生（博士）", "博士学位", "PhD", "Ph.D."),
     Talent.Degree.MASTER: ("硕士研究生", "研究生", "研究生（硕士）", "硕士学位"),
     Talent.Degree.BACHELOR: ("大学本科", "本科学历", "学士", "学士学位"),

@@ -114,7 +114,7 @@ def test_the_page_keeps_the_choice_from_upload_to_apply(tmp_path, people, stored
         assert imp.clear_blanks is choice
         services.run(imp, services.CHECK)
         page = client.get(imp.get_absolute_url()).content.decode()
-        assert 'id="import-blanks"' in page
+        assert 'id="import-blanks"' in page and ("将被清空" if choice else "保持不变") in page
         client.post(reverse("jobs:import_apply", args=[imp.pk]))
         imp.refresh_from_db()
         services.run(imp, services.APPLY)

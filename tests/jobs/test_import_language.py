@@ -96,3 +96,6 @@ def test_a_note_reads_in_the_reader_s_language(tmp_path, people, api_client) -> 
     api_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     notes = api_client.get(f"/api/v1/imports/{imp.pk}/").json()["notes"]
     assert notes[0]["message"] == "Row 4 was skipped: it is a totals row (合计 1人), not a record."
+    api_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    notes = api_client.get(f"/api/v1/imports/{imp.pk}/").json()["notes"]
+    assert notes[0]["message"] == "第 4 行已跳过：这是合计行（合计 1人），不是一条记录。"

@@ -88,7 +88,7 @@ def test_common_spellings_of_a_degree_are_accepted(tmp_path, people) -> None:
 
     header = ["姓名", "证件号码", "人才类别", "人才层次", "所属区域", "最高学历"]
     spellings = ["博士研究生", "硕士研究生", "本科", "大专", "博士", "研究生", "大学本科", "专科", "Doctorate"]
-    rows = [person(n)[:5] + [spelling] for n, spelling in enumerate(spellings)]
+    rows = [[*person(n)[:5], spelling] for n, spelling in enumerate(spellings)]
     imp = run_cli(roster(tmp_path / "r.xlsx", rows, header=header), "a_admin", "--apply")
     assert imp.counts["errors"] == 0, imp.errors
     degrees = [t.highest_degree for t in Talent.objects.order_by("name")]
@@ -97,5 +97,3 @@ def test_common_spellings_of_a_degree_are_accepted(tmp_path, people) -> None:
         "doctorate", "master", "bachelor", "college", "doctorate", "master", "bachelor", "college", "doctorate"
     ]  # fmt: skip
     assert len(degrees) == len(spellings)
-
-

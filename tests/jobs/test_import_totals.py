@@ -80,5 +80,3 @@ def test_the_note_shows_on_the_page_and_the_api(tmp_path, people, client, api_cl
     api_client.force_authenticate(people["a_admin"])
     body = api_client.get(f"/api/v1/imports/{imp.pk}/").json()
     assert [n["row"] for n in body["notes"]] == [4] and body["counts"]["errors"] == 0
-
-

@@ -374,7 +374,7 @@ class Run:
             return False
         filled = [cell for cell in row if cell is not None and cells.text(cell) != ""]
         return bool(filled) and all(
-            isinstance(cell, int | float) and not isinstance(cell, bool) or COUNT.fullmatch(_squeezed(cell))
+            (isinstance(cell, int | float) and not isinstance(cell, bool)) or COUNT.fullmatch(_squeezed(cell))
             for cell in filled
         )
 
@@ -771,7 +771,7 @@ class Run:
 
 def _in_every_language(message: Any, row: int, **params: Any) -> dict[str, Any]:
     """A note on a row, worded in the active language and kept in every language the portal speaks."""
-    messages = {}
+    messages: dict[str, str] = {}
     for code in [translation.get_language(), *(code for code, _name in settings.LANGUAGES)]:
         with translation.override(code):
             messages.setdefault(code, str(message) % {"row": row, **params})
@@ -796,7 +796,11 @@ def for_reader(imp: Import) -> dict[str, list[dict[str, Any]]]:
             return stored
 
     errors = [
-        {**e, "column": label(e.get("field"), e["column"]), "message": e.get("messages", {}).get(language, e["message"])}
+        {
+            **e,
+            "column": label(e.get("field"), e["column"]),
+            "message": e.get("messages", {}).get(language, e["message"]),
+        }
         for e in imp.errors
     ]
     notes = [{**n, "message": n.get("messages", {}).get(language, n["message"])} for n in imp.notes]
