@@ -96,6 +96,8 @@ register(
 def clean_residency(values: dict[str, Any], user: Any) -> dict[str, str]:
     """The form's own checks: exactly one resident, and a stay that does not end before it begins."""
     resident = {"talent": values.get("talent_id"), "enterprise": values.get("enterprise_id")}
+    if "talent_id" not in values or "enterprise_id" not in values:  # a resident's cell failed: which is unknown
+        resident = {"talent": True, "enterprise": None}
     return residency_errors({**resident, "since": values.get("since"), "until": values.get("until")}, None)
 
 
@@ -160,7 +162,10 @@ register(
         columns=[
             platform_column(),
             talent_column("talent", _("ID number"), aliases=ID_NUMBER_ALIASES),
-            enterprise_column("enterprise", _("unified social credit code"), aliases=("企业统一社会信用代码",)),
+            # A stay is a talent's or an enterprise's: the example names the talent.
+            enterprise_column(
+                "enterprise", _("unified social credit code"), aliases=("企业统一社会信用代码",), example=""
+            ),
             Column("since", aliases=("入驻时间",), example="2024-03-01"),
             Column("until", aliases=("离开时间", "迁出日期"), example=""),
         ],

@@ -19,6 +19,13 @@ ID_NUMBER_HELP = _("the talent's ID number, as registered")
 ID_NUMBERS_HELP = _("the talents' ID numbers, separated by 、 , ; / or one per line")
 # How rosters name a talent's ID number besides 证件号码.
 ID_NUMBER_ALIASES = ("身份证号码", "身份证号", "人才证件号码")
+# How rosters write a degree besides its label (博士, 硕士, 本科, 大专): as the education level or the degree.
+DEGREE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    Talent.Degree.DOCTORATE: ("博士研究生", "研究生（博士）", "博士学位", "PhD", "Ph.D."),
+    Talent.Degree.MASTER: ("硕士研究生", "研究生", "研究生（硕士）", "硕士学位"),
+    Talent.Degree.BACHELOR: ("大学本科", "本科学历", "学士", "学士学位"),
+    Talent.Degree.COLLEGE: ("专科", "大学专科", "大专学历", "高职", "高职高专"),
+}
 
 
 def org_unit_column() -> Ref:
@@ -33,7 +40,9 @@ def org_unit_column() -> Ref:
     )
 
 
-def enterprise_column(name: str, header: Any, required: bool = False, aliases: tuple[Any, ...] = ()) -> Ref:
+def enterprise_column(
+    name: str, header: Any, required: bool = False, aliases: tuple[Any, ...] = (), example: Any = "91330402MA2B3C4D53"
+) -> Ref:
     return Ref(
         name,
         header=header,
@@ -42,7 +51,7 @@ def enterprise_column(name: str, header: Any, required: bool = False, aliases: t
         kind="code",
         resolve=lookup(Enterprise, "credit_code", _("enterprise with credit code"), validators.normalize_credit_code),
         help=CREDIT_CODE_HELP,
-        example="91330402MA2B3C4D5X",
+        example=example,
     )
 
 
@@ -118,8 +127,11 @@ def team_columns(read_as: Any = None) -> list[Any]:
 
 
 def clean_talent(values: dict[str, Any], user: Any) -> dict[str, str]:
-    """The form's identity checks; a resident ID also fills in an empty birth date and gender."""
-    id_type = values.get("id_type") or Talent.IdType.RESIDENT_ID
+    """The form's identity checks; a resident ID also fills in an empty birth date and gender. Nothing is checked
+    against a type or number whose own cell failed."""
+    if "id_type" not in values or "id_number" not in values:
+        return {}
+    id_type = values["id_type"] or Talent.IdType.RESIDENT_ID
     problems = validators.identity_errors(id_type, values["id_number"], values.get("birth_date"), values.get("gender"))
     if not problems and id_type == Talent.IdType.RESIDENT_ID:
         if "birth_date" in values and values["birth_date"] is None:
@@ -154,7 +166,7 @@ register(
             Column("birth_date", example="1980-01-01"),
             Column("nationality", normalize=str.upper, example="CN"),
             Column("is_returnee", example="是"),
-            Column("highest_degree", example="博士研究生"),
+            Column("highest_degree", spellings=DEGREE_SPELLINGS, example="博士研究生"),
             Column("graduated_from", example="浙江大学"),
             Column("position_title", example="首席科学家"),
             Column("category", example="专业技术人才"),
@@ -186,7 +198,7 @@ register(
                 "credit_code",
                 kind="code",
                 normalize=validators.normalize_credit_code,
-                example="91330402MA2B3C4D5X",
+                example="91330402MA2B3C4D53",
             ),
             org_unit_column(),
             Column("industry", example="数字经济"),

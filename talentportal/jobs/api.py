@@ -101,10 +101,13 @@ class ImportSerializer(serializers.ModelSerializer):
             "file_name",
             "file_size",
             "keep_valid",
+            "clear_blanks",
+            "blank_values",
             "message",
             "progress",
             "counts",
             "errors",
+            "notes",
             "preview",
             "columns",
             "conflicts",
@@ -126,12 +129,20 @@ class ImportSerializer(serializers.ModelSerializer):
     def get_error_report(self, imp: Import) -> str | None:
         return link(self, "jobs:import_errors", imp.pk) if imp.error_report else None
 
+    def to_representation(self, imp: Import) -> dict[str, Any]:
+        """Errors and notes in the reader's language, whichever language the check ran in."""
+        data = super().to_representation(imp)
+        if "errors" in data:
+            data.update(engine.for_reader(imp))
+        return data
+
 
 class ImportUploadSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()
     file = serializers.FileField()
     apply = serializers.BooleanField(default=False)
     keep_valid = serializers.BooleanField(default=False)
+    clear_blanks = serializers.BooleanField(default=False)  # a blank cell clears the stored value
 
 
 class KeepValidSerializer(serializers.Serializer[Any]):
@@ -140,7 +151,7 @@ class KeepValidSerializer(serializers.Serializer[Any]):
 
 class ImportViewSet(viewsets.ReadOnlyModelViewSet):
     """Roster imports (administrators of the scope). Upload with ``POST`` (multipart ``kind``, ``file``,
-    ``apply``, ``keep_valid``): the file is checked in the background; ``apply/`` writes a checked import,
+    ``apply``, ``keep_valid``, ``clear_blanks``): the file is checked in the background; ``apply/`` writes a checked import,
     ``undo/`` takes an applied one back."""
 
     queryset = Import.objects.none()
@@ -172,6 +183,7 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
                 size=data["file"].size,
                 apply=data["apply"],
                 keep_valid=data["keep_valid"],
+                clear_blanks=data["clear_blanks"],
                 acting_user=request.user,
             )
         except FileRefused as refusal:

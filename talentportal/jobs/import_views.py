@@ -35,6 +35,14 @@ class ImportForm(forms.Form):
     keep_valid = forms.BooleanField(
         label=gettext_lazy("When some rows have errors, still import the valid ones"), required=False
     )
+    clear_blanks = forms.BooleanField(
+        label=gettext_lazy("Clear values where the file is blank"),
+        help_text=gettext_lazy(
+            "Off: a blank cell leaves the stored value as it is. On: it clears it. The check shows how many stored "
+            "values that concerns."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -72,6 +80,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 name=upload.name,
                 size=upload.size,
                 keep_valid=form.cleaned_data["keep_valid"],
+                clear_blanks=form.cleaned_data["clear_blanks"],
                 acting_user=request.user,
             )
         except FileRefused as refusal:
@@ -95,7 +104,14 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     touched = ""
     if imp.status == Import.Status.APPLIED and spec and spec.list_url and imp.apply_job_id:
         touched = f"{reverse(spec.list_url)}?{urlencode({'import_job': imp.pk})}"
-    context = {"imp": imp, "job": imp.job, "spec": spec, "touched_url": touched, "section": "imports"}
+    context = {
+        "imp": imp,
+        "job": imp.job,
+        "spec": spec,
+        "touched_url": touched,
+        "section": "imports",
+        **engine.for_reader(imp),
+    }
     template = "jobs/import_detail.html#state" if request.htmx else "jobs/import_detail.html"
     return render(request, template, context)
 

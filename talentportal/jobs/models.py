@@ -176,9 +176,13 @@ class Import(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     keep_valid = models.BooleanField(_("keep valid rows"), default=False)
+    # A blank cell leaves a stored value as it is, unless the uploader chose to clear values the file leaves blank.
+    clear_blanks = models.BooleanField(_("clear values where the file is blank"), default=False)
+    blank_values = models.PositiveIntegerField(_("stored values blank in the file"), default=0)
     message = models.TextField(_("message"), blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    notes = models.JSONField(_("notes"), default=list, blank=True)  # rows skipped (a totals row), and why
     preview = models.JSONField(_("preview"), default=list, blank=True)
     columns = models.JSONField(_("columns"), default=dict, blank=True)
     error_report = models.FileField(_("error report"), upload_to="imports/%Y/%m/", blank=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, router, transaction
 from django.db.models import F, ProtectedError, RestrictedError, prefetch_related_objects
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -47,6 +48,13 @@ MEMO_SIZE = 5000  # distinct values of a column remembered while reading it
 KEPT_ROWS = 20_000  # rows with errors kept for the error report; beyond them the report reads the file again
 
 REQUIRED = gettext_lazy("This column is required; the cell is empty.")
+# A roster's closing row of totals, not a record: 合计 8人 / 总计：12 / 小计（共3家） in one of its first cells, or
+# only counts (8, 8人, 共8人) where a record has its name and number.
+_COUNT = r"共?[\d,.]+(人次|人|个|家|项|条|名|户|位|笔|次|万元|元)?"
+TOTALS = re.compile(rf"(合计|总计|小计|共计|总合计):?\(?({_COUNT})?\)?")
+COUNT = re.compile(_COUNT)
+TOTALS_CELLS = 3  # how many first cells may say 合计
+TOTALS_ROW = gettext_lazy("Row %(row)d was skipped: it is a totals row (%(text)s), not a record.")
 # The error report's own column: uploaded again, the report is read like the roster it came from.
 ERROR_COLUMN = gettext_lazy("What is wrong")
 
@@ -194,6 +202,9 @@ class Run:
     memo: dict[str, Any] = field(default_factory=dict)  # the spec's rules across the batches of one file
     layout: Layout | None = None
     hidden_skipped: int = 0
+    notes: list[dict[str, Any]] = field(default_factory=list)  # rows skipped, and why
+    # Stored values the file's blank cells would clear: kept unless the import clears them (``clear_blanks``).
+    blank_values: int = 0
 
     def __post_init__(self) -> None:
         self.model = self.spec.model
@@ -229,6 +240,10 @@ class Run:
         self.memos: dict[str, dict[tuple[type, Any], tuple[str | None, Any, bool]] | None] = {
             c.name: {} for _i, c in self.layout.columns
         }
+        # The columns whose blank cell stands for "no change" on a stored record: (field, the value blank reads as).
+        self.blankable = {
+            c.name: (self.spec.attname(c), c.default) for _i, c in self.layout.columns if c.stored and not c.keep_blank
+        }
         progress.update(0, max(sheet.height - (self.layout.header_row - sheet.first_row), 0))
         data = chain(head, rows)
         try:
@@ -249,18 +264,33 @@ class Run:
         progress.update(progress.total)
 
     def batch(self, batch: list[tuple[int, list[Any]]]) -> None:
-        assert self.layout is not None
         self.cells = dict(batch)  # what a failing row keeps of itself (errors are few; the rows are not kept)
+        self.blanks: dict[int, list[str]] = {}  # row -> the columns left blank
+        self.failed: dict[int, list[dict[str, Any]]] = {}  # row -> its errors kept, to be put in other languages
+        self.deferred: dict[tuple[int, str], Any] = {}  # (row, field) -> the engine's own message, to put again
+        self.match(self.rules(self.parse(batch)))
+        if self.failed:
+            self.translate()
+
+    def parse(
+        self, batch: list[tuple[int, list[Any]]], remember: bool = True
+    ) -> list[tuple[int, dict[str, Any], dict[str, str]]]:
+        """The rows' cells read and checked, their references resolved (one lookup per reference for the batch).
+
+        ``remember``: reuse the outcome of a value seen before in the column (off when reading rows again in
+        another language)."""
+        assert self.layout is not None
         parsed: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         raw_refs: dict[str, set[Any]] = {ref.name: set() for ref in self.spec.refs}
         for number, row in batch:
             values: dict[str, Any] = {}
             problems: dict[str, str] = {}
+            blank: list[str] = []
             width = len(row)
             for index, column in self.layout.columns:
                 raw = row[index] if index < width else ""
                 # Most columns repeat a few values (a region, a tier, 男/女): each is read and checked once.
-                memo = self.memos.get(column.name)
+                memo = self.memos.get(column.name) if remember else None
                 key = (raw.__class__, raw)  # 1, 1.0 and True are equal keys, but not the same cell
                 outcome = memo.get(key) if memo is not None else None
                 if outcome is None:
@@ -274,9 +304,17 @@ class Run:
                     if problem:
                         problems[column.name] = problem
                     continue
-                if filled and column.name in raw_refs:
+                if not filled:
+                    blank.append(column.name)
+                elif column.name in raw_refs:
                     raw_refs[column.name].update(value if column.many else (value,))  # type: ignore[attr-defined]
                 values[column.name] = value
+            if blank:
+                self.blanks[number] = blank
+            # Only a row that fails can be a totals row: checking it costs the valid rows nothing.
+            if problems and remember and self.is_totals(row, problems):
+                self.notes.append(_in_every_language(TOTALS_ROW, row=number, text=_first_text(row)))
+                continue
             parsed.append((number, values, problems))
         # In the order declared: a reference over other cells comes after the references among them.
         for ref in self.spec.refs:
@@ -287,6 +325,12 @@ class Run:
             answers = ref.resolve(self.user, found) if ref.resolve and found else {}
             for _number, values, problems in parsed:
                 self.substitute(ref, values, problems, answers)
+        return parsed
+
+    def rules(
+        self, parsed: list[tuple[int, dict[str, Any], dict[str, str]]]
+    ) -> list[tuple[int, dict[str, Any], dict[str, str]]]:
+        """The rows as the kind stores them, checked by the kind's own rules."""
         unstored = [self.spec.attname(c) for c in self.spec.columns if not c.stored]
         rows: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         for number, values, problems in parsed:
@@ -294,10 +338,45 @@ class Run:
                 values.pop(attname, None)
             for attname, default in self.key_defaults.items():
                 values.setdefault(attname, default)
-            if self.spec.clean and not problems:
-                problems.update(self.spec.clean(values, self.user))
+            # The row's own rules run whatever its cells said: a row reports every error it has in one pass. A
+            # field whose cell failed is not in ``values``; a rule that needs it is skipped by ``clean``.
+            if self.spec.clean:
+                for name, message in self.spec.clean(values, self.user).items():
+                    problems.setdefault(name, message)
             rows.append((number, values, problems))
-        self.match(rows)
+        return rows
+
+    def translate(self) -> None:
+        """The errors kept of this batch's failed rows, in each other language the portal speaks, so that every
+        reader reads them in their own. The rows are read again in that language (a few rows, one lookup per
+        reference); a rule across records that cannot be asked again keeps the words of the first reading."""
+        own = translation.get_language()
+        rows = [(number, self.cells[number]) for number in self.failed]
+        for code, _name in settings.LANGUAGES:
+            if code == own:
+                continue
+            with translation.override(code):
+                again = {number: problems for number, _values, problems in self.rules(self.parse(rows, False))}
+                for number, errors in self.failed.items():
+                    for error in errors:
+                        name = error["field"]
+                        deferred = self.deferred.get((number, name))
+                        message = deferred() if deferred else again.get(number, {}).get(name)
+                        error["messages"][code] = str(message) if message else error["message"]
+
+    def is_totals(self, row: list[Any], problems: dict[str, str]) -> bool:
+        """Whether a failed row is the roster's totals: 合计 (总计, 小计) in one of its first cells, or nothing but
+        counts in a row whose required cells are empty."""
+        for cell in row[:TOTALS_CELLS]:
+            if isinstance(cell, str) and "计" in cell and TOTALS.fullmatch(_squeezed(cell)):
+                return True
+        if str(REQUIRED) not in problems.values():
+            return False
+        filled = [cell for cell in row if cell is not None and cells.text(cell) != ""]
+        return bool(filled) and all(
+            (isinstance(cell, int | float) and not isinstance(cell, bool)) or COUNT.fullmatch(_squeezed(cell))
+            for cell in filled
+        )
 
     def read(self, column: Column, raw: Any) -> tuple[str | None, Any, bool]:
         """One cell: (the problem, or "" to leave the field out, or None; the value; whether the cell was filled)."""
@@ -377,17 +456,19 @@ class Run:
     def match(self, rows: list[tuple[int, dict[str, Any], dict[str, str]]]) -> None:
         keys = {}
         for number, values, problems in rows:
-            if problems or any(values.get(a) in (None, "") for a in self.required_key):
+            # A row whose key is known is matched even when other cells failed: a duplicate or a record of
+            # another county is reported beside them.
+            if any(a not in values for a in self.key_attnames) or any(
+                values.get(a) in (None, "") for a in self.required_key
+            ):
                 continue
             key = tuple(values.get(a) for a in self.key_attnames)
             first = self.seen.get(key)
             if first is not None:
-                problems[self.spec.key[-1]] = _("Duplicates row %(row)d of this file (the same %(key)s).") % {
-                    "row": first,
-                    "key": "、".join(self._label(k) for k in self.spec.key),
-                }
+                self.say(number, problems, self.spec.key[-1], self.duplicate, first)
                 continue
-            self.seen[key] = number
+            if not problems:
+                self.seen[key] = number
             keys[number] = key
         existing = {}
         if keys:
@@ -397,12 +478,13 @@ class Run:
             self.load_links(existing.values())
             self.name_linked(existing.values())
         pending = []
+        clears: dict[int, int] = {}
         for number, values, problems in rows:
             current = existing.get(keys.get(number, ()))
-            if current is not None and not problems and self.scope is not None and current["_owner"] not in self.scope:
-                problems[self.spec.key[-1]] = _("Already registered by %(county)s; ask them to change it.") % {
-                    "county": self.county_of(current["_owner"])
-                }
+            if current is not None and number in self.blanks:
+                clears[number] = self.blank_cells(self.blanks[number], values, current)
+            if current is not None and self.scope is not None and current["_owner"] not in self.scope:
+                self.say(number, problems, self.spec.key[-1], self.registered_elsewhere, current["_owner"])
             if not problems and self.spec.adjust:
                 self.spec.adjust(values, current, self.display)
             pending.append((number, values, problems, current))
@@ -422,6 +504,7 @@ class Run:
                 creates.append((number, values))
                 self.show(number, "create", {k: [None, v] for k, v in values.items()})
                 continue
+            self.blank_values += clears.get(number, 0)
             changed = {k: [current[k], v] for k, v in values.items() if current.get(k) != v}
             if not changed:
                 self.counts["unchanged"] += 1
@@ -432,6 +515,40 @@ class Run:
         self.counts["rows"] += len(rows)
         if self.write:
             self.save(creates, updates)
+
+    def say(self, number: int, problems: dict[str, str], name: str, message: Any, *args: Any) -> None:
+        """A problem the engine finds itself, unless the field has one: ``message(*args)`` words it, in whichever
+        language is active when it is asked again."""
+        if name not in problems:
+            problems[name] = message(*args)
+            self.deferred[(number, name)] = lambda: message(*args)
+
+    def duplicate(self, first: int) -> str:
+        return _("Duplicates row %(row)d of this file (the same %(key)s).") % {
+            "row": first,
+            "key": "、".join(self._label(k) for k in self.spec.key),
+        }
+
+    def registered_elsewhere(self, owner: int) -> str:
+        return _("Already registered by %(county)s; ask them to change it.") % {"county": self.county_of(owner)}
+
+    def blank_cells(self, blank: list[str], values: dict[str, Any], current: dict[str, Any]) -> int:
+        """A stored record's blank cells mean "no change": their fields are left out of the row's values, unless
+        the import clears blanks. Answers how many stored values they clear (or would clear)."""
+        clears = 0
+        for name in blank:
+            attname, default = self.blankable.get(name, (None, None))
+            if attname is None or attname not in values:
+                continue
+            value = values[attname]
+            # Still blank (not filled in by the row's rules, as a birth date read from the ID number), and the
+            # stored value differs.
+            if value != default or current.get(attname) == value:
+                continue
+            clears += 1
+            if not self.imp.clear_blanks:
+                del values[attname]
+        return clears
 
     def name_linked(self, records: Any) -> None:
         """Labels of the records the stored rows link to, one query per reference (for previews and audit).
@@ -473,14 +590,17 @@ class Run:
             index, column = where.get(name, (-1, None))
             marks[index] = message
             if len(self.errors) < MAX_ERRORS_KEPT:
-                self.errors.append(
-                    {
-                        "row": number,
-                        "column": column.label if column else self._label(name),
-                        "value": cells.text(row[index]) if 0 <= index < len(row) else "",
-                        "message": message,
-                    }
-                )
+                error = {
+                    "row": number,
+                    "column": column.label if column else self._label(name),
+                    "value": cells.text(row[index]) if 0 <= index < len(row) else "",
+                    "message": message,
+                    # What rebuilds the error in the reader's language: the field and the message in each language.
+                    "field": name,
+                    "messages": {translation.get_language(): message},
+                }
+                self.errors.append(error)
+                self.failed.setdefault(number, []).append(error)
 
     def show(self, number: int, action: str, changes: dict[str, list[Any]]) -> None:
         if len(self.preview) < PREVIEW_ROWS:
@@ -649,6 +769,53 @@ class Run:
         }
 
 
+def _in_every_language(message: Any, row: int, **params: Any) -> dict[str, Any]:
+    """A note on a row, worded in the active language and kept in every language the portal speaks."""
+    messages: dict[str, str] = {}
+    for code in [translation.get_language(), *(code for code, _name in settings.LANGUAGES)]:
+        with translation.override(code):
+            messages.setdefault(code, str(message) % {"row": row, **params})
+    return {"row": row, "message": messages[translation.get_language()], "messages": messages}
+
+
+def for_reader(imp: Import) -> dict[str, list[dict[str, Any]]]:
+    """The import's errors and notes in the reader's language (the active one): each message as the check worded
+    it in that language, and the column named in it; an entry stored before both were kept stays as it was."""
+    language = translation.get_language()
+    spec = get_spec(imp.kind)
+    labels = {c.name: c.label for c in spec.columns} if spec else {}
+
+    def label(name: str | None, stored: str) -> str:
+        if not name or spec is None:
+            return stored
+        if name in labels:
+            return labels[name]
+        try:
+            return str(_field(spec.model, name.removesuffix("_id")).verbose_name)
+        except Exception:  # a field renamed since the import
+            return stored
+
+    errors = [
+        {
+            **e,
+            "column": label(e.get("field"), e["column"]),
+            "message": e.get("messages", {}).get(language, e["message"]),
+        }
+        for e in imp.errors
+    ]
+    notes = [{**n, "message": n.get("messages", {}).get(language, n["message"])} for n in imp.notes]
+    return {"errors": errors, "notes": notes}
+
+
+def _squeezed(cell: Any) -> str:
+    """A cell's text without spaces, full-width forms made half-width (：→:, （→()."""
+    return cells.text(cell).replace(" ", "").replace("，", ",")
+
+
+def _first_text(row: list[Any]) -> str:
+    return next((text for cell in row if (text := cells.text(cell))), "")[:40]
+
+
 def _field(model: type[models.Model], name: str) -> Any:
     return model._meta.get_field(name)
 
@@ -713,6 +880,8 @@ def _finish(imp: Import, run: Run, status: str, message: str = "") -> None:
         "unknown": run.layout.unknown,
         "hidden_sheets": run.hidden_skipped,
     }
+    imp.notes = run.notes[:MAX_ERRORS_KEPT]
+    imp.blank_values = run.blank_values
     imp.status = status
     imp.message = message
 

@@ -55,10 +55,14 @@ def import_start(
     size: int,
     apply: bool = False,
     keep_valid: bool = False,
+    clear_blanks: bool = False,
     acting_user: Any,
     queue: bool = True,
 ) -> Import:
     """Store the uploaded roster and queue its dry run (and its application, when asked for).
+
+    ``clear_blanks``: a blank cell clears the stored value (by default it leaves it as it is); the dry run counts
+    the values that clears either way, and the application keeps the choice made here.
 
     ``queue=False`` (the command line) only stores it; the caller then calls ``run`` itself.
     """
@@ -72,6 +76,7 @@ def import_start(
         file_name=name[:255],
         file_size=size,
         keep_valid=keep_valid,
+        clear_blanks=clear_blanks,
         created_by=acting_user,
         org_unit=unit_of(acting_user),
     )

@@ -57,6 +57,9 @@ class Column:
     required: bool | None = None  # None: required when the model field is
     normalize: Callable[[str], str] | None = None  # applied to text values before validation
     help: str | Promise = ""  # what the column takes, for the template's instructions
+    # Other ways rosters spell a choice (博士研究生 for 博士), by the code they stand for; labels and codes are
+    # understood anyway.
+    spellings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # An empty cell leaves the stored value as it is (a new record takes the model's default), for values a
     # roster seldom repeats: a selection's status, a tranche's payment.
     keep_blank: bool = False
@@ -203,6 +206,9 @@ class ImportSpec:
                     column.choices[key] = code
                 with translation.override("zh-hans"):
                     column.choice_labels.append(str(label))
+            for code, spellings in column.spellings.items():
+                for spelling in spellings:
+                    column.choices.setdefault(header_key(spelling), code)
             # Labels are compared like headers: without spaces and case.
             column.normalize = column.normalize or _choice_key
         elif isinstance(model_field, models.DateField):

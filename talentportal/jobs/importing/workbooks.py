@@ -55,7 +55,7 @@ def write_error_report(imp: Import, run: Run) -> None:
                 cell.fill = BAD
                 cell.comment = Comment(marks[index], "portal")
             cells.append(cell)
-        problems = "；".join(f"{_column(run, i)}：{m}" for i, m in marks.items())
+        problems = "；".join(f"{_column(run, i)}：{m.rstrip('。.')}" for i, m in marks.items())
         cells.append(text_cell(ws, _("Row %(row)d: %(problems)s") % {"row": number, "problems": problems}))
         ws.append(cells)
     out = BytesIO()

@@ -1,4 +1,4 @@
-"""``import_roster KIND FILE --user NAME [--apply] [--keep-valid]``: the import pipeline from the command line."""
+"""``import_roster KIND FILE --user NAME [--apply] [--keep-valid] [--clear-blanks]``: the import pipeline from the command line."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="the admin the import is done as (scope and audit)")
         parser.add_argument("--apply", action="store_true", help="write the rows (after checking them)")
         parser.add_argument("--keep-valid", action="store_true", help="write the valid rows even if others fail")
+        parser.add_argument(
+            "--clear-blanks",
+            action="store_true",
+            help="a blank cell clears the stored value (by default it leaves it as it is)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["user"], is_active=True).first()
@@ -40,6 +45,7 @@ class Command(BaseCommand):
                     name=path.name,
                     size=path.stat().st_size,
                     keep_valid=options["keep_valid"],
+                    clear_blanks=options["clear_blanks"],
                     acting_user=user,
                     queue=False,
                 )
@@ -73,7 +79,12 @@ class Command(BaseCommand):
                     **{k: counts.get(k, 0) for k in ("rows", "created", "updated", "unchanged", "errors")}
                 )
             )
+        if imp.blank_values:
+            verb = "cleared" if imp.clear_blanks else "kept (--clear-blanks clears them)"
+            write(f"stored values blank in the file: {imp.blank_values}, {verb}")
         for column in imp.columns.get("unknown", []):
             write(f"ignored column {column}")
+        for note in imp.notes:
+            write(note["message"])
         for error in imp.errors:
             write(f"row {error['row']} · {error['column']} · {error['value']!s}: {error['message']}")
