@@ -53,5 +53,5 @@ class ErrorPagesMiddleware:
 
 def error_page(request: HttpRequest, status: int, exception: Exception) -> HttpResponse:
     """The answer of the URLconf's ``handler<status>``, as Django gives it when DEBUG is off."""
-    handler = get_resolver(getattr(request, "urlconf", None)).resolve_error_handler(status)
-    return handler(request) if status == 500 else handler(request, exception=exception)
+    handler: Callable[..., HttpResponse] = get_resolver(getattr(request, "urlconf", None)).resolve_error_handler(status)
+    return handler(request) if status == 500 else handler(request, exception)
