@@ -164,3 +164,19 @@ def test_an_imports_link_shows_the_entries_its_apply_wrote(client, people, units
     client.force_login(people["a_admin"])
     html = client.get("/audit/", {"import_job": imported.pk}).content.decode()
     assert "导入的人才" in html and "手填的人才" not in html and 'id="link-filters"' in html
+
+
+def test_hostile_filters_answer_with_an_empty_page_not_an_error(client, people, units):
+    created(Actor(user=people["a_editor"], source=Source.FORM), [talent(units["330402"])])
+    client.force_login(people["a_admin"])
+    for params in (
+        {"page": "-1"},
+        {"page": "9" * 30},
+        {"import_job": "9" * 30},
+        {"content_type": "x\x00y"},
+        {"until": "0000-00-00"},
+        {"org_unit": "330411"},  # another county
+        {"action": "create", "q": "\u202e" * 300},
+    ):
+        response = client.get("/audit/", params)
+        assert response.status_code == 200, params
