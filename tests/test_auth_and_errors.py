@@ -215,3 +215,58 @@ def test_api_pages_past_a_capped_count(api_client, people, units, monkeypatch):
     assert small["count"] == 1 and small["count_capped"] is False and small["next"] is None
     assert api_client.get("/api/v1/org-units/", {"page": "0"}).status_code == 404
     assert api_client.get("/api/v1/org-units/", {"page": "999"}).status_code == 404
+
+
+@pytest.fixture
+def debug_on(settings):
+    """As `make run` has it: the developer's debug mode."""
+    settings.DEBUG = True
+    return settings
+
+
+@pytest.mark.parametrize(("language", "text"), [("zh-hans", "页面不存在"), ("en", "Page not found")])
+def test_out_of_scope_record_in_debug_is_the_portals_404_in_the_users_language(
+    client, people, units, debug_on, language, text
+):
+    from tests.talents.factories import talent
+
+    other = talent(units["330411"], name="秀洲人才")
+    client.force_login(people["a_viewer"])
+    choose_language(client, language)
+    for url in (f"/registry/talents/{other.pk}/", "/no/such/page/"):
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == 404
+        assert 'id="error-page"' in html and text in html and f'lang="{language}"' in html
+        assert "Using the URLconf" not in html and "DEBUG = True" not in html and "秀洲人才" not in html
+    if language == "zh-hans":
+        assert "Page not found" not in html
+
+
+def test_forbidden_page_in_debug_is_the_portals_403(client, people, debug_on):
+    client.force_login(people["a_viewer"])
+    response = client.get("/audit/")
+    assert response.status_code == 403
+    assert 'id="error-page"' in response.content.decode() and "Traceback" not in response.content.decode()
+
+
+def test_a_crash_in_debug_shows_the_portals_500_and_logs_the_traceback(client, people, debug_on, caplog):
+    debug_on.ROOT_URLCONF = "tests.crashing_urls"
+    client.force_login(people["a_viewer"])
+    choose_language(client, "zh-hans")
+    with caplog.at_level("ERROR", logger="django.request"):
+        response = client.get("/crash/")
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "系统出现错误" in html and "Traceback" not in html and "crash on purpose" not in html
+    assert any(record.exc_info and "crash on purpose" in str(record.exc_info[1]) for record in caplog.records)
+
+
+def test_the_api_keeps_json_errors_in_debug(api_client, people, units, debug_on):
+    from tests.talents.factories import talent
+
+    other = talent(units["330411"])
+    api_client.force_authenticate(people["a_viewer"])
+    response = api_client.get(f"/api/v1/talents/{other.pk}/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
@@ -24,3 +25,9 @@ class AuditFilterSet(ScopedFilterSet):
     class Meta:
         model = AuditEntry
         fields = ["username"]
+
+    def touched_by_import(self, qs: QuerySet[AuditEntry], name: str, value: int) -> QuerySet[AuditEntry]:
+        """On the log itself, an import's link means the entries its apply wrote."""
+        from talentportal.jobs.models import Import
+
+        return qs.filter(job__in=Import.objects.filter(pk=value).values("apply_job"))

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "talentportal.middleware.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "talentportal.urls"
