@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor
+from talentportal.charts import Series, bar_chart
 from talentportal.orgs.models import role_of
 from talentportal.registry.base import Column, Registry, Tab, register
 
@@ -544,14 +546,21 @@ def funding(request: HttpRequest) -> HttpResponse:
         )
     totals = [sum((r["cells"][i][0] for r in table), Decimal(0)) for i in range(3)]
     status_labels = dict(Tranche.Status.choices)
-    chart = {
-        "categories": [r["label"] for r in table],
-        "type": "bar",
-        "series": [
-            {"name": str(status_labels[s]), "data": [float(r["cells"][i][0]) for r in table]}
+    tranche_list = reverse("programs:tranche_list")
+    chart = bar_chart(
+        [r["label"] for r in table],
+        [
+            Series(
+                str(status_labels[s]),
+                [r["cells"][i][0] for r in table],
+                [f"{tranche_list}?{r['cells'][i][1]}" for r in table],
+            )
             for i, s in enumerate(sums)
         ],
-    }
+        stacked=True,
+        money=True,
+        unit=_("10k yuan"),
+    )
     due = scoped.due_within(90).select_related(*tranches.select_related).order_by("planned_on", "id")
     context = {
         "by": by,

@@ -433,3 +433,22 @@ def test_history_reads_labels_not_codes(client, people, units, city_batch) -> No
     html = page.content.decode()
     assert "Passed screening" in html and ">screened<" not in html
     assert "+00:00" not in html
+
+
+def test_funding_chart_stacks_money_without_empty_segments_and_links_each_bar(client, people, units, city_batch):
+    a = factories.selected(city_batch, units["330402"], award="100")
+    b = factories.selected(city_batch, units["330411"], award="100")
+    factories.tranche(a, 1, amount=Decimal("30.50"), status="paid", paid_on="2025-07-01", voucher_no="V-A")
+    factories.tranche(b, 1, amount=Decimal("50"))
+    client.force_login(people["city_viewer"])
+    page = client.get(reverse("programs:funding"), {"by": "county"})
+    chart = page.context["chart"]
+    assert chart["xAxis"]["data"] == ["南湖区", "秀洲区"] and chart["grid"]["containLabel"] is True
+    assert "minInterval" not in chart["yAxis"]  # money keeps its decimals
+    planned, approved, paid = (s["data"] for s in chart["series"])
+    assert planned[0] is None and approved == [None, None] and paid[1] is None
+    assert paid[0]["value"] == 30.5
+    # The bar opens exactly the tranches it adds up, like the table's figure.
+    listed_paid = listed(client, paid[0]["link"])
+    assert [t.amount for t in listed_paid] == [Decimal("30.50")]
+    assert [t.amount for t in listed(client, planned[1]["link"])] == [Decimal("50")]
