@@ -20,11 +20,11 @@ from typing import Any
 
 Number = int | float | Decimal
 
-# Category labels wrap at this width (px): about nine Chinese characters a line.
-LABEL_WIDTH = 112
-# Past this many categories, or this many characters in one label, labels are slanted so that they do not collide.
-CROWDED_CATEGORIES = 6
-LONG_LABEL = 6
+# Category labels wrap at this width (px): about twelve Chinese characters a line.
+LABEL_WIDTH = 144
+# Labels are slanted when the categories times their longest label pass this many characters: about what a phone
+# shows side by side. Fewer, shorter ones stay level (and wrap when long).
+CROWDED_CHARACTERS = 24
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _chart(
     kind: str, categories: Sequence[str], series: Sequence[Series], *, stacked: bool, money: bool, unit: str
 ) -> dict[str, Any]:
     labels = [str(c) for c in categories]
-    crowded = len(labels) > CROWDED_CATEGORIES or any(len(c) > LONG_LABEL for c in labels)
+    crowded = len(labels) * max(map(len, labels), default=0) > CROWDED_CHARACTERS
     value_axis: dict[str, Any] = {"type": "value"}
     if not money:
         value_axis["minInterval"] = 1

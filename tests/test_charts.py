@@ -85,3 +85,13 @@ def test_every_chart_page_embeds_the_helpers_options(client, people, units) -> N
     assert embedded(figures.content.decode(), "platform-chart")["yAxis"]["minInterval"] == 1
     company_figures = client.get(reverse("talents:enterprise_detail", args=[company.pk]), {"tab": "figures"})
     assert "minInterval" not in embedded(company_figures.content.decode(), "figures-chart")["yAxis"]
+
+
+def test_many_or_long_labels_are_slanted_and_few_short_ones_stay_level() -> None:
+    def rotate(categories: list[str]) -> int:
+        return bar_chart(categories, [Series("n", [1] * len(categories))])["xAxis"]["axisLabel"]["rotate"]
+
+    assert rotate(["南湖区", "秀洲区"]) == 0
+    assert rotate([LONG_NAME, "青年人才计划"]) == 30
+    assert rotate([f"{year}" for year in range(2015, 2026)]) == 30
+    assert rotate([]) == 0

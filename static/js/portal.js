@@ -49,6 +49,40 @@ document.addEventListener("change", function (event) {
   if (!box) return;
   document.querySelectorAll(box.getAttribute("data-tick-all")).forEach(function (c) { c.checked = box.checked; });
 });
+// A select with data-moves-from="SELECTOR" offers only the options every ticked checkbox of SELECTOR allows (its
+// data-moves, space-separated). With nothing ticked, or nothing in common, it and its form's submit button are
+// disabled and the element named by its aria-describedby says why. The server checks every row again.
+function portalSyncMoves(root) {
+  (root || document).querySelectorAll("select[data-moves-from]").forEach(function (select) {
+    var common = null;
+    var ticked = 0;
+    document.querySelectorAll(select.dataset.movesFrom).forEach(function (box) {
+      if (!box.checked) return;
+      ticked += 1;
+      var moves = (box.dataset.moves || "").split(" ");
+      common = (common || moves).filter(function (move) { return moves.indexOf(move) >= 0; });
+    });
+    var offered = 0;
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.value) return;
+      var allowed = !!common && common.indexOf(option.value) >= 0;
+      option.disabled = option.hidden = !allowed;
+      if (allowed) offered += 1;
+    });
+    if (select.selectedOptions.length && select.selectedOptions[0].disabled) select.value = "";
+    select.disabled = !offered;
+    var submit = select.form && select.form.querySelector("[type=submit]");
+    if (submit) submit.disabled = !offered;
+    var hint = document.getElementById(select.getAttribute("aria-describedby"));
+    if (hint) hint.textContent = !ticked ? select.dataset.noneTicked : !offered ? select.dataset.noneCommon : "";
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { portalSyncMoves(document); });
+document.addEventListener("htmx:afterSwap", function (event) { portalSyncMoves(event.target); });
+// After the tick-all handler above, so that it sees the boxes as that one left them.
+document.addEventListener("change", function (event) {
+  if (event.target.type === "checkbox") portalSyncMoves(document);
+});
 // A submit button with data-needs="SELECTOR" is refused until that field is filled (a reason, say), and one
 // with data-confirm="…" asks before its form is sent (final steps: exits, cancellations).
 document.addEventListener("click", function (event) {
