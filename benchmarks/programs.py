@@ -127,6 +127,7 @@ def publicized_batch(
             org_unit_id=counties[i % len(counties)],
             employer_id=employer_id,
             status="publicized",
+            award_amount=Decimal(50),
             applied_on=APPLIED_ON,
         )
         for i, (talent_id, employer_id) in enumerate(talents)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,11 +10,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, record_change, snapshot
+from talentportal.charts import Series, bar_chart, line_chart
 from talentportal.registry.base import Column, Registry, Tab, register
 
 from .filters import PlatformFilterSet, PlatformYearFilterSet, ResidencyFilterSet
@@ -25,10 +28,9 @@ def figures_context(request: HttpRequest, platform: Platform) -> dict[str, Any]:
     years = list(PlatformYear.objects.filter(platform=platform).order_by("year"))
     names = ["resident_talents", "resident_enterprises", "incubated_enterprises"]
     labels = {name: str(getattr(PlatformYear._meta.get_field(name), "verbose_name", name)) for name in names}
-    chart = {
-        "years": [str(y.year) for y in years],
-        "series": [{"name": labels[name], "data": [getattr(y, name) for y in years]} for name in names],
-    }
+    chart = line_chart(
+        [str(y.year) for y in years], [Series(labels[name], [getattr(y, name) for y in years]) for name in names]
+    )
     return {
         "figures": years,
         "chart": chart,
@@ -213,13 +215,22 @@ def platform_overview(request: HttpRequest) -> HttpResponse:
         .select_related("enterprise__org_unit", "platform")
         .order_by("-until")
     )
-    chart = {
-        "categories": [row["label"] for row in table],
-        "type": "bar",
-        "series": [
-            {"name": str(label), "data": [dict(row["counts"])[level] for row in table]} for level, label in levels
+    platform_list = reverse("platforms:platform_list")
+    chart = bar_chart(
+        [str(row["label"]) for row in table],
+        [
+            Series(
+                str(label),
+                [dict(row["counts"])[level] for row in table],
+                [
+                    f"{platform_list}?{urlencode({'kind': row['kind'], 'level': level, 'status': 'active'})}"
+                    for row in table
+                ],
+            )
+            for level, label in levels
         ],
-    }
+        stacked=True,
+    )
     context = {
         "table": table,
         "levels": levels,

@@ -15,7 +15,7 @@ from talentportal.registry.masking import mask_id
 from talents.forms import DATE, EmployerField
 from talents.models import Enterprise, Talent, Team
 
-from .models import Batch, Program, Selection, Status, Tranche
+from .models import FUNDED, Batch, Program, Selection, Status, Tranche
 
 
 class ProgramForm(ScopedFormMixin, forms.ModelForm):
@@ -103,7 +103,7 @@ def application_errors(
     """The rules of an application: one applicant, recommended by its own unit or one above it; a batch that
     takes applications (unless the program's office adds a late one), fixed once the selection is under way;
     no application dated in the future; an award set by the program's office only, covering the tranches
-    already planned. ``manages``: whether the user runs the batch's program; ``committed``: what the stored
+    already planned, and never taken away from a selection that is selected or further on. ``manages``: whether the user runs the batch's program; ``committed``: what the stored
     selection's tranches add up to. The roster import passes both, fetched for many rows at once."""
     errors: dict[str, str] = {}
     applicant = data.get("talent") or data.get("team")
@@ -121,8 +121,14 @@ def application_errors(
     if applied_on and applied_on > timezone.localdate():
         errors["applied_on"] = str(_("An application cannot be dated in the future."))
     award = data.get("award_amount", instance.award_amount)
+    status = data.get("status", instance.status)
     if award != instance.award_amount and not manages:
         errors["award_amount"] = str(_("Only the office that runs the program sets the award."))
+    elif manages and award is None and status in FUNDED and (instance.pk is None or instance.award_amount is not None):
+        errors["award_amount"] = str(
+            _("A selection that is “%(status)s” has an award: %(field)s cannot be left empty.")
+            % {"status": Status(status).label, "field": Selection._meta.get_field("award_amount").verbose_name}
+        )
     elif instance.pk and award is not None:
         planned = committed()
         if award < planned:
@@ -138,6 +144,20 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         label=_("reason"), max_length=500, required=False, help_text=_("Required when rejecting or exiting.")
     )
+    award_amount = forms.DecimalField(
+        label=_("award (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The award comes with a move into the funded stages only; a rejection leaves it as it is.
+        if data.get("to") not in FUNDED:
+            data["award_amount"] = None
+        return data
 
 
 class BulkTransitionForm(TransitionForm):

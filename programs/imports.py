@@ -146,6 +146,8 @@ def check_selections(rows: Rows, user: Any, memo: dict[str, Any]) -> Problems:
         }
         if "award_amount" in values:
             data["award_amount"] = values["award_amount"]
+        if "status" in values:
+            data["status"] = values["status"]
         found = application_errors(data, instance, manages=manages, committed=partial(_planned, committed, instance.pk))
         status = values.get("status", instance.status)
         names = {"status": labels[status], "stored": labels[instance.status]}

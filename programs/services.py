@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from talentportal.audit.models import Action
@@ -38,17 +40,29 @@ class RowResult:
     moved: bool
     message: str = ""
     cancelled_tranches: int = 0
+    field: str = "to"  # what the refusal is about, for the API's error
 
 
+# Money is Decimal(14, 2): below a trillion (10k yuan).
+AWARD_LIMIT = Decimal(10) ** 12
 SELECTION_RELATED = ("batch__program", "talent", "team", "org_unit", "employer")
 
 
 def selections_transition(
-    *, ids: Iterable[int], to: str, comment: str = "", reason: str = "", actor: Actor
+    *,
+    ids: Iterable[int],
+    to: str,
+    comment: str = "",
+    reason: str = "",
+    award_amount: Decimal | None = None,
+    actor: Actor,
 ) -> list[RowResult]:
     """Move each selection to ``to`` where the lifecycle allows it; report the others with the rule that
     stopped them. Rows the user may not see are reported as not found, rows they may see but not decide on
-    as such. One transaction: the rows are locked, checked, moved, logged."""
+    as such. One transaction: the rows are locked, checked, moved, logged.
+
+    A selection is selected (and goes on from there) only with its award: ``award_amount``, when given, is set
+    on the rows as they move; without it a row that has no award stays where it is, with the reason."""
     wanted = list(dict.fromkeys(int(i) for i in ids))
     today = timezone.localdate()
     results: list[RowResult] = []
@@ -58,6 +72,7 @@ def selections_transition(
         rows = {
             s.pk: s for s in visible.select_related(*SELECTION_RELATED).select_for_update(of=("self",)).order_by("id")
         }
+        committed = _committed(rows) if award_amount is not None else {}
         moving: list[tuple[Selection, dict[str, Any]]] = []
         for pk in wanted:
             selection = rows.get(pk)
@@ -65,15 +80,17 @@ def selections_transition(
                 results.append(RowResult(pk, f"#{pk}", False, _("No such selection.")))
                 continue
             label = str(selection.applicant)
-            error = selection.transition_error(to, reason)
+            error, field = selection.transition_error(to, reason), "to"
             if pk not in managed:
                 error = _("Only the office that runs the program decides on its selections.")
             elif error is None and to in DECIDED and today < selection.applied_on:
                 error = _("A decision cannot be dated before the application (%(date)s).") % {
                     "date": selection.applied_on.isoformat()
                 }
+            elif error is None:
+                error, field = _award_refusal(award_amount, selection, committed.get(pk), to), "award_amount"
             if error:
-                results.append(RowResult(pk, label, False, error))
+                results.append(RowResult(pk, label, False, error, field=field))
                 continue
             before = snapshot(selection)
             moving.append((selection, before))
@@ -82,6 +99,8 @@ def selections_transition(
             return results
         # Every moved row takes the same values: one UPDATE, not a CASE per row (the rows are locked above).
         values: dict[str, Any] = {"status": to, "updated_at": timezone.now()}
+        if award_amount is not None:
+            values["award_amount"] = award_amount
         if to in DECIDED:
             values["decided_on"] = today
         if to in NEEDS_REASON:
@@ -113,6 +132,42 @@ def selections_transition(
     return results
 
 
+def award_missing(to: str) -> str:
+    """Why a selection without an award cannot become ``to`` (selected, or a stage after it)."""
+    return _("%(field)s is missing: set the award before the selection becomes “%(to)s”.") % {
+        "field": capfirst(Selection._meta.get_field("award_amount").verbose_name),
+        "to": dict(Status.choices).get(to, to),
+    }
+
+
+def _award_refusal(award: Decimal | None, selection: Selection, committed: Decimal | None, to: str) -> str | None:
+    """Why the award given with a move (or, without one, the award the selection has) does not allow it."""
+    if award is not None:
+        try:
+            _check_amount(award)
+        except RuleError as exc:
+            return exc.message
+        if award >= AWARD_LIMIT:
+            return _("The award is too large.")
+        if committed is not None and award < committed:
+            return _("The award cannot be less than the tranches already planned (%(total)s).") % {"total": committed}
+    if to in FUNDED and (award or selection.award_amount) is None:
+        return award_missing(to)
+    return None
+
+
+def _committed(rows: dict[int, Selection]) -> dict[int, Decimal]:
+    """What each selection's tranches (not cancelled) add up to."""
+    totals = (
+        Tranche.objects.filter(selection_id__in=list(rows))
+        .exclude(status=Tranche.Status.CANCELLED)
+        .order_by()
+        .values_list("selection_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {pk: Decimal(total).quantize(Decimal("0.01")) for pk, total in totals}
+
+
 def cancel_unpaid(selection_ids: list[int], why: str, actor: Actor) -> dict[int, int]:
     """Cancel the tranches of these selections that were not paid yet; how many per selection."""
     open_tranches = list(
@@ -135,12 +190,20 @@ def cancel_unpaid(selection_ids: list[int], why: str, actor: Actor) -> dict[int,
 
 
 def selection_transition(
-    *, selection: Selection, to: str, comment: str = "", reason: str = "", actor: Actor
+    *,
+    selection: Selection,
+    to: str,
+    comment: str = "",
+    reason: str = "",
+    award_amount: Decimal | None = None,
+    actor: Actor,
 ) -> RowResult:
     """One selection's move; raises ``RuleError`` when the lifecycle refuses it."""
-    (result,) = selections_transition(ids=[selection.pk], to=to, comment=comment, reason=reason, actor=actor)
+    (result,) = selections_transition(
+        ids=[selection.pk], to=to, comment=comment, reason=reason, award_amount=award_amount, actor=actor
+    )
     if not result.moved:
-        raise RuleError(result.message, "to")
+        raise RuleError(result.message, result.field)
     selection.refresh_from_db()
     return result
 

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor
+from talentportal.charts import Series, bar_chart
 from talentportal.orgs.models import role_of
 from talentportal.registry.base import Column, Registry, Tab, register
 
@@ -56,9 +58,10 @@ def pipeline_context(request: HttpRequest, batch: Batch) -> dict[str, Any]:
     shown = (rows.filter(status=status) if status else rows).select_related("talent", "team", "org_unit", "employer")
     page = Paginator(shown.order_by("id"), 100).get_page(request.GET.get("page"))
     labels = dict(Status.choices)
-    moves = [s for s in Status.values if s != Status.APPLIED]
-    if status:
-        moves = [s for s in moves if s in TRANSITIONS[status]] or moves
+    # The moves some row on this page can make; as rows are ticked, the page narrows them to those every ticked
+    # row can make (each row's checkbox carries its own). The bulk move checks every row again.
+    allowed = {s for row in page.object_list for s in TRANSITIONS[row.status]}
+    moves = [s for s in Status.values if s in allowed]
     return {
         "stages": [(s, labels[s], counts.get(s, 0)) for s in STAGES],
         "outcomes": [(s, labels[s], counts.get(s, 0)) for s in (Status.REJECTED, Status.EXITED)],
@@ -91,8 +94,15 @@ def progress_context(request: HttpRequest, selection: Selection) -> dict[str, An
         "next_steps": [(s, labels[s]) for s in selection.next_statuses],
         "can_decide": Selection.objects.managed_by(request.user).filter(pk=selection.pk).exists(),
         "fundable": selection.status in FUNDED,
-        "tranche_form": TrancheForm(),
+        "tranche_form": tranche_draft(request, selection),
+        "award_step": award_step(selection),
     }
+
+
+def award_step(selection: Selection) -> bool:
+    """Whether the move form asks for the award: on the way to “selected”, or on from it without one."""
+    ahead = set(selection.next_statuses)
+    return Status.SELECTED in ahead or (selection.award_amount is None and bool(ahead & set(FUNDED)))
 
 
 def applicant_programs(field: str) -> Callable[[HttpRequest, Any], dict[str, Any]]:
@@ -387,7 +397,8 @@ def selection_transition(request: HttpRequest, pk: int) -> HttpResponse:
     selection = managed_selection(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose the status to move to."))
+        for error in form_errors(form):
+            messages.error(request, error)
         return HttpResponseRedirect(selection.get_absolute_url())
     try:
         result = services.selection_transition(
@@ -400,13 +411,18 @@ def selection_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(selection.get_absolute_url())
 
 
+def tranche_draft_key(selection_id: int) -> str:
+    return f"programs:tranche-draft:{selection_id}"
+
+
 @login_required
 @require_POST
 def tranche_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Plan a tranche from the selection page; a refused one comes back with the reason at its field and the
-    values as typed."""
+    """Plan a tranche from the selection page. A refused one goes back to that page (its own address, tabs and
+    menu entry), where the form shows the values as typed and the reason at its field."""
     selection = managed_selection(request, pk)
     form = TrancheForm(request.POST)
+    refusal: services.RuleError | None = None
     if form.is_valid():
         try:
             tranche = services.tranche_add(
@@ -415,12 +431,29 @@ def tranche_add(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=Actor.from_request(request, Source.FORM),
             )
         except services.RuleError as exc:
-            refuse(form, exc)
+            refusal = exc
         else:
             messages.success(request, _("Tranche %(number)s was added.") % {"number": tranche.number})
             return HttpResponseRedirect(selection.get_absolute_url())
-    context = {"form": form, "object": None, "selection": selection, "section": "programs"}
-    return render(request, "programs/tranche_terms.html", context)
+    request.session[tranche_draft_key(selection.pk)] = {
+        "data": {f: request.POST.get(f, "")[:300] for f in services.TERMS},
+        "refusal": [refusal.field, refusal.message] if refusal else None,
+    }
+    messages.error(request, _("The tranche was not added; the form below says why."))
+    return HttpResponseRedirect(f"{selection.get_absolute_url()}?tab=progress#tranche-form")
+
+
+def tranche_draft(request: HttpRequest, selection: Selection) -> TrancheForm:
+    """The tranche form of the selection page: empty, or the one just refused with its reasons."""
+    draft = request.session.pop(tranche_draft_key(selection.pk), None)
+    if not isinstance(draft, dict):
+        return TrancheForm()
+    form = TrancheForm(draft.get("data") or {})
+    form.is_valid()
+    if draft.get("refusal"):
+        field, message = draft["refusal"]
+        refuse(form, services.RuleError(message, field))
+    return form
 
 
 @login_required
@@ -544,14 +577,21 @@ def funding(request: HttpRequest) -> HttpResponse:
         )
     totals = [sum((r["cells"][i][0] for r in table), Decimal(0)) for i in range(3)]
     status_labels = dict(Tranche.Status.choices)
-    chart = {
-        "categories": [r["label"] for r in table],
-        "type": "bar",
-        "series": [
-            {"name": str(status_labels[s]), "data": [float(r["cells"][i][0]) for r in table]}
+    tranche_list = reverse("programs:tranche_list")
+    chart = bar_chart(
+        [r["label"] for r in table],
+        [
+            Series(
+                str(status_labels[s]),
+                [r["cells"][i][0] for r in table],
+                [f"{tranche_list}?{r['cells'][i][1]}" for r in table],
+            )
             for i, s in enumerate(sums)
         ],
-    }
+        stacked=True,
+        money=True,
+        unit=_("10k yuan"),
+    )
     due = scoped.due_within(90).select_related(*tranches.select_related).order_by("planned_on", "id")
     context = {
         "by": by,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, snapshot
+from talentportal.charts import Series, line_chart
 from talentportal.orgs.models import can_write
 from talentportal.registry.base import Column, Registry, Tab, register
 from talentportal.registry.masking import mask_birth_date, mask_id, mask_phone
@@ -52,14 +53,15 @@ def talent_employer_context(request: HttpRequest, talent: Talent) -> dict[str, A
 
 def enterprise_figures_context(request: HttpRequest, enterprise: Enterprise) -> dict[str, Any]:
     years = list(EnterpriseYear.objects.filter(enterprise=enterprise).order_by("year"))
-    chart = {
-        "years": [str(y.year) for y in years],
-        "series": [
-            {"name": str(gettext_lazy("revenue (10k yuan)")), "data": [float(y.revenue) for y in years]},
-            {"name": str(gettext_lazy("tax paid (10k yuan)")), "data": [float(y.tax_paid) for y in years]},
-            {"name": str(gettext_lazy("R&D expense (10k yuan)")), "data": [float(y.rd_expense) for y in years]},
+    chart = line_chart(
+        [str(y.year) for y in years],
+        [
+            Series(str(gettext_lazy("revenue (10k yuan)")), [y.revenue for y in years]),
+            Series(str(gettext_lazy("tax paid (10k yuan)")), [y.tax_paid for y in years]),
+            Series(str(gettext_lazy("R&D expense (10k yuan)")), [y.rd_expense for y in years]),
         ],
-    }
+        money=True,
+    )
     return {
         "figures_enterprise": enterprise,
         "figures": years,

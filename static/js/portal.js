@@ -14,9 +14,9 @@ document.addEventListener("change", function (event) {
   var form = event.target.closest("form[data-autosubmit]");
   if (form && window.htmx) htmx.trigger(form, "submit");
 });
-// Charts: an element with data-chart="ID" draws the JSON in <script id="ID"> ({years, series}) as lines.
-// ECharts (1 MB) is loaded only on pages that have a chart. Text is drawn on canvas (richText tooltips),
-// so names in the data can never become markup.
+// Charts: an element with data-chart="ID" draws the ECharts options in <script id="ID">, built on the server by
+// talentportal/charts.py. A point that carries a link opens the list it counts. ECharts (1 MB) is loaded only on
+// pages that have a chart. Text is drawn on canvas (richText tooltips), so names in the data can never become markup.
 function portalDrawCharts(root) {
   var targets = (root || document).querySelectorAll("[data-chart]");
   if (!targets.length) return;
@@ -24,18 +24,15 @@ function portalDrawCharts(root) {
     targets.forEach(function (el) {
       var source = document.getElementById(el.getAttribute("data-chart"));
       if (!source || el.dataset.drawn) return;
-      var data = JSON.parse(source.textContent);
       el.dataset.drawn = "1";
-      echarts.init(el).setOption({
-        tooltip: { trigger: "axis", renderMode: "richText" },
-        legend: { bottom: 0 },
-        grid: { left: 48, right: 16, top: 16, bottom: data.categories ? 110 : 48 },
-        xAxis: { type: "category", data: data.categories || data.years, axisLabel: { interval: 0, rotate: data.categories ? 30 : 0 } },
-        yAxis: { type: "value" },
-        series: data.series.map(function (s) {
-          return { name: s.name, type: data.type || "line", stack: data.type === "bar" ? "total" : undefined, data: s.data };
-        })
+      var chart = echarts.init(el);
+      chart.setOption(JSON.parse(source.textContent));
+      chart.on("click", function (params) {
+        var link = params.data && params.data.link;
+        if (typeof link === "string" && link.charAt(0) === "/" && link.charAt(1) !== "/") window.location.href = link;
       });
+      // Follows the element's width (a phone turned, the sidebar folded), not only the window's.
+      if (window.ResizeObserver) new ResizeObserver(function () { chart.resize(); }).observe(el);
     });
   };
   if (window.echarts) { draw(); return; }
@@ -51,6 +48,40 @@ document.addEventListener("change", function (event) {
   var box = event.target.closest && event.target.closest("[data-tick-all]");
   if (!box) return;
   document.querySelectorAll(box.getAttribute("data-tick-all")).forEach(function (c) { c.checked = box.checked; });
+});
+// A select with data-moves-from="SELECTOR" offers only the options every ticked checkbox of SELECTOR allows (its
+// data-moves, space-separated). With nothing ticked, or nothing in common, it and its form's submit button are
+// disabled and the element named by its aria-describedby says why. The server checks every row again.
+function portalSyncMoves(root) {
+  (root || document).querySelectorAll("select[data-moves-from]").forEach(function (select) {
+    var common = null;
+    var ticked = 0;
+    document.querySelectorAll(select.dataset.movesFrom).forEach(function (box) {
+      if (!box.checked) return;
+      ticked += 1;
+      var moves = (box.dataset.moves || "").split(" ");
+      common = (common || moves).filter(function (move) { return moves.indexOf(move) >= 0; });
+    });
+    var offered = 0;
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.value) return;
+      var allowed = !!common && common.indexOf(option.value) >= 0;
+      option.disabled = option.hidden = !allowed;
+      if (allowed) offered += 1;
+    });
+    if (select.selectedOptions.length && select.selectedOptions[0].disabled) select.value = "";
+    select.disabled = !offered;
+    var submit = select.form && select.form.querySelector("[type=submit]");
+    if (submit) submit.disabled = !offered;
+    var hint = document.getElementById(select.getAttribute("aria-describedby"));
+    if (hint) hint.textContent = !ticked ? select.dataset.noneTicked : !offered ? select.dataset.noneCommon : "";
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { portalSyncMoves(document); });
+document.addEventListener("htmx:afterSwap", function (event) { portalSyncMoves(event.target); });
+// After the tick-all handler above, so that it sees the boxes as that one left them.
+document.addEventListener("change", function (event) {
+  if (event.target.type === "checkbox") portalSyncMoves(document);
 });
 // A submit button with data-needs="SELECTOR" is refused until that field is filled (a reason, say), and one
 // with data-confirm="…" asks before its form is sent (final steps: exits, cancellations).

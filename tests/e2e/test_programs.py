@@ -1,7 +1,10 @@
 """A clerk of the city office ticks three publicised applicants, moves them to 入选 in one action, and watches
-the pipeline counts change; a fourth, still in screening, is refused with the rule that stopped it."""
+the pipeline counts change: the move list offers only what every ticked row can do, and a fourth applicant,
+whose award is not set yet, is refused with the rule that stopped it."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -17,6 +20,13 @@ from .conftest import NetworkLog
 pytestmark = pytest.mark.browser
 
 
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", settings.DEMO_PASSWORD)
+    page.click("#login-button")
+
+
 def test_bulk_move_from_publicity_to_selected(
     page: Page, network_log: NetworkLog, screenshots, transactional_db
 ) -> None:
@@ -24,20 +34,34 @@ def test_bulk_move_from_publicity_to_selected(
     city, nanhu = OrgUnit.objects.get(code="330400"), OrgUnit.objects.get(code="330402")
     program = factories.program(city, name="创新嘉兴·精英引领计划", short_name="精英引领计划")
     batch = factories.batch(program, ordinal=6, year=2025)
-    publicized = [factories.selection(batch, nanhu, status="publicized") for _ in range(4)]
+    awarded = [factories.selection(batch, nanhu, status="publicized", award_amount=Decimal("100")) for _ in range(3)]
+    no_award = factories.selection(batch, nanhu, status="publicized")
     screened = factories.selection(batch, nanhu, status="screened")
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", settings.DEMO_PASSWORD)
-    page.click("#login-button")
+    sign_in(page, "admin")
     page.goto(f"/programs/batches/{batch.pk}/")
     count = page.locator("#pipeline .count")
     expect(count.and_(page.locator("[data-status=publicized]"))).to_have_text("4")
     expect(count.and_(page.locator("[data-status=selected]"))).to_have_text("0")
 
-    for chosen in [*publicized[:3], screened]:
-        page.get_by_role("checkbox", name=str(chosen.applicant), exact=True).check()
+    # Nothing ticked: nothing to move, and the page says so.
+    expect(page.locator("#bulk-to")).to_be_disabled()
+    expect(page.locator("#bulk-submit")).to_be_disabled()
+    expect(page.locator("#bulk-hint")).not_to_be_empty()
+    # A publicised and a screened row have only the rejection in common.
+    row = {
+        s.pk: page.get_by_role("checkbox", name=str(s.applicant), exact=True) for s in [*awarded, no_award, screened]
+    }
+    row[awarded[0].pk].check()
+    row[screened.pk].check()
+    expect(page.locator("#bulk-to option[value=selected]")).to_be_disabled()
+    expect(page.locator("#bulk-to option[value=rejected]")).to_be_enabled()
+    expect(page.locator("#bulk-to option[value=completed]")).to_have_count(0)
+    row[screened.pk].uncheck()
+    for chosen in [*awarded[1:], no_award]:
+        row[chosen.pk].check()
+    expect(page.locator("#bulk-to option[value=selected]")).to_be_enabled()
+    expect(page.locator("#bulk-to option[value=reviewed]")).to_be_disabled()
     page.select_option("#bulk-to", "selected")
     page.fill("#bulk-comment", "市人才工作领导小组审定")
     page.screenshot(path=str(screenshots / "batch-pipeline.png"), full_page=True)
@@ -46,7 +70,8 @@ def test_bulk_move_from_publicity_to_selected(
     expect(count.and_(page.locator("[data-status=selected]"))).to_have_text("3")
     expect(count.and_(page.locator("[data-status=publicized]"))).to_have_text("1")
     expect(count.and_(page.locator("[data-status=screened]"))).to_have_text("1")
-    expect(page.locator(".alert-warning")).to_contain_text(str(screened.applicant))
+    expect(page.locator(".alert-warning")).to_contain_text(str(no_award.applicant))
+    expect(page.locator(".alert-warning")).to_contain_text("资助金额")
     assert Selection.objects.filter(batch=batch, status="selected").count() == 3
 
     # The stage links filter the table to that stage.
@@ -56,16 +81,31 @@ def test_bulk_move_from_publicity_to_selected(
     assert network_log.problems() == []
 
 
+def test_the_award_is_set_with_the_move_to_selected(page: Page, network_log: NetworkLog, transactional_db) -> None:
+    seed()
+    city, nanhu = OrgUnit.objects.get(code="330400"), OrgUnit.objects.get(code="330402")
+    batch = factories.batch(factories.program(city, short_name="精英引领计划"), ordinal=4)
+    item = factories.selection(batch, nanhu, status="publicized")
+    sign_in(page, "admin")
+    page.goto(f"/programs/selections/{item.pk}/")
+    form = page.locator("#transition-form")
+    form.locator("button[value=selected]").click()  # refused in the page: the award is asked for first
+    assert Selection.objects.get(pk=item.pk).status == "publicized"
+    form.locator("#id_award_amount").fill("150")
+    form.locator("button[value=selected]").click()
+    expect(page.locator("#funding-summary")).to_contain_text("150")
+    item.refresh_from_db()
+    assert (item.status, item.award_amount) == ("selected", Decimal("150"))
+    assert network_log.problems() == []
+
+
 def test_plan_approve_and_pay_a_tranche(page: Page, network_log: NetworkLog, screenshots, transactional_db) -> None:
     seed()
     city, nanhu = OrgUnit.objects.get(code="330400"), OrgUnit.objects.get(code="330402")
     batch = factories.batch(factories.program(city, name="创新嘉兴·精英引领计划", short_name="精英引领计划"), ordinal=5)
     chosen = factories.selected(batch, nanhu, award="200", status="landed")
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", settings.DEMO_PASSWORD)
-    page.click("#login-button")
+    sign_in(page, "admin")
     page.goto(f"/programs/selections/{chosen.pk}/")
     form = page.locator("#tranche-form")
     form.locator("[name=amount]").fill("250")
@@ -103,10 +143,7 @@ def test_county_clerk_applies_and_picks_the_employer_by_name(page: Page, transac
     company = talent_factories.enterprise(nanhu, name="嘉兴南湖光电科技有限公司")
     applicant = talent_factories.talent(nanhu, name="林申报")
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "nanhu_editor")
-    page.fill("#id_password", settings.DEMO_PASSWORD)
-    page.click("#login-button")
+    sign_in(page, "nanhu_editor")
     page.goto(f"/programs/selections/new/?batch={batch.pk}")
     expect(page.locator("#id_award_amount")).to_have_count(0)  # the award is the city office's to set
     page.select_option("#id_talent", str(applicant.pk))

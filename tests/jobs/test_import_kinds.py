@@ -485,6 +485,17 @@ def test_award_covers_the_planned_tranches(tmp_path, people, program) -> None:
     assert chosen.award_amount == Decimal("60.00")
 
 
+def test_a_selection_is_entered_as_selected_only_with_its_award(tmp_path, people, program) -> None:
+    a, b = program["申报人甲"], program["申报人丙"]
+    past = dict(申报日期="2024-03-01", 决定日期="2024-06-01")
+    rows = [application(a, 2, 状态="入选", **past), application(b, 2, 状态="落地", award="80", **past)]
+    imp = run(sheet(tmp_path / "past.xlsx", SELECTION_HEADER, rows), "city_admin", "selections", "--apply")
+    assert problems(imp) == [
+        (2, "award (10k yuan)", "A selection that is “Selected” has an award: award (10k yuan) cannot be left empty.")
+    ]
+    assert list(Selection.objects.filter(batch=program["second"]).values_list("talent__name", flat=True)) == []
+
+
 def test_selection_references_scope_and_other_counties(tmp_path, people, program, units) -> None:
     xiuzhou = units["330411"]
     theirs = program_factories.program(xiuzhou, code="XZ-QN", short_name="秀洲青年计划")

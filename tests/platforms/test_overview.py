@@ -76,3 +76,18 @@ def test_overview_queries_do_not_grow(client, people, units):
     small = count()
     generate(units, 80, seed=2)
     assert count() == small
+
+
+def test_overview_chart_counts_in_whole_numbers_and_each_segment_opens_its_list(client, people, units):
+    factories.platform(units["330402"], kind="incubator", level="national")
+    factories.platform(units["330402"], kind="incubator", level="national")
+    factories.platform(units["330402"], kind="key_lab", level="provincial")
+    client.force_login(people["a_viewer"])
+    chart = client.get("/platforms/overview/").context["chart"]
+    assert chart["yAxis"]["minInterval"] == 1 and chart["grid"]["containLabel"] is True
+    levels = dict(zip(Platform.Level.values, (s["data"] for s in chart["series"]), strict=True))
+    national, provincial = levels["national"], levels["provincial"]
+    assert national[1] is None and provincial[0] is None  # no empty segment for a zero
+    assert national[0]["value"] == 2
+    listed = client.get(national[0]["link"]).context["page"].paginator.count
+    assert listed == 2

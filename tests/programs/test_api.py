@@ -58,7 +58,9 @@ def b_batch(units: dict[str, Any]) -> Batch:
 
 def in_state(batch: Batch, unit: Any, status: str, award: str = "100") -> Selection:
     """A selection recommended by ``unit`` that has reached ``status`` (decided and awarded once selected)."""
-    if status in ("applied", "screened", "reviewed", "defended", "publicized", "rejected"):
+    if status == "publicized":  # the award proposed with the publicity, set when selected
+        item = factories.selection(batch, unit, status=status, award_amount=Decimal(award))
+    elif status in ("applied", "screened", "reviewed", "defended", "rejected"):
         item = factories.selection(batch, unit, status=status)
     else:
         item = factories.selected(batch, unit, award=award, status=status)
@@ -884,3 +886,33 @@ def test_schema_describes_the_answers_of_the_transitions(schema):
     assert {"moved", "refused", "results"} <= set(many_answer["properties"])
     row = resolve(schema, many_answer["properties"]["results"]["items"])
     assert {"id", "moved", "message", "cancelled_tranches"} <= set(row["properties"])
+
+
+# --- the award before 入选 ----------------------------------------------------------------------------------------
+
+
+def test_selected_only_with_an_award_through_the_api(api, people, units, city_batch):
+    item = factories.selection(city_batch, units["330402"], status="publicized")
+    api.force_authenticate(people["city_admin"])
+    refused = move(api, item, "selected")
+    assert refused.status_code == 400 and "is missing" in refused.json()["award_amount"][0]
+    assert Selection.objects.get(pk=item.pk).status == "publicized"
+    assert move(api, item, "selected", award_amount="abc").status_code == 400
+    assert move(api, item, "selected", award_amount="0").status_code == 400
+    moved = move(api, item, "selected", award_amount="75.5")
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["status"], moved.json()["award_amount"]) == ("selected", "75.50")
+
+
+def test_bulk_move_through_the_api_names_the_rows_without_an_award(api, people, units, city_batch):
+    awarded = in_state(city_batch, units["330402"], "publicized")
+    bare = factories.selection(city_batch, units["330402"], status="publicized")
+    api.force_authenticate(people["city_admin"])
+    response = api.post(
+        "/api/v1/selections/transition/", {"ids": [awarded.pk, bare.pk], "to": "selected"}, format="json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["moved"], body["refused"]) == (1, 1)
+    refusal = next(row for row in body["results"] if row["id"] == bare.pk)
+    assert not refusal["moved"] and "Award (10k yuan) is missing" in refusal["message"]

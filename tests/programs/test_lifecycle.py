@@ -12,7 +12,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from programs.models import Selection, SelectionEvent, Tranche, transition_error
 from programs.services import RuleError, selection_transition, selections_transition
@@ -73,7 +73,9 @@ def actor(user: User) -> Actor:
 
 def in_state(batch, unit, status: str) -> Selection:
     """A selection of ``unit`` that has reached ``status`` (decided and awarded once it is selected)."""
-    if status in PIPELINE or status == "rejected":
+    if status == "publicized":  # the award proposed with the publicity, set when selected
+        item = factories.selection(batch, unit, status=status, award_amount=Decimal("100"))
+    elif status in PIPELINE or status == "rejected":
         item = factories.selection(batch, unit, status=status)
     else:
         item = factories.selected(batch, unit, status=status)
@@ -413,3 +415,88 @@ def test_refused_exit_cancels_nothing(city_program, units, people):
     planned.refresh_from_db()
     assert planned.status == "planned" and planned.cancel_reason == ""
     assert not AuditEntry.objects.exists()
+
+
+# --- the award before 入选 ----------------------------------------------------------------------------------------
+
+
+def test_no_selection_without_its_award(city_program, units, people):
+    bare = factories.selection(city_program, units["330402"], status="publicized")
+    (result,) = selections_transition(ids=[bare.pk], to="selected", actor=actor(people["city_admin"]))
+    assert not result.moved and result.field == "award_amount"
+    assert "Award (10k yuan) is missing" in result.message and "“Selected”" in result.message
+    assert result.label == str(bare.applicant)
+    bare.refresh_from_db()
+    assert (bare.status, bare.decided_on) == ("publicized", None)
+    assert not SelectionEvent.objects.exists() and not AuditEntry.objects.exists()
+    with pytest.raises(RuleError) as refused:
+        selection_transition(selection=bare, to="selected", actor=actor(people["city_admin"]))
+    assert refused.value.field == "award_amount"
+    with translation.override("zh-hans"):
+        (result,) = selections_transition(ids=[bare.pk], to="selected", actor=actor(people["city_admin"]))
+    assert "资助金额" in result.message and "入选" in result.message
+
+
+@pytest.mark.parametrize(("current", "to"), [("selected", "landed"), ("landed", "midterm_passed")])
+def test_no_later_stage_without_the_award_either(current, to, city_program, units, people):
+    """A selection entered before the rule, selected without an award, gets one before it goes on."""
+    item = factories.selection(city_program, units["330402"], status=current, decided_on="2025-06-01")
+    (result,) = selections_transition(ids=[item.pk], to=to, actor=actor(people["city_admin"]))
+    assert not result.moved and "is missing" in result.message
+    (result,) = selections_transition(
+        ids=[item.pk], to=to, award_amount=Decimal("30"), actor=actor(people["city_admin"])
+    )
+    assert result.moved
+
+
+def test_exit_and_rejection_need_no_award(city_program, units, people):
+    turned_down = factories.selection(city_program, units["330402"], status="publicized")
+    leaving = factories.selection(city_program, units["330402"], status="selected", decided_on="2025-06-01")
+    admin = actor(people["city_admin"])
+    assert selections_transition(ids=[turned_down.pk], to="rejected", reason="答辩未通过", actor=admin)[0].moved
+    assert selections_transition(ids=[leaving.pk], to="exited", reason="离职", actor=admin)[0].moved
+
+
+def test_the_award_is_set_with_the_move_and_audited_with_it(city_program, units, people):
+    item = factories.selection(city_program, units["330402"], status="publicized")
+    selection_transition(
+        selection=item, to="selected", award_amount=Decimal("80.50"), actor=actor(people["city_admin"])
+    )
+    item.refresh_from_db()
+    assert (item.status, item.award_amount) == ("selected", Decimal("80.50"))
+    (log,) = selection_entries(item)
+    assert log.changes["award_amount"] == [None, "80.50"] and log.changes["status"] == ["publicized", "selected"]
+
+
+@pytest.mark.parametrize("award", ["0", "-5", "0.001", "1000000000000"])
+def test_a_wrong_award_moves_nothing(award, city_program, units, people):
+    item = factories.selection(city_program, units["330402"], status="publicized")
+    (result,) = selections_transition(
+        ids=[item.pk], to="selected", award_amount=Decimal(award), actor=actor(people["city_admin"])
+    )
+    assert not result.moved and result.field == "award_amount"
+    item.refresh_from_db()
+    assert (item.status, item.award_amount) == ("publicized", None)
+
+
+def test_the_award_given_with_a_move_covers_the_planned_tranches(city_program, units, people):
+    item = factories.selected(city_program, units["330402"], award="100")
+    factories.tranche(item, 1, amount=Decimal("60"))
+    (result,) = selections_transition(
+        ids=[item.pk], to="landed", award_amount=Decimal("50"), actor=actor(people["city_admin"])
+    )
+    assert not result.moved and "already planned (60.00)" in result.message
+
+
+def test_bulk_move_to_selected_moves_the_awarded_and_names_the_others(city_program, units, people):
+    awarded = [
+        factories.selection(city_program, units["330402"], status="publicized", award_amount=Decimal("50"))
+        for _ in range(2)
+    ]
+    bare = factories.selection(city_program, units["330402"], status="publicized")
+    results = selections_transition(
+        ids=[*(s.pk for s in awarded), bare.pk], to="selected", actor=actor(people["city_admin"])
+    )
+    assert [r.moved for r in results] == [True, True, False]
+    assert results[2].label == str(bare.applicant) and "is missing" in results[2].message
+    assert Selection.objects.filter(status="selected").count() == 2

@@ -4,6 +4,7 @@ lifecycle and tranches, the funding overview, and the talent page's programs."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from programs.models import Selection, SelectionEvent, Tranche
 
 from ..conftest import choose_language
+from ..matrix import version_of
 from ..talents import factories as talent_factories
 from . import factories
 
@@ -68,7 +70,10 @@ def test_pipeline_counts_and_filters(client, people, units, city_batch) -> None:
 
 
 def test_bulk_move_moves_the_movable_and_names_the_rest(client, people, units, city_batch) -> None:
-    ready = [factories.selection(city_batch, units["330402"], status="publicized") for _ in range(3)]
+    ready = [
+        factories.selection(city_batch, units["330402"], status="publicized", award_amount=Decimal("50"))
+        for _ in range(3)
+    ]
     early = factories.selection(city_batch, units["330411"], status="applied")
     client.force_login(people["city_admin"])
     response = client.post(
@@ -119,13 +124,13 @@ def test_selection_page_moves_and_records_the_timeline(client, people, units, ci
     client.post(url, {"to": "rejected"})  # no reason
     item.refresh_from_db()
     assert item.status == "publicized"
-    client.post(url, {"to": "selected", "comment": "公示无异议"})
+    client.post(url, {"to": "selected", "comment": "公示无异议", "award_amount": "80"})
     page = client.get(reverse("programs:selection_detail", args=[item.pk]))
     assert page.status_code == 200
     assert [e.to_status for e in page.context["events"]] == ["selected"]
     assert "公示无异议" in page.content.decode()
     item.refresh_from_db()
-    assert item.decided_on == timezone.localdate()
+    assert (item.decided_on, item.award_amount) == (timezone.localdate(), Decimal("80"))
 
 
 def test_tranches_on_the_selection_page(client, people, units, city_batch) -> None:
@@ -133,9 +138,10 @@ def test_tranches_on_the_selection_page(client, people, units, city_batch) -> No
     client.force_login(people["city_admin"])
     add = reverse("programs:tranche_add", args=[item.pk])
     client.post(add, {"amount": "40", "condition": "on_signing", "planned_on": "2025-07-01"})
-    over = client.post(add, {"amount": "70", "condition": "on_landing"})
-    assert over.status_code == 200 and "more than the award" in str(over.context["form"].errors["amount"])
-    assert over.context["form"]["amount"].value() == "70"  # kept as typed
+    over = client.post(add, {"amount": "70", "condition": "on_landing"}, follow=True)
+    form = over.context["tranche_form"]  # back on the selection's page
+    assert over.status_code == 200 and "more than the award" in str(form.errors["amount"])
+    assert form["amount"].value() == "70"  # kept as typed
     (tranche,) = Tranche.objects.filter(selection=item)
     action = reverse("programs:tranche_action", args=[tranche.pk])
     early = client.post(action, {"action": "pay", "paid_on": "2025-07-02", "voucher_no": "JXCZ-1"})
@@ -413,7 +419,9 @@ def test_correct_or_delete_a_planned_tranche(client, people, units, city_batch) 
 def test_the_office_sees_the_quota_and_is_warned_past_it(client, people, units) -> None:
     batch = factories.batch(factories.program(units["330400"]), quota=2)
     factories.selection(batch, units["330402"], status="landed")
-    ready = [factories.selection(batch, units["330402"], status="publicized") for _ in range(2)]
+    ready = [
+        factories.selection(batch, units["330402"], status="publicized", award_amount=Decimal("50")) for _ in range(2)
+    ]
     client.force_login(people["city_admin"])
     page = client.get(reverse("programs:batch_detail", args=[batch.pk]))
     assert page.context["chosen"] == 1 and 'id="quota"' in page.content.decode()
@@ -433,3 +441,136 @@ def test_history_reads_labels_not_codes(client, people, units, city_batch) -> No
     html = page.content.decode()
     assert "Passed screening" in html and ">screened<" not in html
     assert "+00:00" not in html
+
+
+def test_funding_chart_stacks_money_without_empty_segments_and_links_each_bar(client, people, units, city_batch):
+    a = factories.selected(city_batch, units["330402"], award="100")
+    b = factories.selected(city_batch, units["330411"], award="100")
+    factories.tranche(a, 1, amount=Decimal("30.50"), status="paid", paid_on="2025-07-01", voucher_no="V-A")
+    factories.tranche(b, 1, amount=Decimal("50"))
+    client.force_login(people["city_viewer"])
+    page = client.get(reverse("programs:funding"), {"by": "county"})
+    chart = page.context["chart"]
+    assert chart["xAxis"]["data"] == ["南湖区", "秀洲区"] and chart["grid"]["containLabel"] is True
+    assert "minInterval" not in chart["yAxis"]  # money keeps its decimals
+    planned, approved, paid = (s["data"] for s in chart["series"])
+    assert planned[0] is None and approved == [None, None] and paid[1] is None
+    assert paid[0]["value"] == 30.5
+    # The bar opens exactly the tranches it adds up, like the table's figure.
+    listed_paid = listed(client, paid[0]["link"])
+    assert [t.amount for t in listed_paid] == [Decimal("30.50")]
+    assert [t.amount for t in listed(client, planned[1]["link"])] == [Decimal("50")]
+
+
+def test_selection_page_asks_for_the_award_on_the_way_to_selected(client, people, units, city_batch) -> None:
+    item = factories.selection(city_batch, units["330402"], status="publicized")
+    client.force_login(people["city_admin"])
+    page = client.get(reverse("programs:selection_detail", args=[item.pk])).content.decode()
+    assert 'name="award_amount"' in page
+    url = reverse("programs:selection_transition", args=[item.pk])
+    refused = client.post(url, {"to": "selected"}, follow=True)
+    assert refused.status_code == 200 and "Award (10k yuan) is missing" in refused.content.decode()
+    item.refresh_from_db()
+    assert item.status == "publicized"
+    wrong = client.post(url, {"to": "selected", "award_amount": "abc"}, follow=True)
+    assert wrong.status_code == 200 and "award (10k yuan)" in wrong.content.decode().lower()
+    # An award typed with a rejection is not kept: it comes with the move into the funded stages only.
+    client.post(url, {"to": "selected", "award_amount": "120"})
+    item.refresh_from_db()
+    assert (item.status, item.award_amount) == ("selected", Decimal("120"))
+    after = client.get(reverse("programs:selection_detail", args=[item.pk])).content.decode()
+    assert 'name="award_amount"' not in after  # selected with its award: landing needs nothing more
+
+
+def test_a_rejection_does_not_take_an_award_typed_by_mistake(client, people, units, city_batch) -> None:
+    item = factories.selection(city_batch, units["330402"], status="publicized")
+    client.force_login(people["city_admin"])
+    url = reverse("programs:selection_transition", args=[item.pk])
+    client.post(url, {"to": "rejected", "reason": "答辩未通过", "award_amount": "120"})
+    item.refresh_from_db()
+    assert (item.status, item.award_amount) == ("rejected", None)
+
+
+def test_bulk_move_to_selected_names_the_rows_without_an_award(client, people, units, city_batch) -> None:
+    awarded = factories.selection(city_batch, units["330402"], status="publicized", award_amount=Decimal("50"))
+    bare = factories.selection(city_batch, units["330402"], status="publicized")
+    client.force_login(people["city_admin"])
+    response = client.post(
+        reverse("programs:batch_transition", args=[city_batch.pk]), {"ids": [awarded.pk, bare.pk], "to": "selected"}
+    )
+    assert response.status_code == 302
+    assert Selection.objects.get(pk=awarded.pk).status == "selected"
+    assert Selection.objects.get(pk=bare.pk).status == "publicized"
+    assert any(str(bare.applicant) in m and "Award (10k yuan) is missing" in m for m in texts(response))
+
+
+def test_the_award_is_not_emptied_once_selected(client, people, units, city_batch) -> None:
+    item = factories.selected(city_batch, units["330402"], award="100")
+    client.force_login(people["city_admin"])
+    form = {
+        "batch": city_batch.pk,
+        "talent": item.talent_id,
+        "org_unit": units["330402"].pk,
+        "applied_on": "2025-03-01",
+        "award_amount": "",
+    }
+    form["_version"] = version_of(client.get(reverse("programs:selection_edit", args=[item.pk])).content.decode())
+    response = client.post(reverse("programs:selection_edit", args=[item.pk]), form)
+    assert response.status_code in (200, 422)
+    assert "cannot be left empty" in str(response.context["form"].errors["award_amount"])
+    assert Selection.objects.get(pk=item.pk).award_amount == Decimal("100")
+
+
+def test_pipeline_offers_only_the_moves_of_its_rows(client, people, units, city_batch) -> None:
+    applied = factories.selection(city_batch, units["330402"])
+    client.force_login(people["city_admin"])
+    url = reverse("programs:batch_detail", args=[city_batch.pk])
+    page = client.get(url)
+    assert [key for key, _label in page.context["moves"]] == ["screened", "rejected"]
+    html = page.content.decode()
+    assert f'value="{applied.pk}" aria-label="{applied.applicant}" data-moves="screened rejected"' in html
+    assert 'data-moves-from="#selection-table input[name=ids]"' in html
+    assert '<option value="selected">' not in html and '<option value="completed">' not in html
+    landed = factories.selection(city_batch, units["330402"], status="landed", award_amount=Decimal("10"))
+    moves = [key for key, _label in client.get(url).context["moves"]]
+    assert moves == ["screened", "midterm_passed", "midterm_failed", "rejected", "exited"]
+    assert 'data-moves="midterm_passed midterm_failed exited"' in client.get(url).content.decode()
+    # The server still refuses what a row cannot do, whatever the page offered.
+    response = client.post(
+        reverse("programs:batch_transition", args=[city_batch.pk]), {"ids": [applied.pk, landed.pk], "to": "screened"}
+    )
+    assert Selection.objects.get(pk=landed.pk).status == "landed"
+    assert any(str(landed.applicant) in m for m in texts(response))
+
+
+def test_a_refused_tranche_is_shown_on_the_selection_page(client, people, units, city_batch) -> None:
+    item = factories.selected(city_batch, units["330402"], award="100")
+    factories.tranche(item, 1, amount=Decimal("80"))
+    client.force_login(people["city_admin"])
+    response = client.post(
+        reverse("programs:tranche_add", args=[item.pk]), {"amount": "30", "condition": "on_signing"}, follow=True
+    )
+    (redirect, _status), *_rest = response.redirect_chain
+    assert redirect.startswith(reverse("programs:selection_detail", args=[item.pk]))
+    assert response.status_code == 200 and response.templates[0].name == "registry/detail.html"
+    html = response.content.decode()
+    assert "more than the award" in html and 'value="30"' in html
+    active = re.findall(r'class="nav-link active" href="(/[^"]*)"', html)
+    assert active == [reverse("programs:selection_list")]  # Selections, not Funding tranches
+    assert Tranche.objects.filter(selection=item).count() == 1
+    # The form comes back once: the page opened again is clean.
+    again = client.get(reverse("programs:selection_detail", args=[item.pk])).content.decode()
+    assert "more than the award" not in again
+
+
+def test_a_tranche_refused_before_the_award_is_shown_too(client, people, units, city_batch) -> None:
+    item = factories.selection(city_batch, units["330402"], status="selected", decided_on="2025-06-01")
+    client.force_login(people["city_admin"])
+    response = client.post(
+        reverse("programs:tranche_add", args=[item.pk]), {"amount": "", "condition": "nonsense"}, follow=True
+    )
+    assert response.status_code == 200 and response.context["tranche_form"].errors
+    response = client.post(
+        reverse("programs:tranche_add", args=[item.pk]), {"amount": "10", "condition": "on_signing"}, follow=True
+    )
+    assert "Set the selection&#x27;s award before planning its tranches." in response.content.decode()

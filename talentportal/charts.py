@@ -1,0 +1,99 @@
+"""ECharts options for every chart of the portal, built in one place so each has the same defaults.
+
+A page puts the dict in ``{{ chart|json_script:"ID" }}`` beside ``<div data-chart="ID">``; ``static/js/portal.js``
+draws it as it is. The defaults fix what hand-built options kept getting wrong:
+
+- a count axis ticks in whole numbers (``minInterval: 1``): “0.5 platforms” means nothing; money keeps decimals;
+- a zero in a stacked bar is no segment at all (``None``), not an empty sliver with a “0” on it;
+- category labels are never cut off the canvas (the grid contains them, long names wrap), and the legend sits
+  above the grid so it never covers the bars or the labels.
+
+A point may carry the link of the list that shows exactly what it counts: clicking it opens that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+Number = int | float | Decimal
+
+# Category labels wrap at this width (px): about twelve Chinese characters a line.
+LABEL_WIDTH = 144
+# Labels are slanted when the categories times their longest label pass this many characters: about what a phone
+# shows side by side. Fewer, shorter ones stay level (and wrap when long).
+CROWDED_CHARACTERS = 24
+
+
+@dataclass(frozen=True)
+class Series:
+    """One named row of figures; ``links[i]``, when given, is the list behind ``values[i]``."""
+
+    name: str
+    values: Sequence[Number | None]
+    links: Sequence[str | None] = ()
+
+
+def bar_chart(
+    categories: Sequence[str], series: Sequence[Series], *, stacked: bool = False, money: bool = False, unit: str = ""
+) -> dict[str, Any]:
+    """Bars per category, one colour per series; ``stacked`` piles the series on one bar."""
+    return _chart("bar", categories, series, stacked=stacked, money=money, unit=unit)
+
+
+def line_chart(
+    categories: Sequence[str], series: Sequence[Series], *, money: bool = False, unit: str = ""
+) -> dict[str, Any]:
+    """Lines over ``categories`` (usually years)."""
+    return _chart("line", categories, series, stacked=False, money=money, unit=unit)
+
+
+def _chart(
+    kind: str, categories: Sequence[str], series: Sequence[Series], *, stacked: bool, money: bool, unit: str
+) -> dict[str, Any]:
+    labels = [str(c) for c in categories]
+    crowded = len(labels) * max(map(len, labels), default=0) > CROWDED_CHARACTERS
+    value_axis: dict[str, Any] = {"type": "value"}
+    if not money:
+        value_axis["minInterval"] = 1
+    if unit:
+        value_axis["name"] = unit
+    return {
+        "tooltip": {"trigger": "axis", "renderMode": "richText", "axisPointer": {"type": "shadow"}},
+        "legend": {"type": "scroll", "top": 0},
+        "grid": {"left": 8, "right": 24, "top": 48, "bottom": 8, "containLabel": True},
+        "xAxis": {
+            "type": "category",
+            "data": labels,
+            "axisLabel": {
+                "interval": 0,
+                "rotate": 30 if crowded else 0,
+                "width": LABEL_WIDTH,
+                "overflow": "break",
+            },
+        },
+        "yAxis": value_axis,
+        "series": [_series(kind, s, stacked) for s in series],
+    }
+
+
+def _series(kind: str, series: Series, stacked: bool) -> dict[str, Any]:
+    links = list(series.links) or [None] * len(series.values)
+    data = [_point(value, link, stacked) for value, link in zip(series.values, links, strict=True)]
+    options: dict[str, Any] = {"name": str(series.name), "type": kind, "data": data}
+    if kind == "bar":
+        options["barMaxWidth"] = 48
+    if stacked:
+        options["stack"] = "total"
+        options["emphasis"] = {"focus": "series"}
+    return options
+
+
+def _point(value: Number | None, link: str | None, stacked: bool) -> Any:
+    # A stacked zero is no segment: ECharts draws nothing for a null, and the tooltip shows “-”.
+    if value is None or (stacked and value == 0):
+        return None
+    number = float(value) if isinstance(value, Decimal) else value
+    return {"value": number, "link": link} if link else number
