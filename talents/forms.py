@@ -159,17 +159,23 @@ class ServiceRequestForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "resolution": forms.Textarea(attrs={"rows": 3}),
         }
+        # A declined request's reason is written where a resolved one's result is.
+        labels = {"resolution": _("Result, or reason for declining")}
+        help_texts = {
+            "resolution": _(
+                "Required to close the request: what was done when it is resolved, why when it is declined."
+            ),
+            "handler": _("Required when the request is resolved."),
+        }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from talentportal.orgs.models import User
-
         self.user = user
         talent = self.fields["talent"]
         handler = self.fields["handler"]
         assert isinstance(talent, forms.ModelChoiceField) and isinstance(handler, forms.ModelChoiceField)
         talent.queryset = Talent.objects.editable_by(user).only("id", "name")
-        handler.queryset = User.objects.for_user(user).filter(membership__role__in=["editor", "admin"], is_active=True)
+        handler.queryset = ServiceRequest.handler_choices(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -178,6 +184,11 @@ class ServiceRequestForm(forms.ModelForm):
             self.add_error("resolved_on", _("The resolution date cannot be before the submission date."))
         elif "status" in data:
             data["resolved_on"] = ServiceRequest.resolution_date(data["status"], submitted, resolved)
+        if "status" in data:
+            problems = ServiceRequest.closing_errors(data["status"], data.get("resolution"), data.get("handler"))
+            for field, message in problems.items():
+                if field not in self.errors:
+                    self.add_error(field, message)
         return data
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit
+from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, User
 
 from . import validators
 
@@ -367,6 +367,8 @@ class ServiceRequest(models.Model):
 
     objects = ServiceRequestQuerySet.as_manager()
 
+    CLOSED = (Status.RESOLVED, Status.REJECTED)
+
     class Meta:
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
@@ -383,6 +385,12 @@ class ServiceRequest(models.Model):
                 | (Q(status__in=["submitted", "in_progress"]) & Q(resolved_on__isnull=True)),
                 name="service_request_resolved_on_matches_status",
             ),
+            # A closed request says what was done, or why it was declined.
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "in_progress"]) | ~Q(resolution=""),
+                name="service_request_closed_has_resolution",
+                violation_error_message=_("A resolved or declined request needs its result or reason."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -393,18 +401,39 @@ class ServiceRequest(models.Model):
         return self.talent.org_unit_id
 
     @classmethod
+    def closing_errors(cls, status: str, resolution: str | None, handler: Any) -> dict[str, str]:
+        """What a request moved to ``status`` still lacks, as ``{field: message}``: a resolved request needs its
+        result and its handler, a declined one the reason (written as its resolution). The form, the queue and
+        the API all ask this before saving."""
+        errors: dict[str, str] = {}
+        written = bool((resolution or "").strip())
+        if status == cls.Status.RESOLVED:
+            if not written:
+                errors["resolution"] = str(_("Enter the result before closing the request as resolved."))
+            if handler is None:
+                errors["handler"] = str(_("Choose the handler who resolved the request."))
+        elif status == cls.Status.REJECTED and not written:
+            errors["resolution"] = str(_("Enter the reason for declining the request."))
+        return errors
+
+    @staticmethod
+    def handler_choices(user: Any) -> models.QuerySet[Any]:
+        """Who may be named as a request's handler: active editors and admins in the user's scope."""
+        return User.objects.for_user(user).filter(membership__role__in=["editor", "admin"], is_active=True)
+
+    @classmethod
     def resolution_date(
         cls, status: str, submitted_on: datetime.date | None, resolved_on: datetime.date | None
     ) -> datetime.date | None:
         """The resolution date a request in ``status`` should carry: kept or today when closed, none when open."""
-        if status not in (cls.Status.RESOLVED, cls.Status.REJECTED):
+        if status not in cls.CLOSED:
             return None
         date = resolved_on or timezone.localdate()
         return max(date, submitted_on) if submitted_on else date
 
     @property
     def is_open(self) -> bool:
-        return self.status in (self.Status.SUBMITTED, self.Status.IN_PROGRESS)
+        return self.status not in self.CLOSED
 
     @property
     def is_overdue(self) -> bool:

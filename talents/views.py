@@ -344,13 +344,17 @@ def service_request_status(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=Actor.from_request(request, Source.FORM),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(service_requests.url("detail", service_request))
-        messages.success(
-            request,
-            _("“%(request)s” is now %(status)s.")
-            % {"request": service_request, "status": service_request.get_status_display()},
-        )
+            messages.error(
+                request,
+                _("“%(request)s” was not changed: %(errors)s")
+                % {"request": service_request, "errors": " ".join(exc.messages)},
+            )
+        else:
+            messages.success(
+                request,
+                _("“%(request)s” is now %(status)s.")
+                % {"request": service_request, "status": service_request.get_status_display()},
+            )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
