@@ -178,7 +178,8 @@ class Talent(models.Model):
         FULL_TIME = "full_time", _("Full-time")
         FLEXIBLE = "flexible", _("Flexible")
 
-    name = models.CharField(_("name"), max_length=100)
+    # A person's name is 姓名; an organisation's (enterprise, team, platform) is 名称.
+    name = models.CharField(_("full name"), max_length=100)
     id_type = models.CharField(_("ID type"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = models.CharField(_("ID number"), max_length=32)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
