@@ -44,6 +44,8 @@ class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer)
     personal_fields = {"id_number": mask_id, "phone": mask_phone, "birth_date": mask_birth_date}
     org_unit = ScopedUnitField()
     employer = EmployerField()
+    # The ISO 3166 code, as before the model listed the countries (and in any case).
+    nationality = serializers.CharField(required=False, max_length=10)
 
     class Meta:
         model = Talent
@@ -84,6 +86,11 @@ class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer)
                 errors["id_number"] = conflict
         if errors:
             raise serializers.ValidationError(errors)
+        data.update(
+            validators.identity_from_id(
+                merged["id_type"], merged["id_number"], merged["birth_date"], merged["gender"] or None
+            )
+        )
         return data
 
 

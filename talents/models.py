@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.countries import COUNTRIES
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, User
 
 from . import validators
@@ -188,8 +189,9 @@ class Talent(models.Model):
         _("nationality"),
         max_length=2,
         default="CN",
+        choices=list(COUNTRIES.items()),
         validators=[validators.validate_nationality],
-        help_text=_("ISO 3166 two-letter code, e.g. CN, US, DE."),
+        help_text=_("Stored as the ISO 3166 two-letter code (CN, US, DE…), shown as the country's name."),
     )
     is_returnee = models.BooleanField(_("returned from study abroad"), default=False)
     highest_degree = models.CharField(_("highest degree"), max_length=12, choices=Degree.choices, blank=True)

@@ -95,6 +95,7 @@ talents = register(
             Column("tier"),
             Column("industry"),
             Column("highest_degree", sortable=False),
+            Column("nationality", sortable=False),
             Column(
                 "employer_name",
                 label=gettext_lazy("employer"),
@@ -106,7 +107,17 @@ talents = register(
             Column("landed_on"),
             Column("phone", mask=mask_phone, sortable=False),
         ],
-        list_columns=["name", "id_number", "category", "tier", "employer_name", "org_unit__name", "landed_on", "phone"],
+        list_columns=[
+            "name",
+            "id_number",
+            "nationality",
+            "category",
+            "tier",
+            "employer_name",
+            "org_unit__name",
+            "landed_on",
+            "phone",
+        ],
         # The entered fields, with the unit by name and the employer (enterprise or free text) in one line.
         detail_fields=[{"org_unit": "org_unit__name"}.get(f, f) for f in TALENT_FIELDS if f != "employer"],
         tabs=[

@@ -10,7 +10,7 @@ from io import BytesIO
 import pytest
 from django.utils import translation
 from django.utils.text import capfirst
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from talentportal.audit.models import Action, AuditEntry
 from talentportal.orgs.models import OrgUnit
@@ -261,3 +261,83 @@ def test_the_form_fills_the_fields_in_the_browser_too(client, people, units):
     client.force_login(people["a_editor"])
     html = client.get("/registry/talents/new/").content.decode()
     assert "data-resident-id" in html and "/static/js/portal" in html
+
+
+# --- nationality --------------------------------------------------------------------------------------------------
+
+
+def test_nationality_is_chosen_by_name_stored_as_code_and_shown_as_name(client, people, units):
+    client.force_login(people["a_editor"])
+    form = client.get("/registry/talents/new/").content.decode()
+    select = re.search(r'<select name="nationality".*?</select>', form, re.S).group(0)
+    assert 'data-searchable="' in select
+    assert '<option value="CN" selected>中国</option>' in select and '<option value="US">美国</option>' in select
+    assert len(re.findall(r"<option ", select)) == 249
+    data = new_talent(units, id_number=factories.resident_id(), nationality="US")
+    response = client.post("/registry/talents/new/", data)
+    assert response.status_code == 302
+    person = Talent.objects.get()
+    assert person.nationality == "US"
+    detail = client.get(response["Location"]).content.decode()
+    assert cells(detail, "国籍") == "美国"
+    listed = client.get("/registry/talents/").content.decode()
+    assert "美国" in listed
+    header, *rows = export_rows(client, "/registry/talents/export/")
+    assert rows[0][header.index("国籍")] == "美国"
+    edit = client.get(f"/registry/talents/{person.pk}/edit/")
+    changed = {**form_of(person, edit.content.decode()), "nationality": "DE"}
+    assert client.post(f"/registry/talents/{person.pk}/edit/", changed).status_code == 302
+    history = client.get(f"/registry/talents/{person.pk}/", {"tab": "history"}).content.decode()
+    assert re.search(r'diff-before">美国<', history) and re.search(r'diff-after">德国<', history)
+    choose_language(client, "en")
+    assert cells(client.get(response["Location"]).content.decode(), "Nationality") == "Germany"
+
+
+def test_the_form_reads_a_country_name_and_refuses_an_unknown_code(client, people, units):
+    client.force_login(people["a_editor"])
+    named = client.post(
+        "/registry/talents/new/", new_talent(units, id_number=factories.resident_id(), nationality="日本")
+    )
+    assert named.status_code == 302 and Talent.objects.get().nationality == "JP"
+    bad = client.post("/registry/talents/new/", new_talent(units, id_number=factories.resident_id(), nationality="XX"))
+    assert "nationality" in bad.context["form"].errors
+
+
+def test_the_api_keeps_the_code_and_refuses_unknown_ones(api_client, people, units):
+    api_client.force_authenticate(people["a_editor"])
+    payload = {**new_talent(units, id_number=factories.resident_id()), "org_unit": "330402", "nationality": "us"}
+    response = api_client.post("/api/v1/talents/", payload, format="json")
+    assert response.status_code == 201 and response.json()["nationality"] == "US"
+    for wrong in ("XX", "美国", "", 12):
+        bad = api_client.post(
+            "/api/v1/talents/",
+            {**payload, "id_number": factories.resident_id(), "nationality": wrong},
+            format="json",
+        )
+        assert bad.status_code == 400 and "nationality" in bad.json(), wrong
+
+
+def test_the_import_reads_nationality_by_name_or_code_and_fills_identity(tmp_path, people):
+    from ..jobs.test_imports import run_cli
+
+    header = ["姓名", "证件号码", "人才类别", "人才层次", "所属区域", "国籍", "出生日期", "性别"]
+    numbers = [factories.resident_id(datetime.date(1980, 1, day), male=day % 2 == 1) for day in range(1, 6)]
+    given = ["中国", "美国", "China", "de", "中华人民共和国"]
+    wb = Workbook()
+    wb.active.append(header)
+    for number, nationality in zip(numbers, given, strict=True):
+        wb.active.append(["外籍专家", number, "专业技术人才", "市级领军人才", "南湖区", nationality, None, None])
+    wb.save(tmp_path / "ok.xlsx")
+    imp = run_cli(tmp_path / "ok.xlsx", "a_admin", "--apply")
+    assert imp.counts["created"] == 5, imp.errors
+    stored = dict(Talent.objects.values_list("id_number", "nationality"))
+    assert [stored[n] for n in numbers] == ["CN", "US", "CN", "DE", "CN"]
+    first = Talent.objects.get(id_number=numbers[0])
+    assert first.birth_date == datetime.date(1980, 1, 1) and first.gender == "male"
+    bad = Workbook()
+    bad.active.append(header)
+    bad.active.append(["外籍专家", factories.resident_id(), "专业技术人才", "市级领军人才", "南湖区", "XX", None, None])
+    bad.save(tmp_path / "bad.xlsx")
+    errors = run_cli(tmp_path / "bad.xlsx", "a_admin").errors
+    assert [(e["column"], e["value"]) for e in errors] == [("nationality", "XX")]
+    assert "not a country" in errors[0]["message"] and len(errors[0]["message"]) < 200
