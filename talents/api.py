@@ -44,6 +44,8 @@ class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer)
     personal_fields = {"id_number": mask_id, "phone": mask_phone, "birth_date": mask_birth_date}
     org_unit = ScopedUnitField()
     employer = EmployerField()
+    # The ISO 3166 code, as before the model listed the countries (and in any case).
+    nationality = serializers.CharField(required=False, max_length=10)
 
     class Meta:
         model = Talent
@@ -84,6 +86,11 @@ class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer)
                 errors["id_number"] = conflict
         if errors:
             raise serializers.ValidationError(errors)
+        data.update(
+            validators.identity_from_id(
+                merged["id_type"], merged["id_number"], merged["birth_date"], merged["gender"] or None
+            )
+        )
         return data
 
 
@@ -184,9 +191,22 @@ class TeamViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("org_unit", "employer", "leader").prefetch_related("members")
 
 
+class HandlerField(serializers.SlugRelatedField):
+    """A request's handler by username: an active editor or admin in the acting user's scope."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "username")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        return ServiceRequest.handler_choices(self.context["request"].user)
+
+
 class ServiceRequestSerializer(serializers.ModelSerializer):
     talent = ScopedRelatedField(Talent)
-    handler = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    handler = HandlerField()
 
     class Meta:
         model = ServiceRequest
@@ -203,14 +223,23 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        submitted = data.get("submitted_on", getattr(self.instance, "submitted_on", None))
-        resolved = data.get("resolved_on", getattr(self.instance, "resolved_on", None))
+        current = self.instance
+        submitted = data.get("submitted_on", getattr(current, "submitted_on", None))
+        resolved = data.get("resolved_on", getattr(current, "resolved_on", None))
         if submitted and resolved and resolved < submitted:
             raise serializers.ValidationError(
                 {"resolved_on": _("The resolution date cannot be before the submission date.")}
             )
-        status = data.get("status", getattr(self.instance, "status", ServiceRequest.Status.SUBMITTED))
+        status = data.get("status", getattr(current, "status", ServiceRequest.Status.SUBMITTED))
         data["resolved_on"] = ServiceRequest.resolution_date(status, submitted, resolved)
+        # Whoever closes a request through the API handles it, unless a handler is named.
+        handler = data["handler"] if "handler" in data else getattr(current, "handler", None)
+        if handler is None and status in ServiceRequest.CLOSED:
+            data["handler"] = handler = self.context["request"].user
+        resolution = data.get("resolution", getattr(current, "resolution", ""))
+        problems = ServiceRequest.closing_errors(status, resolution, handler)
+        if problems:
+            raise serializers.ValidationError(problems)
         return data
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.countries import country_choices, country_code
 from talentportal.orgs.forms import ScopedFormMixin
 
 from . import validators
@@ -49,6 +50,27 @@ class EmployerField(forms.ModelChoiceField):
         return super().prepare_value(value)
 
 
+class CountryField(forms.TypedChoiceField):
+    """A country picked by its name from a select that can be searched, stored as its ISO 3166 code; a name or
+    code sent as text is read too."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.widget.attrs["data-searchable"] = _("Type to search…")
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return (country_code(value) or value) if isinstance(value, str) else value
+
+
+def country_formfield(field: Any, **kwargs: Any) -> Any:
+    """Form fields as usual, the nationality a ``CountryField`` (a model field with choices takes its form field
+    from ``choices_form_class``, never from ``Meta.field_classes``)."""
+    if field.name == "nationality":
+        kwargs["choices_form_class"] = CountryField
+    return field.formfield(**kwargs)
+
+
 class TalentForm(ScopedFormMixin, forms.ModelForm):
     employer = EmployerField()
 
@@ -56,12 +78,25 @@ class TalentForm(ScopedFormMixin, forms.ModelForm):
         model = Talent
         fields = TALENT_FIELDS
         widgets = {"birth_date": DATE, "landed_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+        formfield_callback = country_formfield
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         employer = self.fields["employer"]
         assert isinstance(employer, forms.ModelChoiceField)
         employer.queryset = Enterprise.objects.for_user(self.user)
+        nationality = self.fields["nationality"]
+        assert isinstance(nationality, forms.ChoiceField)
+        nationality.choices = country_choices()
+        # In the browser, a valid resident ID number fills an empty birth date and gender (static/js/portal.js).
+        self.fields["id_number"].widget.attrs.update(
+            {
+                "data-resident-id": "resident_id",
+                "data-id-type": f"#{self['id_type'].auto_id}",
+                "data-birth-date": f"#{self['birth_date'].auto_id}",
+                "data-gender": f"#{self['gender'].auto_id}",
+            }
+        )
 
     def clean_id_number(self) -> str:
         return validators.normalize_id_number(self.cleaned_data.get("id_number", ""))
@@ -69,17 +104,15 @@ class TalentForm(ScopedFormMixin, forms.ModelForm):
     def clean_phone(self) -> str:
         return validators.normalize_phone(self.cleaned_data.get("phone", ""))
 
-    def clean_nationality(self) -> str:
-        return (self.cleaned_data.get("nationality") or "").strip().upper()
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        problems = validators.identity_errors(
-            data.get("id_type", ""), data.get("id_number", ""), data.get("birth_date"), data.get("gender")
-        )
+        identity = (data.get("id_type", ""), data.get("id_number", ""), data.get("birth_date"), data.get("gender"))
+        problems = validators.identity_errors(*identity)
         for field, message in problems.items():
             if field not in self.errors:
                 self.add_error(field, message)
+        if not problems and not self.has_error("id_type") and not self.has_error("id_number"):
+            data.update(validators.identity_from_id(*identity))
         if "id_number" not in self.errors and data.get("id_number"):
             conflict = registration_conflict(data.get("id_type", ""), data["id_number"], self.user, self.instance.pk)
             if conflict:
@@ -159,17 +192,23 @@ class ServiceRequestForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "resolution": forms.Textarea(attrs={"rows": 3}),
         }
+        # A declined request's reason is written where a resolved one's result is.
+        labels = {"resolution": _("Result, or reason for declining")}
+        help_texts = {
+            "resolution": _(
+                "Required to close the request: what was done when it is resolved, why when it is declined."
+            ),
+            "handler": _("Required when the request is resolved."),
+        }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from talentportal.orgs.models import User
-
         self.user = user
         talent = self.fields["talent"]
         handler = self.fields["handler"]
         assert isinstance(talent, forms.ModelChoiceField) and isinstance(handler, forms.ModelChoiceField)
         talent.queryset = Talent.objects.editable_by(user).only("id", "name")
-        handler.queryset = User.objects.for_user(user).filter(membership__role__in=["editor", "admin"], is_active=True)
+        handler.queryset = ServiceRequest.handler_choices(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -178,6 +217,11 @@ class ServiceRequestForm(forms.ModelForm):
             self.add_error("resolved_on", _("The resolution date cannot be before the submission date."))
         elif "status" in data:
             data["resolved_on"] = ServiceRequest.resolution_date(data["status"], submitted, resolved)
+        if "status" in data:
+            problems = ServiceRequest.closing_errors(data["status"], data.get("resolution"), data.get("handler"))
+            for field, message in problems.items():
+                if field not in self.errors:
+                    self.add_error(field, message)
         return data
 
 

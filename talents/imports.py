@@ -8,6 +8,8 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.countries import country_code
+from talentportal.jobs.importing import cells
 from talentportal.jobs.importing.spec import Column, ImportSpec, Ref, Resolved, lookup, register, resolve_org_units
 
 from . import validators
@@ -17,6 +19,9 @@ ORG_UNIT_HELP = _("the unit's name or code, e.g. 南湖区 or 330402")
 CREDIT_CODE_HELP = _("the enterprise's 18-character unified social credit code")
 ID_NUMBER_HELP = _("the talent's ID number, as registered")
 ID_NUMBERS_HELP = _("the talents' ID numbers, separated by 、 , ; / or one per line")
+NOT_A_COUNTRY = _(
+    "“%(value)s” is not a country or region: write its name (e.g. 中国, 美国, Germany) or its two-letter code (CN)."
+)
 # How rosters name a talent's ID number besides 证件号码.
 ID_NUMBER_ALIASES = ("身份证号码", "身份证号", "人才证件号码")
 # How rosters write a degree besides its label (博士, 硕士, 本科, 大专): as the education level or the degree.
@@ -126,18 +131,25 @@ def team_columns(read_as: Any = None) -> list[Any]:
     ]
 
 
+def nationality_code(value: str) -> str:
+    """A nationality cell, by the country's name in Chinese or English or by its code, as the code."""
+    code = country_code(value)
+    if code is None:
+        raise cells.CellError(NOT_A_COUNTRY % {"value": value})
+    return code
+
+
 def clean_talent(values: dict[str, Any], user: Any) -> dict[str, str]:
     """The form's identity checks; a resident ID also fills in an empty birth date and gender. Nothing is checked
     against a type or number whose own cell failed."""
     if "id_type" not in values or "id_number" not in values:
         return {}
     id_type = values["id_type"] or Talent.IdType.RESIDENT_ID
-    problems = validators.identity_errors(id_type, values["id_number"], values.get("birth_date"), values.get("gender"))
-    if not problems and id_type == Talent.IdType.RESIDENT_ID:
-        if "birth_date" in values and values["birth_date"] is None:
-            values["birth_date"] = validators.resident_id_birth_date(values["id_number"])
-        if "gender" in values and not values["gender"]:
-            values["gender"] = validators.resident_id_gender(values["id_number"])
+    identity = (id_type, values["id_number"], values.get("birth_date"), values.get("gender"))
+    problems = validators.identity_errors(*identity)
+    if not problems:
+        # Only the columns the roster has: a missing column leaves the stored value as it is.
+        values.update((k, v) for k, v in validators.identity_from_id(*identity).items() if k in values)
     return problems
 
 
@@ -164,7 +176,7 @@ register(
             Column("id_number", kind="code", normalize=validators.normalize_id_number, example="330402198001011236"),
             Column("gender", example="男"),
             Column("birth_date", example="1980-01-01"),
-            Column("nationality", normalize=str.upper, example="CN"),
+            Column("nationality", normalize=nationality_code, example="中国"),
             Column("is_returnee", example="是"),
             Column("highest_degree", spellings=DEGREE_SPELLINGS, example="博士研究生"),
             Column("graduated_from", example="浙江大学"),

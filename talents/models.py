@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit
+from talentportal.countries import COUNTRIES
+from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, User
 
 from . import validators
 
@@ -178,7 +179,8 @@ class Talent(models.Model):
         FULL_TIME = "full_time", _("Full-time")
         FLEXIBLE = "flexible", _("Flexible")
 
-    name = models.CharField(_("name"), max_length=100)
+    # A person's name is 姓名; an organisation's (enterprise, team, platform) is 名称.
+    name = models.CharField(_("full name"), max_length=100)
     id_type = models.CharField(_("ID type"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = models.CharField(_("ID number"), max_length=32)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
@@ -187,8 +189,9 @@ class Talent(models.Model):
         _("nationality"),
         max_length=2,
         default="CN",
+        choices=list(COUNTRIES.items()),
         validators=[validators.validate_nationality],
-        help_text=_("ISO 3166 two-letter code, e.g. CN, US, DE."),
+        help_text=_("Stored as the ISO 3166 two-letter code (CN, US, DE…), shown as the country's name."),
     )
     is_returnee = models.BooleanField(_("returned from study abroad"), default=False)
     highest_degree = models.CharField(_("highest degree"), max_length=12, choices=Degree.choices, blank=True)
@@ -367,6 +370,8 @@ class ServiceRequest(models.Model):
 
     objects = ServiceRequestQuerySet.as_manager()
 
+    CLOSED = (Status.RESOLVED, Status.REJECTED)
+
     class Meta:
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
@@ -383,6 +388,12 @@ class ServiceRequest(models.Model):
                 | (Q(status__in=["submitted", "in_progress"]) & Q(resolved_on__isnull=True)),
                 name="service_request_resolved_on_matches_status",
             ),
+            # A closed request says what was done, or why it was declined.
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "in_progress"]) | ~Q(resolution=""),
+                name="service_request_closed_has_resolution",
+                violation_error_message=_("A resolved or declined request needs its result or reason."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -393,18 +404,39 @@ class ServiceRequest(models.Model):
         return self.talent.org_unit_id
 
     @classmethod
+    def closing_errors(cls, status: str, resolution: str | None, handler: Any) -> dict[str, str]:
+        """What a request moved to ``status`` still lacks, as ``{field: message}``: a resolved request needs its
+        result and its handler, a declined one the reason (written as its resolution). The form, the queue and
+        the API all ask this before saving."""
+        errors: dict[str, str] = {}
+        written = bool((resolution or "").strip())
+        if status == cls.Status.RESOLVED:
+            if not written:
+                errors["resolution"] = str(_("Enter the result before closing the request as resolved."))
+            if handler is None:
+                errors["handler"] = str(_("Choose the handler who resolved the request."))
+        elif status == cls.Status.REJECTED and not written:
+            errors["resolution"] = str(_("Enter the reason for declining the request."))
+        return errors
+
+    @staticmethod
+    def handler_choices(user: Any) -> models.QuerySet[Any]:
+        """Who may be named as a request's handler: active editors and admins in the user's scope."""
+        return User.objects.for_user(user).filter(membership__role__in=["editor", "admin"], is_active=True)
+
+    @classmethod
     def resolution_date(
         cls, status: str, submitted_on: datetime.date | None, resolved_on: datetime.date | None
     ) -> datetime.date | None:
         """The resolution date a request in ``status`` should carry: kept or today when closed, none when open."""
-        if status not in (cls.Status.RESOLVED, cls.Status.REJECTED):
+        if status not in cls.CLOSED:
             return None
         date = resolved_on or timezone.localdate()
         return max(date, submitted_on) if submitted_on else date
 
     @property
     def is_open(self) -> bool:
-        return self.status in (self.Status.SUBMITTED, self.Status.IN_PROGRESS)
+        return self.status not in self.CLOSED
 
     @property
     def is_overdue(self) -> bool:

@@ -45,19 +45,26 @@ def service_request_change_status(
     resolved_on: datetime.date | None,
     actor: Actor,
 ) -> ServiceRequest:
-    """Move a request to ``status``; the note is appended to the resolution, the date set when it closes."""
-    before = snapshot(service_request)
-    service_request.status = status
-    if note:
+    """Move a request to ``status``; the note is appended to the resolution, the date set when it closes, and
+    the acting clerk becomes the handler if there was none. A request closes only with its result (or the reason
+    it is declined): ``ValidationError`` by field otherwise, and nothing changes."""
+    if resolved_on and resolved_on < service_request.submitted_on:
+        raise ValidationError({"resolved_on": _("The resolution date cannot be before the submission date.")})
+    resolution = service_request.resolution
+    if note.strip():
         stamp = timezone.localdate().isoformat()
         who = getattr(actor.user, "display_name", "") or getattr(actor.user, "username", "")
-        line = f"[{stamp} {who}] {note}".strip()
-        service_request.resolution = f"{service_request.resolution}\n{line}".strip()
-    if resolved_on and resolved_on < service_request.submitted_on:
-        raise ValidationError(_("The resolution date cannot be before the submission date."))
+        line = f"[{stamp} {who}] {note.strip()}".strip()
+        resolution = f"{resolution}\n{line}".strip()
+    handler = service_request.handler if service_request.handler_id else actor.user
+    problems = ServiceRequest.closing_errors(status, resolution, handler)
+    if problems:
+        raise ValidationError(problems)
+    before = snapshot(service_request)
+    service_request.status = status
+    service_request.resolution = resolution
     service_request.resolved_on = ServiceRequest.resolution_date(status, service_request.submitted_on, resolved_on)
-    if service_request.handler_id is None and actor.user is not None:
-        service_request.handler = actor.user
+    service_request.handler = handler
     service_request.save()
     record_change(actor, service_request, before, snapshot(service_request))
     return service_request

@@ -23,6 +23,8 @@ from django.core.validators import EmailValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.countries import COUNTRIES
+
 # ID types, as stored in ``Talent.id_type``.
 RESIDENT_ID = "resident_id"
 PASSPORT = "passport"
@@ -275,6 +277,21 @@ def identity_errors(
     return errors
 
 
+def identity_from_id(
+    id_type: str, id_number: str, birth_date: datetime.date | None, gender: str | None
+) -> dict[str, Any]:
+    """The date of birth and gender a resident ID number gives, for those of the two left empty (call it once
+    ``identity_errors`` found nothing wrong: the number is then valid). Other ID types give nothing."""
+    if id_type != RESIDENT_ID:
+        return {}
+    filled: dict[str, Any] = {}
+    if birth_date is None:
+        filled["birth_date"] = resident_id_birth_date(id_number)
+    if not gender:
+        filled["gender"] = resident_id_gender(id_number)
+    return filled
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Unified social credit codes (统一社会信用代码), GB 32100-2015
 # ---------------------------------------------------------------------------------------------------------------
@@ -474,18 +491,7 @@ def validate_email(value: str) -> None:
 # Nationality: ISO 3166-1 alpha-2
 # ---------------------------------------------------------------------------------------------------------------
 
-# The 249 officially assigned codes (ISO 3166-1, as shipped by Debian's iso-codes 4.x).
-ISO_3166_ALPHA2 = frozenset(
-    """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
-    CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO
-    FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE
-    JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO
-    MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW
-    PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM
-    TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-    """.split()
-)
+ISO_3166_ALPHA2 = frozenset(COUNTRIES)
 
 NATIONALITY_REQUIRED = _("Enter the nationality as a two-letter country code, e.g. CN.")
 NATIONALITY_LOWERCASE = _("Write the country code in capital letters: %(upper)s, not %(value)s.")

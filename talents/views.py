@@ -97,6 +97,7 @@ talents = register(
             Column("tier"),
             Column("industry"),
             Column("highest_degree", sortable=False),
+            Column("nationality", sortable=False),
             Column(
                 "employer_name",
                 label=gettext_lazy("employer"),
@@ -108,7 +109,17 @@ talents = register(
             Column("landed_on"),
             Column("phone", mask=mask_phone, sortable=False),
         ],
-        list_columns=["name", "id_number", "category", "tier", "employer_name", "org_unit__name", "landed_on", "phone"],
+        list_columns=[
+            "name",
+            "id_number",
+            "nationality",
+            "category",
+            "tier",
+            "employer_name",
+            "org_unit__name",
+            "landed_on",
+            "phone",
+        ],
         # The entered fields, with the unit by name and the employer (enterprise or free text) in one line.
         detail_fields=[{"org_unit": "org_unit__name"}.get(f, f) for f in TALENT_FIELDS if f != "employer"],
         tabs=[
@@ -346,13 +357,17 @@ def service_request_status(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=Actor.from_request(request, Source.FORM),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(service_requests.url("detail", service_request))
-        messages.success(
-            request,
-            _("“%(request)s” is now %(status)s.")
-            % {"request": service_request, "status": service_request.get_status_display()},
-        )
+            messages.error(
+                request,
+                _("“%(request)s” was not changed: %(errors)s")
+                % {"request": service_request, "errors": " ".join(exc.messages)},
+            )
+        else:
+            messages.success(
+                request,
+                _("“%(request)s” is now %(status)s.")
+                % {"request": service_request, "status": service_request.get_status_display()},
+            )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

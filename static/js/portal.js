@@ -98,3 +98,60 @@ document.addEventListener("click", function (event) {
   }
   if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+// An ID number input with data-resident-id="TYPE" fills the empty birth date and gender fields it names
+// (data-birth-date, data-gender) once a valid resident ID number is typed while the ID type (data-id-type) is TYPE.
+// The server derives and checks the same on save (talents/validators.py).
+function portalResidentId(value) {
+  var number = value.replace(/\s+/g, "").toUpperCase();
+  if (!/^[1-9]\d{16}[\dX]$/.test(number)) return null;
+  var weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], sum = 0;
+  for (var i = 0; i < 17; i++) sum += Number(number[i]) * weights[i];
+  if ("10X98765432"[sum % 11] !== number[17]) return null;
+  var birth = number.slice(6, 10) + "-" + number.slice(10, 12) + "-" + number.slice(12, 14);
+  var date = new Date(birth + "T00:00:00Z");
+  if (isNaN(date) || date.toISOString().slice(0, 10) !== birth) return null;
+  return { birth: birth, gender: Number(number[16]) % 2 ? "male" : "female" };
+}
+document.addEventListener("input", function (event) {
+  var input = event.target.closest && event.target.closest("input[data-resident-id]");
+  if (!input) return;
+  var type = document.querySelector(input.dataset.idType);
+  if (type && type.value !== input.dataset.residentId) return;
+  var found = portalResidentId(input.value);
+  if (!found) return;
+  var birth = document.querySelector(input.dataset.birthDate);
+  var gender = document.querySelector(input.dataset.gender);
+  if (birth && !birth.value) birth.value = found.birth;
+  if (gender && !gender.value) gender.value = found.gender;
+});
+// A select with data-searchable="PLACEHOLDER" (a long list: countries) gets a search box above it: typing keeps the
+// options whose name contains the text (or whose code is the text) and picks the first of them.
+function portalSearchableSelects(root) {
+  (root || document).querySelectorAll("select[data-searchable]").forEach(function (select) {
+    if (select.dataset.searchReady) return;
+    select.dataset.searchReady = "1";
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "form-control form-control-sm mb-1";
+    box.id = select.id + "_search";
+    box.placeholder = select.dataset.searchable;
+    box.setAttribute("aria-label", select.dataset.searchable);
+    box.setAttribute("autocomplete", "off");
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var term = box.value.trim().toLowerCase(), exact = null, first = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var code = option.value.toLowerCase();
+        var hit = !term || option.text.toLowerCase().indexOf(term) >= 0 || code === term;
+        option.hidden = !hit;
+        if (hit && code) {
+          if (code === term) exact = option;
+          first = first || option;
+        }
+      });
+      if (term && (exact || first)) select.value = (exact || first).value;
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { portalSearchableSelects(document); });
+document.addEventListener("htmx:afterSwap", function (event) { portalSearchableSelects(event.target); });

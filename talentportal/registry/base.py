@@ -16,9 +16,15 @@ from django.db import models
 from django.urls import path, reverse
 from django.utils.functional import Promise
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from talentportal.audit.services import Snapshot, snapshot
 from talentportal.orgs.models import can_write, role_of
+
+
+def yes_no(value: bool) -> str:
+    """A boolean as people read it, in the current language: 是 / 否, Yes / No."""
+    return gettext("Yes") if value else gettext("No")
 
 
 @dataclass

@@ -24,13 +24,15 @@ from talentportal.jobs.models import Job
 from talentportal.jobs.tasks import JobTask
 from talentportal.orgs.models import User
 
-from .base import REGISTRIES, Registry
+from .base import REGISTRIES, Registry, yes_no
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 2000
 
 
 def excel_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return yes_no(value)  # 是 / 否, as rosters write it (and the import reads it back)
     if value is None or isinstance(value, bool | int | float | decimal.Decimal | datetime.date):
         if isinstance(value, datetime.datetime):
             return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value

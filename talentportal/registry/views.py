@@ -30,6 +30,7 @@ from talentportal.orgs.models import can_write, unit_of
 
 from .base import Column, Registry
 from .export import export_filename, export_registry, write_xlsx
+from .forms import mask_personal_fields
 from .http import HtmxHttpRequest
 
 PAGE_SIZES = (25, 50, 100)
@@ -233,6 +234,13 @@ class RegistryRevealView(RegistryView):
         column = self.registry.column(field)
         if column is None or column.mask is None:
             raise Http404
+        if request.GET.get("into") == "form":
+            # The edit form's input with the full value, in place of the masked one.
+            form = self.registry.form_class(instance=obj, user=request.user)
+            if field not in form.fields:
+                raise Http404
+            record(Actor.from_request(request, Source.FORM), Action.REVEAL, obj, {"revealed": [field], "form": True})
+            return render(request, "registry/_revealed_field.html", {"field": form[field]})
         record(Actor.from_request(request, Source.FORM), Action.REVEAL, obj, {"revealed": [field]})
         return render(request, "registry/_revealed.html", {"value": column.cell(obj)})
 
@@ -324,12 +332,13 @@ class RegistryUpdateView(RegistryFormView):
 
     def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()
-        if self.registry.personal_columns and not request.htmx:
-            # The form shows personal data in full: opening it is a reveal like any other.
-            fields = [c.name for c in self.registry.personal_columns]
-            record(Actor.from_request(request, Source.FORM), Action.REVEAL, obj, {"revealed": fields, "form": True})
-        form = self.registry.form_class(instance=obj, **self.form_kwargs())
-        return self.render_form(form, obj, version=self.version_token(obj))
+        return self.render_form(self.edit_form(obj), obj, version=self.version_token(obj))
+
+    def edit_form(self, obj: Any, *data: Any) -> Any:
+        """The record's form, its personal data masked (see ``mask_personal_fields``)."""
+        form = self.registry.form_class(*data, instance=obj, **self.form_kwargs())
+        mask_personal_fields(form, self.registry, obj)
+        return form
 
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
         obj = self.get_editable_object()
@@ -337,7 +346,7 @@ class RegistryUpdateView(RegistryFormView):
             opened = signing.loads(request.POST.get("_version", ""), salt="edit")
         except signing.BadSignature:
             opened = None
-        form = self.registry.form_class(request.POST, request.FILES, instance=obj, **self.form_kwargs())
+        form = self.edit_form(obj, request.POST, request.FILES)
         if request.htmx and request.POST.get("_validate"):
             return self.render_form(form, obj, version=request.POST.get("_version", ""))
         with transaction.atomic():

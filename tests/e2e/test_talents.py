@@ -3,6 +3,7 @@ find the change in the history tab."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -67,4 +68,37 @@ def test_editor_searches_edits_with_an_error_fixes_it_and_sees_the_history(
     expect(history).to_contain_text("高级工程师")
     expect(history).to_contain_text("工程师")
     page.screenshot(path=str(screenshots / "talent-history.png"), full_page=True)
+    assert network_log.problems() == []
+
+
+def test_new_talent_form_fills_identity_from_the_id_searches_countries_and_reveals_in_place(
+    page: Page, network_log: NetworkLog, transactional_db
+) -> None:
+    seed()
+    person = factories.talent(OrgUnit.objects.get(code="330402001"), name="诸葛明", phone="13912345678")
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "nanhu_editor")
+    page.fill("#id_password", settings.DEMO_PASSWORD)
+    page.click("#login-button")
+
+    # Typing a valid resident ID number fills the empty birth date and gender.
+    page.goto("/registry/talents/new/")
+    expect(page.locator("#id_gender option").first).to_have_text("请选择")
+    page.fill("#id_id_number", factories.resident_id(datetime.date(1991, 2, 3), male=False))
+    expect(page.locator("#id_birth_date")).to_have_value("1991-02-03")
+    expect(page.locator("#id_gender")).to_have_value("female")
+    # The nationality is searched by name and stored as the code.
+    page.fill("#id_nationality_search", "美国")
+    expect(page.locator("#id_nationality")).to_have_value("US")
+
+    # The edit form shows the ID number masked; the reveal button shows it in place, and it can then be edited.
+    page.goto(f"/registry/talents/{person.pk}/edit/")
+    expect(page.locator("#id_id_number")).not_to_have_value(person.id_number)
+    page.locator("#wrap-id_number .reveal-button").click()
+    expect(page.locator("#id_id_number")).to_have_value(person.id_number)
+    page.fill("#id_position_title", "研究员")
+    page.click("#save-button")
+    expect(page.locator("#messages")).to_contain_text("诸葛明")
+    person.refresh_from_db()
+    assert person.position_title == "研究员" and person.phone == "13912345678"
     assert network_log.problems() == []

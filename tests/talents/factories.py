@@ -60,6 +60,10 @@ def team(unit: Any, leader: Talent, **fields: Any) -> Team:
 
 
 def service_request(person: Talent, **fields: Any) -> ServiceRequest:
+    """A request; a closed one gets its resolution date and result (or reason) unless given."""
+    if fields.get("status") in ServiceRequest.CLOSED:
+        fields.setdefault("resolved_on", datetime.date.today())
+        fields.setdefault("resolution", "已办结" if fields["status"] == "resolved" else "不符合申请条件")
     return ServiceRequest.objects.create(
         **{"talent": person, "kind": "housing", "description": "人才公寓申请", **fields}
     )

@@ -464,12 +464,15 @@ def test_resolution_date_follows_the_status_through_form_and_api(client, api_cli
     client.force_login(people["a_editor"])
     today = datetime.date.today()
     form = {"talent": person.pk, "kind": "housing", "submitted_on": "2026-01-05", "description": "x"}
-    client.post("/registry/service-requests/new/", {**form, "status": "resolved"})
+    closing = {"resolution": "已安排人才公寓", "handler": people["a_editor"].pk}
+    client.post("/registry/service-requests/new/", {**form, **closing, "status": "resolved"})
     client.post("/registry/service-requests/new/", {**form, "status": "in_progress", "resolved_on": "2026-02-01"})
     closed, still_open = ServiceRequest.objects.order_by("id")
     assert closed.resolved_on == max(today, datetime.date(2026, 1, 5)) and still_open.resolved_on is None
     api_client.force_authenticate(people["a_editor"])
-    response = api_client.patch(f"/api/v1/service-requests/{still_open.pk}/", {"status": "rejected"}, format="json")
+    response = api_client.patch(
+        f"/api/v1/service-requests/{still_open.pk}/", {"status": "rejected", "resolution": "不符合条件"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["resolved_on"] is not None
     reopened = api_client.patch(f"/api/v1/service-requests/{still_open.pk}/", {"status": "submitted"}, format="json")
     assert reopened.json()["resolved_on"] is None

@@ -26,12 +26,15 @@ def test_history_keeps_personal_data_masked(client, api_client, people, units):
         assert "139****5678" in html and "137****1111" in html
 
 
-def test_opening_the_edit_form_is_an_audited_reveal(client, people, units):
+def test_opening_the_edit_form_reveals_nothing_and_its_reveal_button_is_audited(client, people, units):
     person = factories.talent(units["330402001"])
     client.force_login(people["a_editor"])
-    assert client.get(f"/registry/talents/{person.pk}/edit/").status_code == 200
+    page = client.get(f"/registry/talents/{person.pk}/edit/")
+    assert page.status_code == 200 and person.id_number not in page.content.decode()
+    assert not AuditEntry.objects.filter(action=Action.REVEAL).exists()
+    client.post(f"/registry/talents/{person.pk}/reveal/id_number/?into=form")
     entry = AuditEntry.objects.get(action=Action.REVEAL, object_id=str(person.pk))
-    assert entry.changes["form"] is True and "id_number" in entry.changes["revealed"]
+    assert entry.changes["form"] is True and entry.changes["revealed"] == ["id_number"]
 
 
 def test_api_writes_answer_masked_unless_revealed(api_client, people, units):

@@ -5,9 +5,10 @@ from typing import Any
 
 from django import forms, template
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+
+from ..base import yes_no
+from ..forms import prompt_empty_choice
 
 register = template.Library()
 
@@ -16,6 +17,7 @@ register = template.Library()
 def bs(field: forms.BoundField) -> Any:
     """Render a bound field's widget with the Bootstrap class it needs (and the invalid state)."""
     widget = field.field.widget
+    prompt_empty_choice(field.field)
     if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
         css = "form-check-input"
     elif isinstance(widget, forms.Select | forms.NullBooleanSelect):
@@ -37,13 +39,11 @@ def is_checkbox(field: forms.BoundField) -> bool:
 
 @register.filter
 def display(value: Any) -> Any:
-    """A table cell: dashes for nothing, ticks for booleans, local dates."""
+    """A table cell: dashes for nothing, Yes / No (是 / 否) for booleans, local dates."""
     if value is None or value == "":
         return mark_safe('<span class="text-muted">—</span>')
-    if value is True:
-        return format_html('<i class="bi bi-check-circle-fill text-success" aria-label="{}"></i>', _("Yes"))
-    if value is False:
-        return format_html('<i class="bi bi-dash-circle text-muted" aria-label="{}"></i>', _("No"))
+    if isinstance(value, bool):
+        return yes_no(value)
     if isinstance(value, datetime.datetime):
         # ISO dates, as every office spreadsheet writes them, whatever the language.
         return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime("%Y-%m-%d %H:%M")
