@@ -448,6 +448,18 @@ def build_plan(today: datetime.date) -> list[Plan]:
     return plans
 
 
+def landings(today: datetime.date) -> dict[Any, datetime.date]:
+    """The day each talent who came with a funded project landed (落地), the first one for a talent funded twice:
+    the registry's landing dates agree with the programs' histories."""
+    days: dict[Any, datetime.date] = {}
+    for plan in build_plan(today):
+        kind, key = plan.applicant
+        day = plan.reached(LANDED)
+        if kind == "talent" and day is not None and day < days.get(key, datetime.date.max):
+            days[key] = day
+    return days
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Writing what is missing
 # ---------------------------------------------------------------------------------------------------------------

@@ -634,7 +634,8 @@ def _talent_specs(rng: random.Random, enterprises: list[dict[str, Any]], today: 
             }
         used_ids.add(fields["id_number"])
         fields["birth_date"] = birth
-        specs.append({"key": (fields["id_type"], fields["id_number"]), "county": county, "fields": fields})
+        key = (fields["id_type"], fields["id_number"])
+        specs.append({"key": key, "county": county, "fields": fields, "earliest_landing": earliest})
     return specs
 
 
@@ -735,13 +736,20 @@ def _service_request_specs(rng: random.Random, talents: list[dict[str, Any]]) ->
     return specs
 
 
-def build_specs(today: datetime.date | None = None) -> dict[str, list[dict[str, Any]]]:
+def build_specs(
+    today: datetime.date | None = None, landings: Mapping[Any, datetime.date] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """The whole demo registry, the same on every call of a day (and the same records, dated otherwise, on any
-    other day)."""
+    other day). ``landings`` date the arrival of talents who came with a program's project (by talent key), so
+    that the registry agrees with the program's history; a date before the talent could have come is ignored."""
     today = today or timezone.localdate()
     rng = random.Random(SEED)
     enterprises = _enterprise_specs(rng, figure_years(today))
     talents = _talent_specs(rng, enterprises, today)
+    for spec in talents:
+        landed = (landings or {}).get(spec["key"])
+        if landed is not None and spec["earliest_landing"] <= landed <= today:
+            spec["fields"]["landed_on"] = landed
     return {
         "enterprises": enterprises,
         "talents": talents,
@@ -763,10 +771,12 @@ def _created(actor: Actor, obj: Any, extra: dict[str, Any] | None = None) -> Any
 
 
 @transaction.atomic
-def seed_registry(today: datetime.date | None = None) -> dict[str, int]:
+def seed_registry(
+    today: datetime.date | None = None, landings: Mapping[Any, datetime.date] | None = None
+) -> dict[str, int]:
     """Create the demo registry records that do not exist yet; returns how many of each were created."""
     today = today or timezone.localdate()
-    specs = build_specs(today)
+    specs = build_specs(today, landings)
     codes = {s["fields"]["org_code"] for kind in ("enterprises", "talents") for s in specs[kind]}
     units = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
     missing = codes - set(units)

@@ -26,6 +26,7 @@ from programs.models import (
 )
 from talentportal.audit.models import AuditEntry
 from talentportal.orgs.models import OrgUnit
+from talents.models import Talent
 
 MODELS = (Program, Batch, Selection, SelectionEvent, Tranche)
 FUNDED = {Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED}
@@ -38,8 +39,7 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db: None) -> dict[str, int]:
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_city: None, db: None) -> dict[str, int]:
     return counts()
 
 
@@ -208,3 +208,14 @@ def test_every_history_is_a_valid_path_to_the_current_status(seeded: dict[str, i
         if selection.decided_on:
             decision = next(e for e in events if e.to_status in (Status.SELECTED, Status.REJECTED))
             assert timezone.localdate(decision.at) == selection.decided_on
+
+
+def test_talents_landed_when_their_projects_did(seeded: dict[str, int]) -> None:
+    first_landing = (
+        SelectionEvent.objects.filter(to_status=Status.LANDED, selection__talent__isnull=False)
+        .values_list("selection__talent")
+        .annotate(first=Min("at"))
+    )
+    landed_on = dict(Talent.objects.values_list("id", "landed_on"))
+    agree = [landed_on[talent] == timezone.localdate(at) for talent, at in first_landing]
+    assert len(agree) >= 50 and sum(agree) >= 0.9 * len(agree)
