@@ -52,7 +52,7 @@ class KindSpec:
     # Ranges of the first year's figures: resident talents, resident enterprises, incubated enterprises,
     # graduated enterprises, new projects, R&D investment (10k yuan), area (m²), events held.
     scale: Sequence[tuple[int, int]]
-    recognised_back: tuple[int, int] = (1, 14)  # recognised this many years ago
+    recognised_back: tuple[int, int] = (0, 14)  # recognised this many years ago
 
 
 # fmt: off
@@ -71,28 +71,28 @@ KINDS: Mapping[str, KindSpec] = {
         ((30, 200), (1, 1), (0, 0), (0, 0), (5, 30), (2000, 30000), (2000, 15000), (2, 10))),
     "postdoc_base": KindSpec(
         "博士后创新实践基地", "BSJD", {"provincial": 5, "municipal": 8}, "enterprise",
-        ((1, 4), (1, 1), (0, 0), (0, 0), (1, 3), (50, 600), (200, 1000), (1, 4)), (1, 8)),
+        ((1, 4), (1, 1), (0, 0), (0, 0), (1, 3), (50, 600), (200, 1000), (1, 4)), (0, 8)),
     "skill_master_studio": KindSpec(
         "技能大师工作室", "JNDS", {"national": 1, "provincial": 4, "municipal": 7, "county": 4}, "enterprise",
-        ((5, 20), (1, 1), (0, 0), (0, 0), (1, 6), (10, 200), (100, 500), (4, 20)), (1, 10)),
+        ((5, 20), (1, 1), (0, 0), (0, 0), (1, 6), (10, 200), (100, 500), (4, 20)), (0, 10)),
     "maker_space": KindSpec(
         "众创空间", "ZCKJ", {"national": 2, "provincial": 6, "municipal": 4}, "zone",
-        ((15, 60), (15, 60), (10, 50), (1, 8), (5, 30), (100, 1500), (2000, 10000), (12, 50)), (1, 10)),
+        ((15, 60), (15, 60), (10, 50), (1, 8), (5, 30), (100, 1500), (2000, 10000), (12, 50)), (0, 10)),
     "key_lab": KindSpec(
         "重点实验室", "SYS", {"provincial": 2, "municipal": 3}, "institution",
         ((15, 60), (0, 0), (0, 0), (0, 0), (5, 20), (500, 5000), (800, 5000), (3, 12))),
     "talent_base": KindSpec(
         "高层次人才创业创新基地", "RCJD", {"municipal": 5, "county": 2}, "zone",
-        ((40, 200), (30, 120), (20, 80), (2, 10), (10, 40), (1000, 8000), (10000, 60000), (10, 40)), (2, 10)),
+        ((40, 200), (30, 120), (20, 80), (2, 10), (10, 40), (1000, 8000), (10000, 60000), (10, 40)), (1, 10)),
     "innovation_complex": KindSpec(
         "产业创新服务综合体", "ZHT", {"provincial": 3, "municipal": 2}, "zone",
-        ((50, 200), (100, 500), (10, 40), (2, 10), (20, 80), (2000, 10000), (10000, 50000), (20, 60)), (1, 7)),
+        ((50, 200), (100, 500), (10, 40), (2, 10), (20, 80), (2000, 10000), (10000, 50000), (20, 60)), (0, 7)),
     "incubator": KindSpec(
         "科技企业孵化器", "FHQ", {"national": 1, "provincial": 2, "municipal": 1}, "zone",
         ((30, 120), (40, 150), (30, 120), (3, 15), (10, 40), (500, 5000), (20000, 80000), (20, 60))),
     "talent_park": KindSpec(
         "人才产业园", "RCCYY", {"provincial": 1, "municipal": 1, "county": 1}, "zone",
-        ((80, 300), (50, 200), (20, 60), (2, 12), (15, 50), (3000, 20000), (30000, 150000), (10, 30)), (2, 10)),
+        ((80, 300), (50, 200), (20, 60), (2, 12), (15, 50), (3000, 20000), (30000, 150000), (10, 30)), (1, 10)),
 }
 # Where platforms outside the county stand, named after the county that runs them:
 # (kind, county, level, city, country, name, host).
@@ -161,7 +161,10 @@ class PlatformPlan:
 
     def recognised_on(self, today: datetime.date) -> datetime.date:
         day = datetime.date(today.year - self.recognised_back, self.month, self.day)
-        return min(day, today - datetime.timedelta(days=20))
+        if day > today:  # this year's, spread over the part of it that has passed
+            start = datetime.date(today.year, 1, 1)
+            day = start + (today - start) * ((day - start).days / 366)
+        return day
 
     def revoked_on(self, today: datetime.date) -> datetime.date | None:
         if not self.revoked:
@@ -220,7 +223,7 @@ def build_plan() -> list[PlatformPlan]:
             kind=kind,
             level=away[2],
             county=county,
-            recognised_back=rng.randint(1, 8),
+            recognised_back=rng.randint(0, 8),
             month=rng.randint(1, 12),
             day=rng.randint(1, 28),
             star_rating=rng.randint(2, 5) if kind == "enclave" else 0,
@@ -269,7 +272,7 @@ def _year_rows(plan: PlatformPlan, today: datetime.date) -> list[dict[str, Any]]
     return rows
 
 
-class Registry:
+class Hosts:
     """The registry's enterprises, institutions and talents by county, to host and fill the platforms."""
 
     def __init__(self, units: Mapping[str, OrgUnit]) -> None:
@@ -343,9 +346,9 @@ def seed_platforms(today: datetime.date | None = None) -> dict[str, int]:
         raise LookupError(f"org units {sorted(missing)} are missing: seed the demo org units first")
     existing = set(Platform.objects.filter(code__in=[p.code for p in plans]).values_list("code", flat=True))
     counties = {code: unit for code, unit in units.items() if code in COUNTY_WEIGHTS}
-    registry = Registry(counties)
+    hosts = Hosts(counties)
     for platform in Platform.objects.filter(code__in=existing).exclude(host_enterprise=None):
-        registry.hosting[platform.kind, next(c for c in counties if platform.code.startswith(c))].add(
+        hosts.hosting[platform.kind, next(c for c in counties if platform.code.startswith(c))].add(
             platform.host_enterprise_id
         )
     rng = random.Random(SEED + 1)
@@ -372,7 +375,7 @@ def seed_platforms(today: datetime.date | None = None) -> dict[str, int]:
             location = Platform.Location.OVERSEAS if kind == "overseas_station" else Platform.Location.DOMESTIC
             fields |= {"name": name, "host_name": host_name, "location": location, "city": city, "country": country}
         else:
-            host, host_name = registry.host(plan, rng)
+            host, host_name = hosts.host(plan, rng)
             if host is None and KINDS[plan.kind].host == "zone":
                 host_name = f"{COUNTY_NAMES[plan.county]}{rng.choice(('科技创业服务中心', '人才发展集团'))}"
             fields |= {
@@ -390,14 +393,14 @@ def seed_platforms(today: datetime.date | None = None) -> dict[str, int]:
         years += [PlatformYear(platform=platform, **row) for row in _year_rows(plan, today)]
         opened = platform.recognized_on or today
         closed = platform.revoked_on or today
-        for talent in registry.residents(plan, rng, closed):
+        for talent in hosts.residents(plan, rng, closed):
             since = max(opened, talent.landed_on or opened)
             since = min(closed, since + datetime.timedelta(days=rng.randint(0, 200)))
             until = None
             if closed < today or rng.random() < 0.2:
                 until = min(closed, since + datetime.timedelta(days=rng.randint(180, 900)))
             stays.append(Residency(platform=platform, talent=talent, since=since, until=until))
-        companies = registry.enterprises[plan.county]
+        companies = hosts.enterprises[plan.county]
         for company in rng.sample(companies, min(plan.resident_enterprises, len(companies))):
             since = min(
                 closed, max(opened, company.founded_on or opened) + datetime.timedelta(days=rng.randint(0, 300))

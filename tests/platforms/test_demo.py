@@ -109,6 +109,8 @@ def test_revoked_and_active_platforms(seeded: None) -> None:
     assert not revoked.filter(revoked_on__lt=F("recognized_on")).exists()
     today = timezone.localdate()
     assert not Platform.objects.filter(Q(recognized_on__gt=today) | Q(revoked_on__gt=today)).exists()
+    recognised = Counter(Platform.objects.values_list("recognized_on__year", flat=True))
+    assert recognised[today.year] > 0 and all(recognised[today.year - back] for back in range(1, 6)), recognised
 
 
 def test_residents_came_after_the_platform_opened(seeded: None) -> None:
