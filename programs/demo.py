@@ -1,6 +1,9 @@
-"""Demo talent programs of 嘉兴市: a national and a provincial program the city tracks, six batches of
-“创新嘉兴·精英引领计划”, 南湖区's youth program and a flexible-recruitment program, with applications from the demo
-registry, their whole history (one event per move) and their funding tranches.
+"""Demo talent programs of 嘉兴市: a national and a provincial program the city tracks, seven yearly batches of
+“创新嘉兴·精英引领计划” whose funnels narrow as that program's did (852 applicants, 123 selected in 2015; here
+about a sixth), 南湖区's youth program, a flexible-recruitment program and the human resources bureau's skills
+program, with applications from the demo registry, their whole history (one event per move) and their funding
+tranches. Batches are dated from today: past years' rounds, this year's under review or open now, next year's
+planned.
 
 The plan is drawn from one ``random.Random(2026)`` in two passes. The first decides who applied where and what
 became of each application; it never looks at the clock or the database, so every run asks for the same
@@ -35,6 +38,7 @@ from .models import PIPELINE, Batch, Program, Selection, SelectionEvent, Status,
 SEED = 2026
 CITY = "330400"
 NANHU = "330402"
+HRSS = "330400-RSJ"  # the municipal human resources and social security bureau
 
 APPLIED, SCREENED, REVIEWED, DEFENDED, PUBLICIZED = PIPELINE
 SELECTED, LANDED = Status.SELECTED, Status.LANDED
@@ -50,7 +54,7 @@ MIDTERM_PASS, MILESTONE = Tranche.Condition.MIDTERM_PASS, Tranche.Condition.MILE
 @dataclass(frozen=True)
 class BatchSpec:
     ordinal: int
-    year: int
+    age: int  # years before this one: 0 is this year's round, -1 next year's
     status: str
     quota: int
     applications: int
@@ -61,13 +65,15 @@ class BatchSpec:
     pipeline: Mapping[str, int] = field(default_factory=dict)
     rejected_at: Mapping[str, int] | None = None
 
-    @property
-    def opens_on(self) -> datetime.date:
-        return datetime.date(self.year, 9, 1) if self.status == Batch.Status.OPEN else datetime.date(self.year, 3, 1)
-
-    @property
-    def closes_on(self) -> datetime.date:
-        return datetime.date(self.year, 12, 31) if self.status == Batch.Status.OPEN else datetime.date(self.year, 4, 30)
+    def window(self, today: datetime.date) -> tuple[int, datetime.date, datetime.date]:
+        """(year, opens on, closes on). Past and planned rounds take applications in March and April; this
+        year's open round opened a month ago and closes in two, the one under review closed three months ago."""
+        year = today.year - self.age
+        if self.status == Batch.Status.OPEN:
+            return year, today - datetime.timedelta(days=30), today + datetime.timedelta(days=60)
+        if self.status == Batch.Status.REVIEWING:
+            return year, today - datetime.timedelta(days=160), today - datetime.timedelta(days=100)
+        return year, datetime.date(year, 3, 1), datetime.date(year, 4, 30)
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,9 @@ PROGRAMS: Sequence[ProgramSpec] = (
         applicants="national", awards=(200, 300, 300, 500), voucher="JXCZ", midterm_months=24, term_months=36,
         tranches=((ON_LANDING, 50, ""), (MIDTERM_PASS, 50, "")),
         batches=(
-            BatchSpec(1, 2023, CLOSED, 4, 6, funded={COMPLETED: 1, MIDTERM_PASSED: 2, EXITED: 1}, exits={LANDED: 1}),
-            BatchSpec(2, 2024, CLOSED, 5, 7, funded={MIDTERM_PASSED: 2, MIDTERM_FAILED: 1, LANDED: 2}),
-            BatchSpec(3, 2025, CLOSED, 5, 6, funded={SELECTED: 2, LANDED: 3}),
+            BatchSpec(1, 3, CLOSED, 4, 6, funded={COMPLETED: 1, MIDTERM_PASSED: 2, EXITED: 1}, exits={LANDED: 1}),
+            BatchSpec(2, 2, CLOSED, 5, 7, funded={MIDTERM_PASSED: 2, MIDTERM_FAILED: 1, LANDED: 2}),
+            BatchSpec(3, 1, CLOSED, 5, 8, funded={SELECTED: 2, LANDED: 3}),
         ),
     ),
     ProgramSpec(
@@ -111,12 +117,13 @@ PROGRAMS: Sequence[ProgramSpec] = (
         applicants="teams", awards=(500, 600, 800, 1000), voucher="ZJCZ", midterm_months=24, term_months=48,
         tranches=((ON_SIGNING, 30, ""), (MILESTONE, 40, "中试线建成并实现首台（套）产品下线"), (MIDTERM_PASS, 30, "")),
         batches=(
-            BatchSpec(1, 2022, CLOSED, 3, 5, funded={COMPLETED: 1, MIDTERM_PASSED: 1, EXITED: 1},
+            BatchSpec(1, 4, CLOSED, 3, 6, funded={COMPLETED: 1, MIDTERM_PASSED: 1, EXITED: 1},
                       exits={MIDTERM_FAILED: 1}),
-            BatchSpec(2, 2023, CLOSED, 3, 6, funded={MIDTERM_PASSED: 1, MIDTERM_FAILED: 1, LANDED: 1}),
-            BatchSpec(3, 2024, CLOSED, 3, 6, funded={LANDED: 2, SELECTED: 1}),
-            BatchSpec(4, 2025, REVIEWING, 4, 7,
-                      pipeline={SCREENED: 1, REVIEWED: 2, DEFENDED: 1, PUBLICIZED: 1, REJECTED: 2}),
+            BatchSpec(2, 3, CLOSED, 3, 7, funded={MIDTERM_PASSED: 1, MIDTERM_FAILED: 1, LANDED: 1}),
+            BatchSpec(3, 2, CLOSED, 4, 8, funded={LANDED: 3, SELECTED: 1}),
+            BatchSpec(4, 1, CLOSED, 4, 8, funded={LANDED: 2, SELECTED: 2}),
+            BatchSpec(5, 0, REVIEWING, 4, 9,
+                      pipeline={SCREENED: 1, REVIEWED: 2, DEFENDED: 1, PUBLICIZED: 1, REJECTED: 4}),
         ),
     ),
     ProgramSpec(
@@ -129,19 +136,20 @@ PROGRAMS: Sequence[ProgramSpec] = (
         applicants="leading", awards=(100, 100, 100, 150, 150, 200, 200, 300, 500, 800, 1000), voucher="JXCZ",
         midterm_months=36, term_months=60,
         tranches=((ON_SIGNING, 30, ""), (ON_LANDING, 40, ""), (MIDTERM_PASS, 30, "")),
+        # The funnel of 第六批 in 2015 (852 applicants, 123 selected), at about a sixth, and growing year by year.
         batches=(
-            BatchSpec(1, 2020, CLOSED, 8, 26, funded={COMPLETED: 7, EXITED: 2},
+            BatchSpec(1, 6, CLOSED, 8, 48, funded={COMPLETED: 6, EXITED: 2},
                       exits={SELECTED: 1, LANDED: 2, MIDTERM_PASSED: 1, MIDTERM_FAILED: 2}),
-            BatchSpec(2, 2021, CLOSED, 9, 30, funded={COMPLETED: 6, MIDTERM_PASSED: 1, EXITED: 2},
+            BatchSpec(2, 5, CLOSED, 10, 60, funded={COMPLETED: 7, MIDTERM_PASSED: 1, EXITED: 2},
                       exits={LANDED: 2, MIDTERM_FAILED: 1}),
-            BatchSpec(3, 2022, CLOSED, 10, 36, funded={MIDTERM_PASSED: 6, MIDTERM_FAILED: 2, EXITED: 2},
+            BatchSpec(3, 4, CLOSED, 12, 72, funded={MIDTERM_PASSED: 8, MIDTERM_FAILED: 2, EXITED: 2},
                       exits={SELECTED: 1, LANDED: 2, MIDTERM_FAILED: 1}),
-            BatchSpec(4, 2023, CLOSED, 12, 48, funded={MIDTERM_PASSED: 4, LANDED: 4, MIDTERM_FAILED: 1, EXITED: 1},
+            BatchSpec(4, 3, CLOSED, 14, 90, funded={MIDTERM_PASSED: 6, LANDED: 5, MIDTERM_FAILED: 2, EXITED: 1},
                       exits={SELECTED: 1, LANDED: 2}),
-            BatchSpec(5, 2024, CLOSED, 16, 64, funded={LANDED: 6, SELECTED: 3, EXITED: 1}, exits={SELECTED: 1}),
-            # Modelled on 第六批 of 2015 (852 applicants, 123 selected), scaled down.
-            BatchSpec(6, 2025, REVIEWING, 20, 84, pipeline={
-                APPLIED: 6, SCREENED: 10, REVIEWED: 10, DEFENDED: 6, PUBLICIZED: 18, REJECTED: 34,
+            BatchSpec(5, 2, CLOSED, 17, 110, funded={LANDED: 12, SELECTED: 3, EXITED: 2}, exits={SELECTED: 1}),
+            BatchSpec(6, 1, CLOSED, 21, 142, funded={LANDED: 13, SELECTED: 8}),
+            BatchSpec(7, 0, REVIEWING, 24, 150, pipeline={
+                APPLIED: 8, SCREENED: 14, REVIEWED: 12, DEFENDED: 8, PUBLICIZED: 22, REJECTED: 86,
             }),
         ),
     ),
@@ -152,10 +160,10 @@ PROGRAMS: Sequence[ProgramSpec] = (
         applicants="nanhu_youth", awards=(20, 30, 30, 50), voucher="NHCZ", midterm_months=12, term_months=24,
         tranches=((ON_SIGNING, 50, ""), (MIDTERM_PASS, 50, "")),
         batches=(
-            BatchSpec(1, 2023, CLOSED, 4, 7, funded={COMPLETED: 3, EXITED: 1}, exits={LANDED: 1}),
-            BatchSpec(2, 2024, CLOSED, 4, 8, funded={COMPLETED: 2, MIDTERM_PASSED: 1, MIDTERM_FAILED: 1}),
-            BatchSpec(3, 2025, CLOSED, 4, 9, funded={MIDTERM_PASSED: 2, LANDED: 1, SELECTED: 1}),
-            BatchSpec(4, 2026, OPEN, 6, 7, pipeline={APPLIED: 4, SCREENED: 2, REJECTED: 1}, rejected_at={APPLIED: 1}),
+            BatchSpec(1, 3, CLOSED, 4, 12, funded={COMPLETED: 3, EXITED: 1}, exits={LANDED: 1}),
+            BatchSpec(2, 2, CLOSED, 5, 15, funded={COMPLETED: 3, MIDTERM_PASSED: 1, MIDTERM_FAILED: 1}),
+            BatchSpec(3, 1, CLOSED, 5, 16, funded={MIDTERM_PASSED: 2, LANDED: 2, SELECTED: 1}),
+            BatchSpec(4, 0, OPEN, 6, 12, pipeline={APPLIED: 8, SCREENED: 3, REJECTED: 1}, rejected_at={APPLIED: 1}),
         ),
     ),
     ProgramSpec(
@@ -166,13 +174,25 @@ PROGRAMS: Sequence[ProgramSpec] = (
         tranches=((ON_LANDING, 40, ""), (MILESTONE, 30, "完成年度柔性服务考核（在嘉工作满两个月）"),
                   (MIDTERM_PASS, 30, "")),
         batches=(
-            BatchSpec(1, 2023, CLOSED, 5, 10, funded={COMPLETED: 3, MIDTERM_PASSED: 1, EXITED: 1},
+            BatchSpec(1, 3, CLOSED, 5, 14, funded={COMPLETED: 3, MIDTERM_PASSED: 1, EXITED: 1},
                       exits={LANDED: 1}),
-            BatchSpec(2, 2024, CLOSED, 5, 12, funded={MIDTERM_PASSED: 3, LANDED: 1, EXITED: 1},
+            BatchSpec(2, 2, CLOSED, 5, 16, funded={MIDTERM_PASSED: 3, LANDED: 1, EXITED: 1},
                       exits={SELECTED: 1}),
-            BatchSpec(3, 2025, CLOSED, 6, 12, funded={LANDED: 4, SELECTED: 2}),
-            BatchSpec(4, 2026, REVIEWING, 6, 10, pipeline={APPLIED: 2, SCREENED: 3, REVIEWED: 2, REJECTED: 3}),
-            BatchSpec(5, 2027, PLANNED, 8, 0),
+            BatchSpec(3, 1, CLOSED, 6, 18, funded={LANDED: 4, SELECTED: 2}),
+            BatchSpec(4, 0, REVIEWING, 6, 16, pipeline={APPLIED: 2, SCREENED: 3, REVIEWED: 3, REJECTED: 8}),
+            BatchSpec(5, -1, PLANNED, 8, 0),
+        ),
+    ),
+    ProgramSpec(
+        code="JX-HCGJ", name="“禾城工匠”技能人才培育计划", short_name="禾城工匠",
+        level="municipal", category="skills", office=HRSS,
+        description="面向重点产业一线高技能人才的培育计划，入选者给予两年培育资助，期中考核合格后拨付第二笔。",
+        applicants="skilled", awards=(5, 10, 10, 15, 20), voucher="JXCZ", midterm_months=12, term_months=24,
+        tranches=((ON_SIGNING, 50, ""), (MIDTERM_PASS, 50, "")),
+        batches=(
+            BatchSpec(1, 2, CLOSED, 8, 30, funded={COMPLETED: 6, MIDTERM_PASSED: 1, EXITED: 1}, exits={LANDED: 1}),
+            BatchSpec(2, 1, CLOSED, 10, 36, funded={MIDTERM_PASSED: 4, LANDED: 5, SELECTED: 1}),
+            BatchSpec(3, 0, OPEN, 12, 20, pipeline={APPLIED: 14, SCREENED: 4, REJECTED: 2}, rejected_at={APPLIED: 1}),
         ),
     ),
 )
@@ -264,6 +284,7 @@ def pools(specs: dict[str, list[dict[str, Any]]]) -> dict[str, list[tuple[str, A
         "leading": pick(lambda f, _c: f["category"] in ("professional", "management") and f["tier"] != "other"),
         "nanhu_youth": pick(lambda f, c: f["tier"] == "youth" and c == NANHU),
         "flexible": pick(lambda f, _c: f["recruitment_mode"] == "flexible"),
+        "skilled": pick(lambda f, _c: f["category"] == "skilled"),
         "teams": [("team", t["key"]) for t in specs["teams"]],
     }
 
@@ -319,8 +340,9 @@ class DueDates:
 def date_history(rng: random.Random, plan: Plan, today: datetime.date) -> None:
     """Second pass, part one: a date for every step, in order and never after today."""
     batch, program = plan.batch, plan.program
-    last_day = min(batch.closes_on, today)
-    applied = batch.opens_on + datetime.timedelta(days=rng.randint(0, max(0, (last_day - batch.opens_on).days)))
+    _year, opens_on, closes_on = batch.window(today)
+    last_day = min(closes_on, today)
+    applied = opens_on + datetime.timedelta(days=rng.randint(0, max(0, (last_day - opens_on).days)))
     applied = min(applied, today)
     dates = [applied]
     decided = applied
@@ -337,7 +359,7 @@ def date_history(rng: random.Random, plan: Plan, today: datetime.date) -> None:
         else:
             low, high = STEP_DAYS[status]
             if status == SCREENED and batch.status != OPEN:
-                start = max(start, batch.closes_on)
+                start = max(start, closes_on)
         day = min(today, max(dates[-1], start + datetime.timedelta(days=rng.randint(low, high))))
         dates.append(day)
         if status == SELECTED:
@@ -416,7 +438,7 @@ def number_vouchers(plans: list[Plan]) -> None:
 
 def build_plan(today: datetime.date) -> list[Plan]:
     rng = random.Random(SEED)
-    plans = plan_applications(rng, build_specs())
+    plans = plan_applications(rng, build_specs(today))
     due = DueDates(rng, today)
     for plan in plans:
         date_history(rng, plan, today)
@@ -424,6 +446,18 @@ def build_plan(today: datetime.date) -> list[Plan]:
         plan_tranches(rng, plan, today, due)
     number_vouchers(plans)
     return plans
+
+
+def landings(today: datetime.date) -> dict[Any, datetime.date]:
+    """The day each talent who came with a funded project landed (落地), the first one for a talent funded twice:
+    the registry's landing dates agree with the programs' histories."""
+    days: dict[Any, datetime.date] = {}
+    for plan in build_plan(today):
+        kind, key = plan.applicant
+        day = plan.reached(LANDED)
+        if kind == "talent" and day is not None and day < days.get(key, datetime.date.max):
+            days[key] = day
+    return days
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -463,7 +497,7 @@ def seed_programs(today: datetime.date | None = None) -> dict[str, int]:
         raise LookupError(f"org units {sorted(missing)} are missing: seed the demo org units first")
     actor = Actor(source=Source.SYSTEM)
     users = {u.username: u for u in User.objects.filter(username__in=["admin", "nanhu_admin"])}
-    office_user = {CITY: users.get("admin"), NANHU: users.get("nanhu_admin") or users.get("admin")}
+    office_user = {NANHU: users.get("nanhu_admin") or users.get("admin")}
 
     # Programs and their batches, by code and by number.
     existing_programs = {p.code: p for p in Program.objects.filter(code__in=[s.code for s in PROGRAMS])}
@@ -487,15 +521,16 @@ def seed_programs(today: datetime.date | None = None) -> dict[str, int]:
         Batch(
             program=programs[spec.code],
             ordinal=b.ordinal,
-            year=b.year,
-            opens_on=b.opens_on,
-            closes_on=b.closes_on,
+            year=year,
+            opens_on=opens_on,
+            closes_on=closes_on,
             quota=b.quota,
             status=b.status,
         )
         for spec in PROGRAMS
         for b in spec.batches
         if (programs[spec.code].pk, b.ordinal) not in have_batches
+        for year, opens_on, closes_on in [b.window(today)]
     ]
     Batch.objects.bulk_create(new_batches)
     batches = {(b.program.code, b.ordinal): b for b in new_batches}
@@ -549,7 +584,7 @@ def seed_programs(today: datetime.date | None = None) -> dict[str, int]:
     events: list[SelectionEvent] = []
     moments: list[datetime.datetime] = []
     for selection, plan in new:
-        by = office_user.get(plan.program.office)
+        by = office_user.get(plan.program.office, users.get("admin"))
         county = selection.org_unit.name
         for step, (previous, status) in enumerate(zip(["", *plan.path[:-1]], plan.path, strict=True)):
             needs_reason = status in (REJECTED, EXITED)

@@ -3,7 +3,10 @@
 Every record is drawn from one ``random.Random(2026)`` in a fixed order, without looking at the database, so
 each run produces the same records; a run inserts only those whose natural key is missing (enterprises by
 credit code, talents by ID type and number, teams by name, service requests by talent, kind and description).
-Service-request dates count back from today, so that some requests are always overdue and some never are.
+Dates count back from today, and today never changes how many numbers are drawn (so never which records are
+made): talents landed over the last years and this one, the intake growing year by year, so "this year" and each
+of the last five years always have arrivals; enterprises report the last three complete years; some service
+requests are always overdue and some never are.
 
 The vocabulary here (names, places, employers) is shared with ``seed_scale``.
 """
@@ -30,7 +33,7 @@ from . import validators
 from .models import Enterprise, EnterpriseYear, Industry, ServiceRequest, Talent, Team
 
 SEED = 2026
-YEARS = (2023, 2024, 2025)
+FIGURE_YEARS = 3  # complete years of enterprise (and platform) figures
 COUNTY_NAMES = dict(COUNTIES)
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -202,8 +205,8 @@ TEAM_TOPICS = {
 TEAM_SUFFIXES = ("创新团队", "研发团队", "产业化团队")
 
 TIER_COUNTS = {
-    Talent.Tier.TOP: 5, Talent.Tier.NATIONAL_LEADING: 15, Talent.Tier.PROVINCIAL_LEADING: 40,
-    Talent.Tier.MUNICIPAL_LEADING: 85, Talent.Tier.YOUTH: 135, Talent.Tier.OTHER: 70,
+    Talent.Tier.TOP: 8, Talent.Tier.NATIONAL_LEADING: 28, Talent.Tier.PROVINCIAL_LEADING: 80,
+    Talent.Tier.MUNICIPAL_LEADING: 170, Talent.Tier.YOUTH: 270, Talent.Tier.OTHER: 144,
 }
 TIER_RANK = {"top": 0, "national_leading": 0, "provincial_leading": 1, "municipal_leading": 1, "youth": 2, "other": 2}
 CATEGORY_WEIGHTS: dict[str, dict[str, float]] = {
@@ -241,18 +244,24 @@ CATEGORY_DEGREES: dict[str, Mapping[str, float]] = {
 }
 
 ENTERPRISES_PER_COUNTY = {
-    "330402": 16, "330411": 14, "330421": 15, "330424": 11, "330481": 16, "330482": 13, "330483": 15,
+    "330402": 24, "330411": 20, "330421": 21, "330424": 14, "330481": 23, "330482": 18, "330483": 20,
 }
-TALENTS_PER_COUNTY = {"330402": 65, "330411": 50, "330421": 50, "330424": 38, "330481": 55, "330482": 45, "330483": 47}
-# Revenue bands for 2025 in 万元 and how many of the ~100 enterprises fall in each.
+TALENTS_PER_COUNTY = {
+    "330402": 132, "330411": 98, "330421": 100, "330424": 68, "330481": 115, "330482": 85, "330483": 102,
+}
+# Revenue bands of the latest year in 万元 and how many of the ~140 enterprises fall in each.
 REVENUE_BANDS = {"micro": (30, 100), "small": (100, 1000), "medium": (1000, 10000), "large": (10000, 120000)}
-BAND_COUNTS = {"micro": 15, "small": 40, "medium": 35, "large": 10}
+BAND_COUNTS = {"micro": 20, "small": 55, "medium": 50, "large": 15}
+# How many talents landed in each year, counting back from this one (this year first): the intake has grown.
+# This year's weight shrinks with the part of the year not yet passed, down to a quarter of it, so that early in
+# January "this year" already has a few arrivals.
+LANDING_WEIGHTS = (10, 10, 9, 8, 7, 6, 4, 3, 2)
 CAPITAL_CHOICES = {
     "micro": (50, 100, 200, 300, 500), "small": (100, 200, 500, 1000), "medium": (500, 1000, 2000, 3000, 5000),
     "large": (5000, 10000, 20000, 30000, 50000),
 }
-SERVICE_REQUESTS = 60
-TEAMS = 25
+SERVICE_REQUESTS = 120
+TEAMS = 36
 # Who handles a county's service requests in the demo (the city admin elsewhere).
 HANDLERS = {"330402": "nanhu_editor", "330411": "xiuzhou_editor"}
 
@@ -332,6 +341,27 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def figure_years(today: datetime.date) -> list[int]:
+    """The complete years whose figures are in, oldest first."""
+    return [today.year - back for back in range(FIGURE_YEARS, 0, -1)]
+
+
+def landing_date(draw: float, earliest: datetime.date, today: datetime.date) -> datetime.date:
+    """The day a talent landed, from one uniform ``draw``: a year by ``LANDING_WEIGHTS``, then a day in it (this
+    year's only up to today), never before ``earliest`` nor after today."""
+    passed = today.timetuple().tm_yday / 365
+    weights = [weight * (max(0.25, passed) if back == 0 else 1) for back, weight in enumerate(LANDING_WEIGHTS)]
+    target = draw * sum(weights)
+    back = 0
+    while back < len(weights) - 1 and target >= weights[back]:
+        target -= weights[back]
+        back += 1
+    first = datetime.date(today.year - back, 1, 1)
+    last = today if back == 0 else datetime.date(today.year - back, 12, 31)
+    day = first + datetime.timedelta(days=int(min(1.0, target / weights[back]) * (last - first).days))
+    return min(today, max(earliest, day))
+
+
 def money(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
@@ -351,7 +381,7 @@ def credit_code_for(county: str, founded: datetime.date, rng: random.Random) -> 
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _enterprise_specs(rng: random.Random) -> list[dict[str, Any]]:
+def _enterprise_specs(rng: random.Random, years: Sequence[int]) -> list[dict[str, Any]]:
     counties = [code for code, _name in COUNTIES for _ in range(ENTERPRISES_PER_COUNTY[code])]
     bands = [band for band, count in BAND_COUNTS.items() for _ in range(count)]
     bands += ["small"] * (len(counties) - len(bands))
@@ -424,16 +454,19 @@ def _enterprise_specs(rng: random.Random) -> list[dict[str, Any]]:
                     "contact_name": person_name(rng, contact_male)[0],
                     "contact_phone": mobile(rng) if rng.random() < 0.55 else landline(rng),
                 },
-                "years": _year_figures(rng, band, industry, is_talent, listed),
+                "years": _year_figures(rng, band, industry, is_talent, listed, years),
             }
         )
     return specs
 
 
-def _year_figures(rng: random.Random, band: str, industry: str, is_talent: bool, listed: str) -> list[dict[str, Any]]:
+def _year_figures(
+    rng: random.Random, band: str, industry: str, is_talent: bool, listed: str, years: Sequence[int]
+) -> list[dict[str, Any]]:
     low, high = REVENUE_BANDS[band]
-    revenue = {2025: math.exp(rng.uniform(math.log(low * 1.05), math.log(high)))}
-    for year in (2024, 2023):
+    latest = years[-1]
+    revenue = {latest: math.exp(rng.uniform(math.log(low * 1.05), math.log(high)))}
+    for year in reversed(years[:-1]):
         growth = rng.uniform(1.1, 1.8) if is_talent else rng.uniform(0.95, 1.35)
         if rng.random() < 0.1:
             growth = rng.uniform(0.8, 0.98)  # a bad year
@@ -445,10 +478,10 @@ def _year_figures(rng: random.Random, band: str, industry: str, is_talent: bool,
         rd_rate = rng.uniform(0.01, 0.04)
     else:
         rd_rate = rng.uniform(0.03, 0.08)
-    staff_2025 = max(6, round(revenue[2025] / rng.uniform(60, 140)))
+    staff_latest = max(6, round(revenue[latest] / rng.uniform(60, 140)))
     patents = rng.randint(0, {"micro": 3, "small": 8, "medium": 25, "large": 80}[band])
     rows = []
-    for year in YEARS:
+    for year in years:
         patents += rng.randint(0, {"micro": 1, "small": 3, "medium": 6, "large": 15}[band])
         if is_talent and rng.random() < 0.35:
             financing = rng.choice((300, 500, 1000, 2000, 5000))
@@ -462,7 +495,7 @@ def _year_figures(rng: random.Random, band: str, industry: str, is_talent: bool,
                 "revenue": money(revenue[year]),
                 "tax_paid": money(revenue[year] * tax_rate * rng.uniform(0.85, 1.15)),
                 "rd_expense": money(revenue[year] * rd_rate * rng.uniform(0.9, 1.1)),
-                "employees": max(5, round(staff_2025 * (revenue[year] / revenue[2025]) ** 0.6)),
+                "employees": max(5, round(staff_latest * (revenue[year] / revenue[latest]) ** 0.6)),
                 "invention_patents": patents,
                 "financing_raised": money(financing),
             }
@@ -510,7 +543,7 @@ def _employment(
     return company["key"], "", position, company["fields"]["industry"]
 
 
-def _talent_specs(rng: random.Random, enterprises: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _talent_specs(rng: random.Random, enterprises: list[dict[str, Any]], today: datetime.date) -> list[dict[str, Any]]:
     founded = {spec["key"]: spec["fields"]["founded_on"] for spec in enterprises}
     tiers = [tier for tier, count in TIER_COUNTS.items() for _ in range(count)]
     rng.shuffle(tiers)
@@ -528,10 +561,8 @@ def _talent_specs(rng: random.Random, enterprises: list[dict[str, Any]]) -> list
         male = rng.random() < (0.35 if category == "social_work" else MALE_SHARE[tier])
         degree = weighted(rng, CATEGORY_DEGREES.get(category, DEGREES[tier]))
         employer_code, employer_name, position, industry = _employment(rng, category, tier, county, unit, enterprises)
-        earliest = max(
-            datetime.date(2016, 1, 1), add_years(birth, 24), founded.get(employer_code or "", datetime.date.min)
-        )
-        landed = random_date(rng, earliest, datetime.date(2025, 12, 31))
+        earliest = max(add_years(birth, 24), founded.get(employer_code or "", datetime.date.min))
+        landed = landing_date(rng.random(), earliest, today)
         # Flexible recruitment (柔性引进) is for experts and managers, not officials, farmers or social workers.
         flexible = category in ("professional", "management") and rng.random() < FLEXIBLE_SHARE[tier]
         fields: dict[str, Any] = {
@@ -603,7 +634,8 @@ def _talent_specs(rng: random.Random, enterprises: list[dict[str, Any]]) -> list
             }
         used_ids.add(fields["id_number"])
         fields["birth_date"] = birth
-        specs.append({"key": (fields["id_type"], fields["id_number"]), "county": county, "fields": fields})
+        key = (fields["id_type"], fields["id_number"])
+        specs.append({"key": key, "county": county, "fields": fields, "earliest_landing": earliest})
     return specs
 
 
@@ -704,11 +736,20 @@ def _service_request_specs(rng: random.Random, talents: list[dict[str, Any]]) ->
     return specs
 
 
-def build_specs() -> dict[str, list[dict[str, Any]]]:
-    """The whole demo registry, the same on every call."""
+def build_specs(
+    today: datetime.date | None = None, landings: Mapping[Any, datetime.date] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The whole demo registry, the same on every call of a day (and the same records, dated otherwise, on any
+    other day). ``landings`` date the arrival of talents who came with a program's project (by talent key), so
+    that the registry agrees with the program's history; a date before the talent could have come is ignored."""
+    today = today or timezone.localdate()
     rng = random.Random(SEED)
-    enterprises = _enterprise_specs(rng)
-    talents = _talent_specs(rng, enterprises)
+    enterprises = _enterprise_specs(rng, figure_years(today))
+    talents = _talent_specs(rng, enterprises, today)
+    for spec in talents:
+        landed = (landings or {}).get(spec["key"])
+        if landed is not None and spec["earliest_landing"] <= landed <= today:
+            spec["fields"]["landed_on"] = landed
     return {
         "enterprises": enterprises,
         "talents": talents,
@@ -730,10 +771,12 @@ def _created(actor: Actor, obj: Any, extra: dict[str, Any] | None = None) -> Any
 
 
 @transaction.atomic
-def seed_registry(today: datetime.date | None = None) -> dict[str, int]:
+def seed_registry(
+    today: datetime.date | None = None, landings: Mapping[Any, datetime.date] | None = None
+) -> dict[str, int]:
     """Create the demo registry records that do not exist yet; returns how many of each were created."""
     today = today or timezone.localdate()
-    specs = build_specs()
+    specs = build_specs(today, landings)
     codes = {s["fields"]["org_code"] for kind in ("enterprises", "talents") for s in specs[kind]}
     units = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
     missing = codes - set(units)
@@ -807,6 +850,8 @@ def seed_registry(today: datetime.date | None = None) -> dict[str, int]:
 
     # Service requests.
     handlers = {u.username: u for u in User.objects.filter(username__in=[*HANDLERS.values(), "admin"])}
+    if "admin" not in handlers:
+        raise LookupError("the demo users are missing: seed them first (they handle the service requests)")
     requested = {t.pk for t in talents.values()}
     existing_requests = set(
         ServiceRequest.objects.filter(talent_id__in=requested).values_list("talent_id", "kind", "description")
@@ -819,7 +864,7 @@ def seed_registry(today: datetime.date | None = None) -> dict[str, int]:
         landed = talent.landed_on or today
         submitted = today - datetime.timedelta(days=min(spec["days_ago"], max(0, (today - landed).days)))
         status = spec["status"]
-        handler = None if status == "submitted" else handlers.get(HANDLERS.get(spec["county"], "admin"))
+        handler = None if status == "submitted" else handlers.get(HANDLERS.get(spec["county"], ""), handlers["admin"])
         who = (handler.display_name or handler.username) if handler else ""
         resolved_on = None
         resolution = ""

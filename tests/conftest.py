@@ -63,3 +63,18 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker):
+    """The demo city as ``seed_demo`` makes it, built once for the tests of a module that ask for it (each test
+    runs in a savepoint of its own) and rolled back after the last one: seeding takes seconds."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)

@@ -26,6 +26,7 @@ from programs.models import (
 )
 from talentportal.audit.models import AuditEntry
 from talentportal.orgs.models import OrgUnit
+from talents.models import Talent
 
 MODELS = (Program, Batch, Selection, SelectionEvent, Tranche)
 FUNDED = {Status.SELECTED, Status.LANDED, Status.MIDTERM_PASSED, Status.MIDTERM_FAILED, Status.COMPLETED}
@@ -38,8 +39,7 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db: None) -> dict[str, int]:
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_city: None, db: None) -> dict[str, int]:
     return counts()
 
 
@@ -48,7 +48,7 @@ def test_seed_demo_twice_creates_nothing_new(seeded: dict[str, int]) -> None:
     call_command("seed_demo", stdout=out)
     assert counts() == seeded
     assert "0 new talent programs (0 batches, 0 selections" in out.getvalue()
-    assert seeded["Program"] == 5 and seeded["Selection"] >= 300 and seeded["Tranche"] >= 200
+    assert seeded["Program"] >= 5 and seeded["Selection"] >= 600 and seeded["Tranche"] >= 300
     # Another day draws other dates and money, never other applications.
     later = timezone.localdate() + datetime.timedelta(days=45)
     assert set(seed_programs(today=later).values()) == {0}
@@ -71,19 +71,50 @@ def test_created_rows_are_in_the_audit_log(seeded: dict[str, int]) -> None:
 def test_programs_at_every_level_with_their_offices(seeded: dict[str, int]) -> None:
     assert set(Program.objects.values_list("level", flat=True)) == set(Level.values)
     assert set(Program.objects.values_list("category", flat=True)) >= {"innovation", "team", "youth", "flexible"}
-    offices = dict(Program.objects.values_list("level", "org_unit__code"))
-    assert offices == {"national": "330400", "provincial": "330400", "municipal": "330400", "county": "330402"}
+    offices = set(Program.objects.values_list("level", "org_unit__code"))
+    assert {("national", "330400"), ("provincial", "330400"), ("municipal", "330400"), ("county", "330402")} <= offices
     assert Program.objects.get(level="county").category == "youth"
     assert set(Batch.objects.values_list("status", flat=True)) == set(Batch.Status.values)
 
+
+def test_batches_run_over_the_years_up_to_now(seeded: dict[str, int]) -> None:
+    today = timezone.localdate()
     elite = Program.objects.get(code="JX-JYYL")
     assert "精英引领" in elite.name
     batches = list(elite.batches.annotate(n=Count("selections")).order_by("ordinal"))
-    assert [(b.ordinal, b.year) for b in batches] == [(n, 2019 + n) for n in range(1, 7)]
+    assert [b.year for b in batches] == list(range(today.year - len(batches) + 1, today.year + 1))
+    assert len(batches) >= 6
     assert {b.status for b in batches[:-1]} == {"closed"} and batches[-1].status in ("reviewing", "open")
-    assert all(60 <= b.n <= 90 for b in batches[-2:])
+    assert [b.n for b in batches] == sorted(b.n for b in batches)  # more applicants every year
     newest = set(batches[-1].selections.values_list("status", flat=True))
     assert newest == {"applied", "screened", "reviewed", "defended", "publicized", "rejected"}
+    # Some rounds take applications now, one is planned for next year, every past one is closed.
+    open_now = Batch.objects.filter(status="open", opens_on__lte=today, closes_on__gte=today)
+    assert open_now.count() >= 2
+    assert not Batch.objects.filter(status="open").exclude(id__in=open_now).exists()
+    assert Batch.objects.filter(status="planned", opens_on__gt=today).exists()
+    assert not Batch.objects.filter(status="closed", closes_on__gte=today).exists()
+    assert Batch.objects.filter(status="reviewing", closes_on__lt=today).count() >= 2
+    assert len(set(Batch.objects.values_list("year", flat=True))) >= 6
+
+
+def test_funnels_narrow_at_every_stage(seeded: dict[str, int]) -> None:
+    stages = ["applied", "screened", "reviewed", "defended", "publicized", "selected"]
+    closed = Batch.objects.filter(status="closed", program__code="JX-JYYL").order_by("-year")
+    reached = {
+        (row["selection__batch"], row["to_status"]): row["n"]
+        for row in SelectionEvent.objects.filter(to_status__in=stages)
+        .values("selection__batch", "to_status")
+        .annotate(n=Count("id"))
+    }
+    latest = closed[0]
+    funnel = [reached.get((latest.pk, stage), 0) for stage in stages]
+    assert funnel == sorted(funnel, reverse=True) and len(set(funnel)) == len(funnel), funnel
+    assert funnel[0] >= 100 and 5 <= funnel[0] / funnel[-1] <= 9, funnel  # like 852 → 123
+    assert funnel[-1] == latest.quota
+    for batch in Batch.objects.filter(status="closed"):
+        funnel = [reached.get((batch.pk, stage), 0) for stage in stages]
+        assert funnel == sorted(funnel, reverse=True) and funnel[0] > funnel[-1] > 0, (batch, funnel)
 
 
 def test_every_status_occurs_and_tranches_are_paid_due_and_cancelled(seeded: dict[str, int]) -> None:
@@ -114,7 +145,9 @@ def test_applicants_come_from_their_county(seeded: dict[str, int]) -> None:
 def test_decisions_awards_and_reasons(seeded: dict[str, int]) -> None:
     today = timezone.localdate()
     funded = Selection.objects.filter(status__in=[*FUNDED, Status.EXITED])
-    assert not funded.filter(Q(award_amount__isnull=True) | Q(decided_on__isnull=True)).exists()
+    assert not funded.filter(
+        Q(award_amount__isnull=True) | Q(award_amount__lte=0) | Q(decided_on__isnull=True)
+    ).exists()
     assert not Selection.objects.exclude(id__in=funded).filter(award_amount__isnull=False).exists()
     decided = Selection.objects.filter(decided_on__isnull=False)
     assert set(decided.values_list("status", flat=True)) == set(Status.values) - {*Status.values[:5]}
@@ -175,3 +208,14 @@ def test_every_history_is_a_valid_path_to_the_current_status(seeded: dict[str, i
         if selection.decided_on:
             decision = next(e for e in events if e.to_status in (Status.SELECTED, Status.REJECTED))
             assert timezone.localdate(decision.at) == selection.decided_on
+
+
+def test_talents_landed_when_their_projects_did(seeded: dict[str, int]) -> None:
+    first_landing = (
+        SelectionEvent.objects.filter(to_status=Status.LANDED, selection__talent__isnull=False)
+        .values_list("selection__talent")
+        .annotate(first=Min("at"))
+    )
+    landed_on = dict(Talent.objects.values_list("id", "landed_on"))
+    agree = [landed_on[talent] == timezone.localdate(at) for talent, at in first_landing]
+    assert len(agree) >= 50 and sum(agree) >= 0.9 * len(agree)

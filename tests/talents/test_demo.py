@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from talentportal.audit.models import AuditEntry
 from talentportal.orgs.demo import COUNTIES
 from talentportal.orgs.models import OrgUnit
 from talents import validators
-from talents.demo import build_specs
+from talents.demo import build_specs, landing_date, seed_registry
 from talents.models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 
 MODELS = (Enterprise, EnterpriseYear, Talent, Team, Team.members.through, ServiceRequest, AuditEntry)
@@ -24,8 +26,7 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db: None) -> dict[str, int]:
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_city: None, db: None) -> dict[str, int]:
     return counts()
 
 
@@ -36,10 +37,40 @@ def test_seed_demo_twice_creates_nothing_new(seeded: dict[str, int]) -> None:
     assert "0 new enterprises" in out.getvalue() and "0 new talents" in out.getvalue()
     assert seeded["Enterprise"] >= 90 and seeded["Talent"] >= 300 and seeded["Team"] >= 20
     assert seeded["ServiceRequest"] >= 50
+    # Another day dates the records otherwise, but never makes other ones (a new year adds its figures).
+    created = seed_registry(today=timezone.localdate() + datetime.timedelta(days=200))
+    assert created | {"enterprise_years": 0} == dict.fromkeys(created, 0)
+    assert Talent.objects.count() == seeded["Talent"] and Enterprise.objects.count() == seeded["Enterprise"]
 
 
 def test_the_data_is_the_same_on_every_run() -> None:
     assert build_specs() == build_specs()
+
+    def keys(today: datetime.date) -> list[object]:
+        specs = build_specs(today)
+        return [spec["key"] for kind in ("enterprises", "talents", "teams", "service_requests") for spec in specs[kind]]
+
+    assert keys(datetime.date(2026, 1, 2)) == keys(datetime.date(2031, 7, 15))
+
+
+def test_talents_landed_this_year_and_in_each_of_the_last_five(seeded: dict[str, int]) -> None:
+    today = timezone.localdate()
+    landed = dict(Talent.objects.values_list("landed_on__year").annotate(n=Count("id")))
+    assert landed.get(today.year, 0) > 0
+    recent = [landed.get(today.year - back, 0) for back in range(1, 6)]
+    assert all(recent), landed
+    assert recent[0] > recent[-1]  # the intake grew
+    assert sum(recent) + landed[today.year] > 0.6 * seeded["Talent"]
+    assert not Talent.objects.filter(landed_on__gt=today).exists()
+    assert not Talent.objects.filter(landed_on=None).exists()
+
+
+@pytest.mark.parametrize("today", [datetime.date(2027, 1, 1), datetime.date(2028, 2, 29), datetime.date(2030, 12, 31)])
+def test_every_day_of_the_year_has_arrivals_this_year(today: datetime.date) -> None:
+    days = [landing_date(n / 1000, datetime.date(1990, 1, 1), today) for n in range(1000)]
+    assert all(day <= today for day in days)
+    years = Counter(day.year for day in days)
+    assert years[today.year] >= 40 and all(years[today.year - back] >= 50 for back in range(1, 6)), years
 
 
 def test_created_rows_are_in_the_audit_log(seeded: dict[str, int]) -> None:
@@ -77,7 +108,8 @@ def test_employers_are_in_the_talents_county(seeded: dict[str, int]) -> None:
 
 
 def test_revenue_thresholds_and_listings(seeded: dict[str, int]) -> None:
-    latest = EnterpriseYear.objects.filter(year=2025)
+    this_year = timezone.localdate().year
+    latest = EnterpriseYear.objects.filter(year=this_year - 1)
     assert latest.filter(revenue__gt=100).count() >= 50
     assert latest.filter(revenue__gt=1000).count() >= 20
     assert latest.filter(revenue__gt=10000).count() >= 3
@@ -88,7 +120,7 @@ def test_revenue_thresholds_and_listings(seeded: dict[str, int]) -> None:
     assert 10 <= Enterprise.objects.filter(is_talent_enterprise=True).count() <= 20
     years = EnterpriseYear.objects.values("enterprise").annotate(n=Count("year"))
     assert {row["n"] for row in years} == {3}
-    assert set(EnterpriseYear.objects.values_list("year", flat=True)) == {2023, 2024, 2025}
+    assert set(EnterpriseYear.objects.values_list("year", flat=True)) == {this_year - 3, this_year - 2, this_year - 1}
 
 
 def test_service_requests_in_every_status_and_kind(seeded: dict[str, int]) -> None:
@@ -99,7 +131,10 @@ def test_service_requests_in_every_status_and_kind(seeded: dict[str, int]) -> No
     assert requests.open().exclude(pk__in=requests.overdue()).exists()
     for request in requests.filter(status__in=["resolved", "rejected"]):
         assert request.resolved_on is not None and request.resolved_on >= request.submitted_on
-        assert request.resolution
+        assert request.resolution.strip() and request.handler_id is not None
+    assert not requests.filter(status="in_progress", handler=None).exists()
+    kinds = Counter(requests.values_list("kind", flat=True))
+    assert len(set(kinds.values())) > 1, kinds
     assert not requests.open().exclude(resolved_on=None).exists()
     assert not requests.filter(submitted_on__gt=datetime.date.today() + datetime.timedelta(days=1)).exists()
 
@@ -139,7 +174,8 @@ def test_seed_demo_can_print_just_the_logins(db):
 
     from talentportal.orgs.models import User
 
+    users = User.objects.count()
     out = StringIO()
     call_command("seed_demo", logins=True, stdout=out)
     assert "nanhu_editor" in out.getvalue() and "demo-pass-2026" in out.getvalue()
-    assert not User.objects.exists()
+    assert User.objects.count() == users  # it only prints them

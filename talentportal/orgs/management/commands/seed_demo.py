@@ -4,9 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from platforms.demo import seed_platforms
-from programs.demo import seed_programs
+from programs.demo import landings, seed_programs
 from talentportal.orgs.demo import USERS, seed
 from talents.demo import seed_registry
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         if options["logins"]:
             self.print_logins()
             return
-        counts = seed() | seed_registry() | seed_platforms() | seed_programs()
+        today = timezone.localdate()
+        counts = seed() | seed_registry(today, landings=landings(today)) | seed_platforms(today) | seed_programs(today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users, "
