@@ -4,11 +4,12 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.countries import country_choices
 from talentportal.orgs.forms import ScopedFormMixin
-from talents import validators
-from talents.forms import DATE, EmployerField
+from talents.forms import DATE, EmployerField, country_formfield
 from talents.models import Enterprise, Talent
 
 from .models import Platform, PlatformYear, Residency
@@ -24,18 +25,16 @@ class PlatformForm(ScopedFormMixin, forms.ModelForm):
             "country", "recognized_on", "star_rating",
         ]  # fmt: skip
         widgets = {"recognized_on": DATE}
+        formfield_callback = country_formfield
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         host = self.fields["host_enterprise"]
         assert isinstance(host, forms.ModelChoiceField)
         host.queryset = Enterprise.objects.for_user(self.user)
-
-    def clean_country(self) -> str:
-        country = (self.cleaned_data.get("country") or "").strip().upper()
-        if country:
-            validators.validate_nationality(country)
-        return country
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [*BLANK_CHOICE_DASH, *country_choices()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

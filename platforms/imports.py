@@ -10,8 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.jobs.importing.spec import Column, ImportSpec, Ref, lookup, register
-from talents import validators
-from talents.imports import ID_NUMBER_ALIASES, enterprise_column, org_unit_column, talent_column
+from talents.imports import ID_NUMBER_ALIASES, enterprise_column, nationality_code, org_unit_column, talent_column
 
 from .forms import platform_location_errors, residency_errors, stay_clash
 from .models import Platform, PlatformYear, Residency
@@ -49,7 +48,7 @@ register(
             Column("host_name"),
             Column("location", example="本地"),
             Column("city"),
-            Column("country", normalize=str.upper, validators=[validators.validate_nationality]),
+            Column("country", normalize=nationality_code, example="中国"),
             Column("recognized_on", example="2020-05-01"),
             Column("star_rating", example=3),
         ],

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.countries import COUNTRIES
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit
 from talents.models import MONEY, Enterprise, Talent
 
@@ -62,7 +63,13 @@ class Platform(models.Model):
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="platforms", verbose_name=_("org unit"))
     location = models.CharField(_("location"), max_length=10, choices=Location.choices, default=Location.LOCAL)
     city = models.CharField(_("city"), max_length=60, blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166 two-letter code."))
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        choices=list(COUNTRIES.items()),
+        help_text=_("Choose the country or region by its name (type to search)."),
+    )
     recognized_on = models.DateField(_("recognised on"), null=True, blank=True)
     star_rating = models.PositiveSmallIntegerField(
         _("star rating"), default=0, validators=[MinValueValidator(0), MaxValueValidator(5)]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, record_change, snapshot
 from talentportal.charts import Series, bar_chart, line_chart
+from talentportal.countries import country_name
 from talentportal.registry.base import Column, Registry, Tab, register
 
 from .filters import PlatformFilterSet, PlatformYearFilterSet, ResidencyFilterSet
@@ -203,12 +204,14 @@ def platform_overview(request: HttpRequest) -> HttpResponse:
     level_totals = [
         (level, sum(cells.get((k, level), 0) for k, _l in Platform.Kind.choices)) for level, _label in levels
     ]
-    away = (
-        active.exclude(location=Platform.Location.LOCAL)
+    away = [
+        # The country is named for platforms abroad only: a city at home needs none.
+        {**row, "country": country_name(row["country"]) if row["country"] not in ("", "CN") else ""}
+        for row in active.exclude(location=Platform.Location.LOCAL)
         .values("location", "country", "city")
         .annotate(n=Count("id"))
         .order_by("location", "country", "city")
-    )
+    ]
     moved = (
         Residency.objects.for_user(request.user)
         .filter(platform__kind=Platform.Kind.ENCLAVE, enterprise__isnull=False, until__isnull=False)

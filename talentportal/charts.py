@@ -50,6 +50,11 @@ def line_chart(
     return _chart("line", categories, series, stacked=False, money=money, unit=unit)
 
 
+def _slant_room(labels: Sequence[str]) -> int:
+    """Pixels a label slanted by 30° reaches left of its anchor, at 12 px a character (half of it is inside the axis)."""
+    return round(0.5 * min(LABEL_WIDTH, 12 * max(map(len, labels), default=0)))
+
+
 def _chart(
     kind: str, categories: Sequence[str], series: Sequence[Series], *, stacked: bool, money: bool, unit: str
 ) -> dict[str, Any]:
@@ -63,7 +68,14 @@ def _chart(
     return {
         "tooltip": {"trigger": "axis", "renderMode": "richText", "axisPointer": {"type": "shadow"}},
         "legend": {"type": "scroll", "top": 0},
-        "grid": {"left": 8, "right": 24, "top": 48, "bottom": 8, "containLabel": True},
+        # ECharts' containLabel leaves out how far a slanted first label reaches left of its bar: make room for it.
+        "grid": {
+            "left": 8 + (_slant_room(labels) if crowded else 0),
+            "right": 24,
+            "top": 48,
+            "bottom": 8,
+            "containLabel": True,
+        },
         "xAxis": {
             "type": "category",
             "data": labels,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
@@ -45,7 +46,11 @@ class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer)
     org_unit = ScopedUnitField()
     employer = EmployerField()
     # The ISO 3166 code, as before the model listed the countries (and in any case).
-    nationality = serializers.CharField(required=False, max_length=10)
+    nationality = serializers.CharField(
+        required=False,
+        max_length=10,
+        help_text=gettext_lazy("ISO 3166 two-letter code of the country or region (CN, US, DE…)."),
+    )
 
     class Meta:
         model = Talent

@@ -64,9 +64,9 @@ class CountryField(forms.TypedChoiceField):
 
 
 def country_formfield(field: Any, **kwargs: Any) -> Any:
-    """Form fields as usual, the nationality a ``CountryField`` (a model field with choices takes its form field
+    """Form fields as usual, a nationality or country a ``CountryField`` (a model field with choices takes its form field
     from ``choices_form_class``, never from ``Meta.field_classes``)."""
-    if field.name == "nationality":
+    if field.name in ("nationality", "country"):
         kwargs["choices_form_class"] = CountryField
     return field.formfield(**kwargs)
 

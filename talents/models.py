@@ -191,7 +191,7 @@ class Talent(models.Model):
         default="CN",
         choices=list(COUNTRIES.items()),
         validators=[validators.validate_nationality],
-        help_text=_("Stored as the ISO 3166 two-letter code (CN, US, DE…), shown as the country's name."),
+        help_text=_("Choose the country or region by its name (type to search)."),
     )
     is_returnee = models.BooleanField(_("returned from study abroad"), default=False)
     highest_degree = models.CharField(_("highest degree"), max_length=12, choices=Degree.choices, blank=True)
