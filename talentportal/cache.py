@@ -2,7 +2,7 @@
 
 The cache holds nothing the portal cannot do without (API rate-limit counters, short-lived values): when Redis is
 unreachable, a read misses and a write is dropped, with a warning in the log, instead of every API call failing
-with a server error. Login lock-outs live in the database, so they hold either way.
+with a server error.
 """
 
 from __future__ import annotations
