@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
 from programs.models import Tranche
-from talentportal.jobs.models import Job
+from talentportal.celery import app as celery_app
+from talentportal.jobs.models import Job, WorkerHeartbeat
 from talentportal.orgs.models import OrgUnit, User, can_write, is_admin, unit_of
 from talents.models import ServiceRequest, Talent
 
@@ -38,10 +42,53 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", context)
 
 
-def health(request: HttpRequest) -> JsonResponse:
+log = logging.getLogger(__name__)
+
+UP, DOWN, UNKNOWN = "ok", "down", "unknown"
+
+
+def _database() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    return UP
+
+
+def _cache() -> str:
+    # The cache fails open (a miss instead of an error), so it is up only if a value written reads back.
+    token = secrets.token_hex(8)
+    cache.set("health-check", token, 30)
+    return UP if cache.get("health-check") == token else DOWN
+
+
+def _broker() -> str:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+    return UP
+
+
+def _worker() -> str:
+    return UP if WorkerHeartbeat.objects.recent().exists() else DOWN
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitoring, without sign-in: each part's state and 200 when all are up, else 503.
+
+    ``worker`` is up when a worker reported in within WORKER_SEEN_SECONDS (at its start, then every minute through
+    the scheduler). Each check is bounded by a connect timeout; reasons go to the log, not into the answer.
+    """
+    checks = {"database": _database, "cache": _cache, "broker": _broker, "worker": _worker}
+    states: dict[str, str] = {}
+    for name, check in checks.items():
+        if name == "worker" and states["database"] != UP:
+            states[name] = UNKNOWN  # read from the database
+            continue
+        try:
+            states[name] = check()
+        except Exception as exc:
+            log.warning("health: %s is down: %s", name, exc)
+            states[name] = DOWN
+    healthy = all(state == UP for state in states.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", **states}, status=200 if healthy else 503)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -191,10 +191,6 @@ def test_openapi_schema_and_docs(client, people):
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 
 
-def test_health(client, db):
-    assert client.get("/health/").json() == {"status": "ok"}
-
-
 def test_api_pages_past_a_capped_count(api_client, people, units, monkeypatch):
     from talentportal.orgs.models import OrgUnit
     from talentportal.registry.pagination import Pagination

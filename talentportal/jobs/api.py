@@ -165,6 +165,15 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
         Job.objects.fail_stale()
         return Import.objects.for_user(self.request.user).select_related("job", "created_by", "org_unit")
 
+    def _started(self, imp: Import, job: Job | None) -> Response:
+        """202 with the import; 503 with the reason when the broker did not take its job (the job failed, the
+        import is back where it was)."""
+        if job is not None and job.status == Job.Status.FAILED:
+            imp.refresh_from_db()
+            data = self.get_serializer(imp).data
+            return Response({**data, "detail": job.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(self.get_serializer(imp).data, status=status.HTTP_202_ACCEPTED)
+
     def _refused(self, refusal: FileRefused) -> Response:
         return Response({"detail": refusal.message}, status=status.HTTP_400_BAD_REQUEST)
 
@@ -188,7 +197,7 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
             )
         except FileRefused as refusal:
             return self._refused(refusal)
-        return Response(self.get_serializer(imp).data, status=status.HTTP_202_ACCEPTED)
+        return self._started(imp, imp.job)
 
     @extend_schema(request=KeepValidSerializer, responses={202: ImportSerializer})
     @action(detail=True, methods=["post"])
@@ -197,10 +206,10 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
         options = KeepValidSerializer(data=request.data)
         options.is_valid(raise_exception=True)
         try:
-            import_apply(imp=imp, keep_valid=options.validated_data["keep_valid"], acting_user=request.user)
+            job = import_apply(imp=imp, keep_valid=options.validated_data["keep_valid"], acting_user=request.user)
         except FileRefused as refusal:
             return Response({"detail": refusal.message}, status=status.HTTP_409_CONFLICT)
-        return Response(self.get_serializer(imp).data, status=status.HTTP_202_ACCEPTED)
+        return self._started(imp, job)
 
     @extend_schema(request=None, responses={202: ImportSerializer, 409: ImportSerializer})
     @action(detail=True, methods=["post"])
@@ -211,5 +220,4 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
         conflicts = engine.undo_conflicts(imp)
         if conflicts:
             return Response({"detail": imp.message, "conflicts": imp.conflicts}, status=status.HTTP_409_CONFLICT)
-        import_undo(imp=imp, acting_user=request.user)
-        return Response(self.get_serializer(imp).data, status=status.HTTP_202_ACCEPTED)
+        return self._started(imp, import_undo(imp=imp, acting_user=request.user))

@@ -86,6 +86,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
         except FileRefused as refusal:
             form.add_error("file", refusal.message)
         else:
+            _tell_if_not_queued(request, imp.job)
             return HttpResponseRedirect(imp.get_absolute_url())
     return render(
         request,
@@ -116,6 +117,11 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
+def _tell_if_not_queued(request: HttpRequest, job: Job | None) -> None:
+    if job is not None and job.status == Job.Status.FAILED:  # the broker did not take it; the job says why
+        messages.error(request, job.message)
+
+
 def _scoped(request: HttpRequest, pk: int) -> Import:
     _admin_only(request)
     return get_object_or_404(Import.objects.for_user(request.user), pk=pk)
@@ -126,7 +132,9 @@ def _scoped(request: HttpRequest, pk: int) -> Import:
 def import_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _scoped(request, pk)
     try:
-        import_apply(imp=imp, keep_valid=request.POST.get("keep_valid") == "1", acting_user=request.user)
+        _tell_if_not_queued(
+            request, import_apply(imp=imp, keep_valid=request.POST.get("keep_valid") == "1", acting_user=request.user)
+        )
     except FileRefused as refusal:
         messages.error(request, refusal.message)
     return HttpResponseRedirect(imp.get_absolute_url())
@@ -141,7 +149,7 @@ def import_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
         if conflicts:
             messages.error(request, imp.message)
         else:
-            import_undo(imp=imp, acting_user=request.user)
+            _tell_if_not_queued(request, import_undo(imp=imp, acting_user=request.user))
     except FileRefused as refusal:
         messages.error(request, refusal.message)
     return HttpResponseRedirect(imp.get_absolute_url())

@@ -135,15 +135,41 @@ class Job(models.Model):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
+class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
+    def recent(self) -> WorkerHeartbeatQuerySet:
+        """Workers that reported in within ``WORKER_SEEN_SECONDS``."""
+        return self.filter(seen_at__gte=timezone.now() - timedelta(seconds=settings.WORKER_SEEN_SECONDS))
+
+    def seen(self, name: str) -> None:
+        self.update_or_create(name=name[:200], defaults={"seen_at": timezone.now()})
+
+
+class WorkerHeartbeat(models.Model):
+    """A Celery worker's last sign of life: written when it starts and by the scheduler's minutely task, which only
+    a worker runs. ``/health/`` reads it to tell whether any worker is consuming the queue."""
+
+    name = models.CharField(_("worker"), max_length=200, unique=True)
+    seen_at = models.DateTimeField(_("last seen"))
+
+    objects = WorkerHeartbeatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ImportQuerySet(OrgScopedQuerySet):
     def for_user(self, user: Any) -> ImportQuerySet:
         """Imports are admins' work: an admin sees the imports of their scope, nobody else any."""
         return super().for_user(user) if is_admin(user) else self.none()
 
-    def recover(self) -> int:
+    def recover(self, message: str = "") -> int:
         """Imports whose step died with its job go back to where they were: a failed apply wrote nothing (its
         transaction never committed), so the checked import may be applied again."""
-        message = str(_("The last step stopped before it finished; nothing of it was kept."))
+        message = message or str(_("The last step stopped before it finished; nothing of it was kept."))
         back = {
             Import.Status.CHECKING: Import.Status.FAILED,
             Import.Status.APPLYING: Import.Status.CHECKED,

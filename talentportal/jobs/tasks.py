@@ -8,12 +8,13 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Job
+from .models import Job, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,22 @@ class JobTask(Task):
 @shared_task(name="talentportal.jobs.tasks.fail_stale_jobs")
 def fail_stale_jobs() -> int:
     return Job.objects.fail_stale()
+
+
+@shared_task(bind=True, name="talentportal.jobs.tasks.worker_heartbeat")
+def worker_heartbeat(self: Task) -> None:
+    """Sent every minute by the scheduler: whichever worker runs it is alive and consuming the queue."""
+    WorkerHeartbeat.objects.seen(self.request.hostname or "unknown")
+
+
+@worker_ready.connect
+def _worker_started(sender: Any, **kwargs: Any) -> None:
+    try:
+        WorkerHeartbeat.objects.seen(sender.hostname)
+    except Exception:  # a worker that cannot write yet still works; the minutely heartbeat catches up
+        log.warning("could not record the worker's start", exc_info=True)
+    finally:
+        connection.close()  # the main process keeps no connection its pool's children might share
 
 
 @shared_task(base=JobTask, name="talentportal.jobs.tasks.count_down")

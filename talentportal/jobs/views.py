@@ -62,5 +62,8 @@ def job_check_workers(request: HttpRequest) -> HttpResponse:
         params={"steps": 5, "delay": 0.3},
         acting_user=request.user,
     )
-    messages.info(request, _("A check job was queued; it finishes in a few seconds when a worker is running."))
+    if job.status == Job.Status.FAILED:  # the broker did not take it; the job says why
+        messages.error(request, job.message)
+    else:
+        messages.info(request, _("A check job was queued; it finishes in a few seconds when a worker is running."))
     return HttpResponseRedirect(job.get_absolute_url())

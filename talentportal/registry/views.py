@@ -25,6 +25,7 @@ from django.views import View
 
 from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import Actor, delete_with_audit, record, record_change
+from talentportal.jobs.models import Job
 from talentportal.jobs.services import job_start
 from talentportal.orgs.models import can_write, unit_of
 
@@ -194,7 +195,10 @@ class RegistryExportView(RegistryView):
                 },
                 acting_user=request.user,
             )
-            messages.info(request, _("%(count)s rows: the export runs in the background.") % {"count": total})
+            if job.status == Job.Status.FAILED:  # the broker did not take it; the job says why
+                messages.error(request, job.message)
+            else:
+                messages.info(request, _("%(count)s rows: the export runs in the background.") % {"count": total})
             return HttpResponseRedirect(job.get_absolute_url())
         buffer = BytesIO()
         reveal = may_export_personal_data(registry, request.user)

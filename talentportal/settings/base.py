@@ -143,8 +143,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when configured, otherwise a cache that works across processes without a server --------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis down must cost a request at most a second or two, never a server error: the cache fails open (a miss,
+# a warning in the log) and gives up connecting quickly.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "talentportal.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -266,7 +275,11 @@ SPECTACULAR_SETTINGS = {
 BROKER_DIR = Path(os.environ.get("TALENTPORTAL_BROKER_DIR", VAR_DIR / "broker"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+    # A message a worker took but never acknowledged (the worker was killed) is delivered again after this long;
+    # it must outlast the hard time limit, or a job still running would be handed to a second worker. The job of
+    # the dead worker is marked failed long before (JOB_STALE_SECONDS), so the redelivery finds it failed and is
+    # dropped: see JobTask and docs/operations.md.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 else:
     for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -279,6 +292,10 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "talentportal")
+# Starting a job while the broker is down fails within seconds (the job is marked failed and the user told),
+# instead of the request hanging on kombu's retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -289,12 +306,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "fail-stale-jobs": {"task": "talentportal.jobs.tasks.fail_stale_jobs", "schedule": 60.0},
+    "worker-heartbeat": {"task": "talentportal.jobs.tasks.worker_heartbeat", "schedule": 60.0},
 }
 # A running job writes a heartbeat at least this often; one silent for JOB_STALE_SECONDS is marked failed.
 JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
 JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))
 # A job no worker has taken within this time (its message was lost, or no worker runs) is marked failed.
 JOB_QUEUED_STALE_SECONDS = int(os.environ.get("JOB_QUEUED_STALE_SECONDS", str(6 * 3600)))
+# /health/ counts a worker as up when it reported in (at start, then every minute) within this time.
+WORKER_SEEN_SECONDS = int(os.environ.get("WORKER_SEEN_SECONDS", "300"))
 # Exports up to this many rows are written in the request; larger ones run as a job.
 EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "2000"))
 

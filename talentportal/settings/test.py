@@ -19,7 +19,7 @@ os.environ.setdefault("TALENTPORTAL_BROKER_DIR", os.path.join(tempfile.gettempdi
 os.environ.setdefault("CELERY_QUEUE", f"talentportal-test-{_RUN}")
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASES, REDIS_URL, REST_FRAMEWORK, VAR_DIR  # noqa: E402
+from .base import DATABASES, REDIS_CACHE_OPTIONS, REDIS_URL, REST_FRAMEWORK, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
@@ -35,9 +35,10 @@ else:  # concurrent runs (CI and a developer) must not drop each other's databas
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "talentportal.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/15",
             "KEY_PREFIX": f"test-{_RUN}",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:  # each run its own folder: a run clearing its cache must not wipe another's throttle counters

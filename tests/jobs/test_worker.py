@@ -16,15 +16,18 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from talentportal.jobs.models import Job
+from talentportal.jobs.importing.services import run_import
+from talentportal.jobs.models import Import, Job, WorkerHeartbeat
 from talentportal.jobs.services import job_start
-from talentportal.jobs.tasks import count_down
+from talentportal.jobs.tasks import count_down, worker_heartbeat
 from talentportal.orgs.models import OrgUnit, unit_of
 from talentportal.orgs.views import org_units
+from talents.models import Talent
 
-from .conftest import Worker, stale_messages, wait_for, worker_environ
+from .conftest import STALE_MESSAGE, Worker, stale_messages, wait_for, worker_environ
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -248,3 +251,76 @@ def test_filesystem_broker_even_with_redis_configured(
     assert job.created_by == people["b_editor"]
     assert "count_down[" in fs_worker.log()
     assert list((broker_dir / "out").iterdir()) == []  # the message went through this folder and was consumed
+
+
+def test_a_worker_reports_in_and_health_counts_it(worker_factory: Any, client: Any) -> None:
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-heartbeat"
+    assert client.get("/health/").json()["worker"] == "down"
+    beating = worker_factory("heartbeat", queue)
+    started = wait_for(
+        lambda: WorkerHeartbeat.objects.filter(name__startswith=beating.name + "@").first(),
+        what=f"the worker's start to be recorded; worker log:\n{beating.log()}",
+    )
+    response = client.get("/health/")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok", "worker": "ok"}
+
+    # The scheduler's minutely task, run by whichever worker takes it, moves the heartbeat on.
+    worker_heartbeat.apply_async(queue=queue)
+    wait_for(
+        lambda: WorkerHeartbeat.objects.get(pk=started.pk).seen_at > started.seen_at,
+        what=f"the heartbeat task; worker log:\n{beating.log()}",
+    )
+    assert settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]["task"] == worker_heartbeat.name
+
+
+def failed_job(owner: Any, **fields: Any) -> Job:
+    """A job as the stale-job sweep leaves it after its worker was killed."""
+    return Job.objects.create(
+        created_by=owner,
+        org_unit=unit_of(owner),
+        status=Job.Status.FAILED,
+        message=STALE_MESSAGE,
+        finished_at=timezone.now(),
+        **fields,
+    )
+
+
+def test_redelivered_message_for_a_failed_job_changes_nothing(worker: Worker, people: dict[str, Any]) -> None:
+    """After the visibility timeout, Redis hands a killed worker's message to another worker: the job it names
+    was marked failed long before, so the task must not run again."""
+    owner = people["a_editor"]
+    job = failed_job(owner, kind="count_down", title="Count", params={"steps": 3, "delay": 0.1})
+    before = Job.objects.filter(pk=job.pk).values().get()
+
+    sent = count_down.apply_async((job.pk,))  # the redelivered message, to a real worker
+    wait_for(
+        lambda: re.search(rf"count_down\[{sent.id}\] succeeded", worker.log()),
+        what=f"the worker to take the message; worker log:\n{worker.log()}",
+    )
+    count_down.apply((job.pk,))  # and once more through the task's entry point in this process
+    assert Job.objects.filter(pk=job.pk).values().get() == before  # not started, no progress, same message
+    assert "is not queued any more; skipped" in worker.log()
+
+
+def test_redelivered_apply_of_a_failed_import_writes_nothing(people: dict[str, Any], transactional_db: None) -> None:
+    owner = people["a_admin"]
+    job = failed_job(owner, kind="import", title="Apply", params={"import_id": 0, "action": "apply"})
+    imp = Import.objects.create(
+        kind="talents",
+        status=Import.Status.CHECKED,
+        file_name="r.xlsx",
+        job=job,
+        created_by=owner,
+        org_unit=unit_of(owner),
+        counts={"rows": 3, "created": 3, "errors": 0},
+    )
+    job.params["import_id"] = imp.pk
+    job.save(update_fields=["params"])
+
+    run_import.apply((job.pk,))
+    imp.refresh_from_db()
+    job.refresh_from_db()
+    assert (imp.status, imp.applied_at) == (Import.Status.CHECKED, None)
+    assert (job.status, job.message, job.started_at) == (Job.Status.FAILED, STALE_MESSAGE, None)
+    assert not Talent.objects.exists()

@@ -25,6 +25,7 @@ CHECK, APPLY, CHECK_APPLY, UNDO = "check", "apply", "check_apply", "undo"
 BUSY = {CHECK: Import.Status.CHECKING, APPLY: Import.Status.APPLYING, CHECK_APPLY: Import.Status.CHECKING}
 
 
+@transaction.atomic  # the job is queued once the import points at it (and gets its status back if it cannot be)
 def _start(imp: Import, action: str, acting_user: Any) -> Job:
     titles = {
         CHECK: _("Check %(file)s"),

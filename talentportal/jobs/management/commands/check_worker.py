@@ -23,6 +23,8 @@ class Command(BaseCommand):
         job = job_start(
             task=count_down, kind="check", title="Worker check", params={"steps": 3, "delay": 0.1}, acting_user=user
         )
+        if job.status == Job.Status.FAILED:  # the broker did not take it
+            raise CommandError(f"job {job.pk} could not be queued: {job.message}")
         deadline = time.monotonic() + options["wait"]
         seen = set()
         while time.monotonic() < deadline:
