@@ -64,7 +64,7 @@ def test_masked_birth_date_is_declared_a_string_that_may_be_masked(schema, api_c
     check(schema, "/api/v1/talents/{id}/", "get", 200, revealed)
 
     declared = component(schema, "Talent")["properties"]["birth_date"]
-    assert declared["type"] == "string" and "format" not in declared and "masked" in declared["description"].lower()
+    assert declared["type"] == "string" and "format" not in declared and "1985-**-**" in declared["description"]
     assert all(re.search(declared["pattern"], value) for value in ("1985-**-**", "1985-06-01"))
     # What a client sends is still a date.
     assert component(schema, "TalentRequest")["properties"]["birth_date"]["format"] == "date"
