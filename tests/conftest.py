@@ -78,3 +78,14 @@ def demo_city(django_db_setup, django_db_blocker):
         call_command("seed_demo", stdout=StringIO())
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def schema(client, people) -> dict:
+    """The OpenAPI schema as a signed-in user reads it."""
+    import json
+
+    client.force_login(people["a_viewer"])
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from talentportal.orgs.models import is_admin
+from talentportal.registry.schema import ErrorDetailSerializer, UndoConflictSerializer
 
 from .importing import engine
 from .importing.reading import FileRefused
@@ -199,7 +200,7 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
             return self._refused(refusal)
         return self._started(imp, imp.job)
 
-    @extend_schema(request=KeepValidSerializer, responses={202: ImportSerializer})
+    @extend_schema(request=KeepValidSerializer, responses={202: ImportSerializer, 409: ErrorDetailSerializer})
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk: Any = None) -> Response:
         imp = self.get_object()
@@ -211,7 +212,7 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": refusal.message}, status=status.HTTP_409_CONFLICT)
         return self._started(imp, job)
 
-    @extend_schema(request=None, responses={202: ImportSerializer, 409: ImportSerializer})
+    @extend_schema(request=None, responses={202: ImportSerializer, 409: UndoConflictSerializer})
     @action(detail=True, methods=["post"])
     def undo(self, request: Request, pk: Any = None) -> Response:
         imp = self.get_object()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -28,3 +29,11 @@ def mask_birth_date(value: Any) -> str:
     whole number away."""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
     return f"{text[:4]}-**-**" if len(text) >= 4 else text
+
+
+# How each mask writes a value, for the API schema: an example, and a pattern every value matches, masked or not.
+MASKED_FORMS: dict[Callable[[Any], str], tuple[str, str | None]] = {
+    mask_id: ("330402********1234", None),
+    mask_phone: ("138****5678", None),
+    mask_birth_date: ("1985-**-**", r"^\d{4}-(\d{2}-\d{2}|\*\*-\*\*)$"),
+}

@@ -252,7 +252,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "talentportal.registry.schema.PortalAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -263,10 +263,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response shapes: a masked birth date is sent as a date but read as "1985-**-**".
+    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "SelectionStatusEnum": "programs.models.Status",
         "BatchStatusEnum": "programs.models.Batch.Status",
         "TrancheStatusEnum": "programs.models.Tranche.Status",
+        "ServiceRequestKindEnum": "talents.models.ServiceRequest.Kind",
+        "ServiceRequestStatusEnum": "talents.models.ServiceRequest.Status",
     },
 }
 

@@ -849,14 +849,6 @@ def test_a_viewers_token_does_not_move_anything(people, units, city_batch):
 # --- the OpenAPI schema --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def schema(client, people) -> dict[str, Any]:
-    client.force_login(people["a_viewer"])
-    response = client.get("/api/schema/", {"format": "json"})
-    assert response.status_code == 200
-    return json.loads(response.content)
-
-
 def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in node:
         node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
