@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from talentportal.countries import country_choices
 from talentportal.orgs.forms import ScopedFormMixin
+from talentportal.validators import validate_printable_text, validate_sensible_date
 from talents.forms import DATE, EmployerField, country_formfield
 from talents.models import Enterprise, Talent
 
@@ -52,9 +53,12 @@ def platform_location_errors(form: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 class RevokeForm(forms.Form):
-    revoked_on = forms.DateField(label=_("revoked on"), widget=DATE)
+    revoked_on = forms.DateField(label=_("revoked on"), widget=DATE, validators=[validate_sensible_date])
     revoked_reason = forms.CharField(
-        label=_("reason for revocation"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("reason for revocation"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_printable_text],
     )
 
 

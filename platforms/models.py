@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from talentportal.countries import COUNTRIES
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit
+from talentportal.validators import DATE, TEXT
 from talents.models import MONEY, Enterprise, Talent
 
 
@@ -50,19 +51,23 @@ class Platform(models.Model):
         ACTIVE = "active", _("Active")
         REVOKED = "revoked", _("Revoked")
 
-    code = models.CharField(_("platform code"), max_length=40, unique=True)
-    name = models.CharField(_("platform name"), max_length=200)
+    code = models.CharField(_("platform code"), max_length=40, unique=True, validators=TEXT)
+    name = models.CharField(_("platform name"), max_length=200, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
     host_enterprise = models.ForeignKey(
         Enterprise, models.PROTECT, null=True, blank=True, related_name="platforms", verbose_name=_("host enterprise")
     )
     host_name = models.CharField(
-        _("host organisation"), max_length=200, blank=True, help_text=_("When the host is not a registered enterprise.")
+        _("host organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("When the host is not a registered enterprise."),
+        validators=TEXT,
     )
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="platforms", verbose_name=_("org unit"))
     location = models.CharField(_("location"), max_length=10, choices=Location.choices, default=Location.LOCAL)
-    city = models.CharField(_("city"), max_length=60, blank=True)
+    city = models.CharField(_("city"), max_length=60, blank=True, validators=TEXT)
     country = models.CharField(
         _("country"),
         max_length=2,
@@ -70,13 +75,13 @@ class Platform(models.Model):
         choices=list(COUNTRIES.items()),
         help_text=_("Choose the country or region by its name (type to search)."),
     )
-    recognized_on = models.DateField(_("recognised on"), null=True, blank=True)
+    recognized_on = models.DateField(_("recognised on"), null=True, blank=True, validators=DATE)
     star_rating = models.PositiveSmallIntegerField(
         _("star rating"), default=0, validators=[MinValueValidator(0), MaxValueValidator(5)]
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
-    revoked_reason = models.CharField(_("reason for revocation"), max_length=500, blank=True)
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True, validators=DATE)
+    revoked_reason = models.CharField(_("reason for revocation"), max_length=500, blank=True, validators=TEXT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -158,8 +163,8 @@ class Residency(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, models.PROTECT, null=True, blank=True, related_name="residencies", verbose_name=_("enterprise")
     )
-    since = models.DateField(_("since"))
-    until = models.DateField(_("until"), null=True, blank=True)
+    since = models.DateField(_("since"), validators=DATE)
+    until = models.DateField(_("until"), null=True, blank=True, validators=DATE)
 
     objects = ResidencyQuerySet.as_manager()
 

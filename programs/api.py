@@ -16,6 +16,7 @@ from talentportal.orgs.api import ScopedUnitField
 from talentportal.orgs.models import can_write
 from talentportal.registry.api import Conflict, ScopedModelViewSet, ScopedRelatedField
 from talentportal.registry.filters import MAX_ID
+from talentportal.validators import validate_printable_text
 from talents.api import EmployerField
 from talents.models import Talent, Team
 
@@ -105,8 +106,12 @@ class SelectionSerializer(serializers.ModelSerializer):
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
-    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[validate_printable_text]
+    )
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[validate_printable_text]
+    )
     award_amount = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from talentportal.orgs.forms import ScopedFormMixin
 from talentportal.registry.filters import MAX_ID
 from talentportal.registry.masking import mask_id
+from talentportal.validators import validate_printable_text, validate_sensible_date
 from talents.forms import DATE, EmployerField
 from talents.models import Enterprise, Talent, Team
 
@@ -140,9 +141,13 @@ def application_errors(
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label=_("move to"), choices=Status.choices)
-    comment = forms.CharField(label=_("comment"), max_length=500, required=False)
+    comment = forms.CharField(label=_("comment"), max_length=500, required=False, validators=[validate_printable_text])
     reason = forms.CharField(
-        label=_("reason"), max_length=500, required=False, help_text=_("Required when rejecting or exiting.")
+        label=_("reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Required when rejecting or exiting."),
+        validators=[validate_printable_text],
     )
     award_amount = forms.DecimalField(
         label=_("award (10k yuan)"),
@@ -181,5 +186,5 @@ class TrancheForm(forms.ModelForm):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label=_("paid on"), widget=DATE)
-    voucher_no = forms.CharField(label=_("voucher number"), max_length=60)
+    paid_on = forms.DateField(label=_("paid on"), widget=DATE, validators=[validate_sensible_date])
+    voucher_no = forms.CharField(label=_("voucher number"), max_length=60, validators=[validate_printable_text])

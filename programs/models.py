@@ -20,6 +20,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, can_write, unit_of
+from talentportal.validators import DATE, TEXT
 from talents.models import MONEY, Enterprise, Talent, Team
 
 if TYPE_CHECKING:
@@ -103,15 +104,15 @@ class Program(models.Model):
         SKILLS = "skills", _("Skills")
         FLEXIBLE = "flexible", _("Flexible recruitment")
 
-    code = models.CharField(_("program code"), max_length=40, unique=True)
-    name = models.CharField(_("program name"), max_length=200)
-    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    code = models.CharField(_("program code"), max_length=40, unique=True, validators=TEXT)
+    name = models.CharField(_("program name"), max_length=200, validators=TEXT)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True, validators=TEXT)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     org_unit = models.ForeignKey(
         OrgUnit, models.PROTECT, related_name="programs", verbose_name=_("administering office")
     )
-    description = models.TextField(pgettext_lazy("program", "description"), blank=True)
+    description = models.TextField(pgettext_lazy("program", "description"), blank=True, validators=TEXT)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -146,8 +147,8 @@ class Batch(models.Model):
     program = models.ForeignKey(Program, models.PROTECT, related_name="batches", verbose_name=_("program"))
     ordinal = models.PositiveSmallIntegerField(_("batch number"), validators=[MinValueValidator(1)])
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1949), MaxValueValidator(2100)])
-    opens_on = models.DateField(_("opens on"), null=True, blank=True)
-    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    opens_on = models.DateField(_("opens on"), null=True, blank=True, validators=DATE)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True, validators=DATE)
     quota = models.PositiveIntegerField(_("quota"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -294,10 +295,10 @@ class Selection(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.APPLIED)
     award_amount = models.DecimalField(_("award (10k yuan)"), null=True, blank=True, **POSITIVE_MONEY)
-    applied_on = models.DateField(_("applied on"), default=timezone.localdate)
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    exit_reason = models.CharField(_("reason (not selected or exited)"), max_length=500, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    applied_on = models.DateField(_("applied on"), default=timezone.localdate, validators=DATE)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True, validators=DATE)
+    exit_reason = models.CharField(_("reason (not selected or exited)"), max_length=500, blank=True, validators=TEXT)
+    notes = models.TextField(_("notes"), blank=True, validators=TEXT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -403,8 +404,8 @@ class SelectionEvent(models.Model):
     to_status = models.CharField(pgettext_lazy("status change", "to"), max_length=16, choices=Status.choices)
     at = models.DateTimeField(_("at"), auto_now_add=True)
     by = models.ForeignKey("orgs.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by"))
-    comment = models.CharField(_("comment"), max_length=500, blank=True)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True, validators=TEXT)
+    reason = models.CharField(_("reason"), max_length=500, blank=True, validators=TEXT)
 
     class Meta:
         verbose_name = _("selection event")
@@ -455,12 +456,12 @@ class Tranche(models.Model):
     number = models.PositiveSmallIntegerField(_("tranche number"), validators=[MinValueValidator(1)])
     amount = models.DecimalField(_("amount (10k yuan)"), **POSITIVE_MONEY)
     condition = models.CharField(_("condition"), max_length=16, choices=TrancheCondition.choices)
-    milestone_note = models.CharField(_("milestone"), max_length=300, blank=True)
-    planned_on = models.DateField(_("planned for"), null=True, blank=True)
+    milestone_note = models.CharField(_("milestone"), max_length=300, blank=True, validators=TEXT)
+    planned_on = models.DateField(_("planned for"), null=True, blank=True, validators=DATE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
-    voucher_no = models.CharField(_("voucher number"), max_length=60, blank=True)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True, validators=DATE)
+    voucher_no = models.CharField(_("voucher number"), max_length=60, blank=True, validators=TEXT)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True, validators=TEXT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

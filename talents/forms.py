@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from talentportal.countries import country_choices, country_code
 from talentportal.orgs.forms import ScopedFormMixin
+from talentportal.validators import validate_printable_text, validate_sensible_date
 
 from . import validators
 from .models import ENTERPRISE_FIELDS, TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
@@ -229,5 +230,13 @@ class StatusChangeForm(forms.Form):
     """The queue's one-line action: move a request to a new status, with a note."""
 
     status = forms.ChoiceField(label=_("new status"), choices=ServiceRequest.Status.choices)
-    note = forms.CharField(label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    resolved_on = forms.DateField(label=_("resolved on"), required=False, widget=DATE)
+    note = forms.CharField(
+        label=_("note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_printable_text],
+    )
+    resolved_on = forms.DateField(
+        label=_("resolved on"), required=False, widget=DATE, validators=[validate_sensible_date]
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from talentportal.countries import COUNTRIES
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, User
+from talentportal.validators import DATE, TEXT
 
 from . import validators
 
@@ -45,18 +46,18 @@ class Enterprise(models.Model):
         BSE = "bse", _("Beijing Stock Exchange")
         OVERSEAS = "overseas", _("Listed overseas")
 
-    name = models.CharField(_("enterprise name"), max_length=200)
+    name = models.CharField(_("enterprise name"), max_length=200, validators=TEXT)
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validators.validate_credit_code]
     )
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="enterprises", verbose_name=_("org unit"))
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
-    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True, validators=DATE)
     registered_capital = models.DecimalField(_("registered capital (10k yuan)"), null=True, blank=True, **MONEY)
     is_talent_enterprise = models.BooleanField(_("talent-founded enterprise"), default=False)
     listing = models.CharField(_("listing"), max_length=20, choices=Listing.choices, default=Listing.NONE)
-    address = models.CharField(_("address"), max_length=200, blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True, validators=TEXT)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True, validators=TEXT)
     contact_phone = models.CharField(
         _("contact phone"), max_length=20, blank=True, validators=[validators.validate_phone]
     )
@@ -180,11 +181,11 @@ class Talent(models.Model):
         FLEXIBLE = "flexible", _("Flexible")
 
     # A person's name is 姓名; an organisation's (enterprise, team, platform) is 名称.
-    name = models.CharField(_("full name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100, validators=TEXT)
     id_type = models.CharField(_("ID type"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number = models.CharField(_("ID number"), max_length=32)
+    id_number = models.CharField(_("ID number"), max_length=32, validators=TEXT)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True, validators=DATE)
     nationality = models.CharField(
         _("nationality"),
         max_length=2,
@@ -195,8 +196,8 @@ class Talent(models.Model):
     )
     is_returnee = models.BooleanField(_("returned from study abroad"), default=False)
     highest_degree = models.CharField(_("highest degree"), max_length=12, choices=Degree.choices, blank=True)
-    graduated_from = models.CharField(_("graduated from"), max_length=100, blank=True)
-    position_title = models.CharField(_("position / title"), max_length=100, blank=True)
+    graduated_from = models.CharField(_("graduated from"), max_length=100, blank=True, validators=TEXT)
+    position_title = models.CharField(_("position / title"), max_length=100, blank=True, validators=TEXT)
     category = models.CharField(_("talent category"), max_length=16, choices=Category.choices)
     tier = models.CharField(_("talent tier"), max_length=20, choices=Tier.choices)
     recruitment_mode = models.CharField(
@@ -217,11 +218,12 @@ class Talent(models.Model):
         max_length=200,
         blank=True,
         help_text=_("For universities, hospitals and other employers that are not registered enterprises."),
+        validators=TEXT,
     )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validators.validate_mobile])
     email = models.EmailField(_("e-mail"), blank=True)
-    landed_on = models.DateField(_("landed on"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    landed_on = models.DateField(_("landed on"), null=True, blank=True, validators=DATE)
+    notes = models.TextField(_("notes"), blank=True, validators=TEXT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -284,7 +286,7 @@ TALENT_FIELDS = [
 
 
 class Team(models.Model):
-    name = models.CharField(_("team name"), max_length=200)
+    name = models.CharField(_("team name"), max_length=200, validators=TEXT)
     leader = models.ForeignKey(Talent, models.PROTECT, related_name="led_teams", verbose_name=_("team leader"))
     members = models.ManyToManyField(Talent, blank=True, related_name="teams", verbose_name=_("members"))
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="teams", verbose_name=_("org unit"))
@@ -361,10 +363,10 @@ class ServiceRequest(models.Model):
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("handler")
     )
-    submitted_on = models.DateField(_("submitted on"), default=timezone.localdate)
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
-    description = models.TextField(_("description"))
-    resolution = models.TextField(_("resolution"), blank=True)
+    submitted_on = models.DateField(_("submitted on"), default=timezone.localdate, validators=DATE)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True, validators=DATE)
+    description = models.TextField(_("description"), validators=TEXT)
+    resolution = models.TextField(_("resolution"), blank=True, validators=TEXT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -440,5 +442,6 @@ class ServiceRequest(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        due = self.submitted_on + datetime.timedelta(days=settings.SERVICE_REQUEST_DUE_DAYS)
-        return self.is_open and due < timezone.localdate()
+        # Counted back from today: a far date stored before dates were bounded must not overflow.
+        waited = timezone.localdate() - self.submitted_on
+        return self.is_open and waited.days > settings.SERVICE_REQUEST_DUE_DAYS

@@ -12,6 +12,8 @@ from django.db import models, transaction
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.validators import TEXT
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -125,7 +127,7 @@ class OrgUnit(models.Model):
         validators=[RegexValidator(r"^[0-9A-Za-z_-]+$", _("Use only letters, digits, “-” and “_”."))],
         help_text=_("Areas use the six-digit GB/T 2260 division code."),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent unit")
@@ -242,8 +244,8 @@ class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignor
 
 
 class User(AbstractUser):
-    display_name = models.CharField(_("full name"), max_length=60, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    display_name = models.CharField(_("full name"), max_length=60, blank=True, validators=TEXT)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=TEXT)
 
     objects = ScopedUserManager()  # type: ignore[misc]
 

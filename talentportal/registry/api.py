@@ -17,6 +17,8 @@ from talentportal.audit.models import Action, Source
 from talentportal.audit.services import Actor, delete_with_audit, entry, record_bulk, record_change, snapshot
 from talentportal.orgs.models import can_write, role_of
 
+from .filters import MAX_ID
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -83,6 +85,13 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def can_create(self, user: Any) -> bool:
         return can_write(user)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # An id no record can have (``abc``, or past a bigint) names nothing: 404 before any query sees it.
+        pk = str(kwargs.get(self.lookup_url_kwarg or self.lookup_field, "1"))
+        if not (pk.isascii() and pk.isdigit() and len(pk) <= 19 and 0 < int(pk) <= MAX_ID):
+            raise exceptions.NotFound()
 
     def get_queryset(self) -> Any:
         return cast(Any, self).queryset.model.objects.for_user(self.request.user)

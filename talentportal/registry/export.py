@@ -23,6 +23,7 @@ from talentportal.audit.services import Actor
 from talentportal.jobs.models import Job
 from talentportal.jobs.tasks import JobTask
 from talentportal.orgs.models import User
+from talentportal.validators import printable
 
 from .base import REGISTRIES, Registry, yes_no
 
@@ -31,13 +32,16 @@ BATCH = 2000
 
 
 def excel_value(value: Any) -> Any:
+    """The value as a cell holds it. Every workbook the portal writes goes through here, so text is cleaned of
+    what XML cannot carry (a record stored before text was checked, a cell of an uploaded roster): openpyxl
+    refuses some of it and writes files Excel cannot open with the rest."""
     if isinstance(value, bool):
         return yes_no(value)  # 是 / 否, as rosters write it (and the import reads it back)
     if value is None or isinstance(value, bool | int | float | decimal.Decimal | datetime.date):
         if isinstance(value, datetime.datetime):
             return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
         return value
-    return str(value)
+    return printable(str(value))
 
 
 def text_cell(ws: Any, value: Any) -> Any:

@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .filters import MAX_ID
+
 
 class Pagination(PageNumberPagination):
     """Page-number pagination that never counts more than ``cap`` rows.
@@ -29,11 +31,12 @@ class Pagination(PageNumberPagination):
         size = self.get_page_size(request) or 50
         try:
             self.number = int(request.query_params.get(self.page_query_param, 1))
-            if self.number < 1:
+            offset = (self.number - 1) * size
+            # No database takes an OFFSET past a bigint (PostgreSQL: "bigint out of range").
+            if self.number < 1 or offset > MAX_ID:
                 raise ValueError
         except ValueError as exc:
             raise NotFound(_("Invalid page.")) from exc
-        offset = (self.number - 1) * size
         rows = list(queryset[offset : offset + size + 1])
         if not rows and self.number > 1:
             raise NotFound(_("Invalid page."))

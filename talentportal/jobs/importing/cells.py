@@ -13,7 +13,10 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from talentportal.validators import printable, validate_sensible_date
 
 
 class CellError(Exception):
@@ -66,8 +69,10 @@ def text(value: Any) -> str:
         return value.isoformat(sep=" ")
     if not isinstance(value, str):
         return str(value)
-    if "\x00" in value:  # no database stores it; a stray one must not fail the whole apply
-        value = value.replace("\x00", "")
+    # Control characters pasted from other systems: no database stores NUL, no Excel export carries the others,
+    # and nobody sees them in the cell. The import drops them where forms and the API refuse them.
+    if not value.isprintable():  # a C-speed test first: most cells are plain text
+        value = printable(value)
     if value.isascii():
         return value.strip()
     return unicodedata.normalize("NFKC", value).strip(" \t\r\n" + _SPACES)
@@ -84,6 +89,16 @@ def code_text(value: Any) -> str:
 
 
 def date(value: Any) -> datetime.date | None:
+    """The cell as a date within the range every door accepts (``validate_sensible_date``)."""
+    day = _date(value)
+    try:
+        validate_sensible_date(day)
+    except ValidationError as error:
+        raise CellError(error.messages[0]) from None
+    return day
+
+
+def _date(value: Any) -> datetime.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime.datetime):

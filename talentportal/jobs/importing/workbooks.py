@@ -16,7 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from talentportal.registry.export import text_cell
+from talentportal.registry.export import excel_value, text_cell
+from talentportal.validators import printable
 
 from .engine import ERROR_COLUMN
 from .reading import open_sheet
@@ -53,7 +54,7 @@ def write_error_report(imp: Import, run: Run) -> None:
             cell = text_cell(ws, value if not isinstance(value, datetime.timedelta) else str(value))
             if index in marks:
                 cell.fill = BAD
-                cell.comment = Comment(marks[index], "portal")
+                cell.comment = Comment(printable(marks[index]), "portal")
             cells.append(cell)
         problems = "；".join(f"{_column(run, i)}：{m.rstrip('。.')}" for i, m in marks.items())
         cells.append(text_cell(ws, _("Row %(row)d: %(problems)s") % {"row": number, "problems": problems}))
@@ -105,15 +106,15 @@ def template_workbook(spec: ImportSpec) -> bytes:
     lists.sheet_state = "hidden"
     for index, column in enumerate(spec.sheet_columns, 1):
         letter = get_column_letter(index)
-        head = ws.cell(row=1, column=index, value=f"{column.label}*" if column.required else column.label)
+        head = ws.cell(row=1, column=index, value=excel_value(f"{column.label}*" if column.required else column.label))
         head.font = REQUIRED_HEADER if column.required else HEADER
         head.alignment = Alignment(horizontal="center")
         ws.column_dimensions[letter].width = max(12, len(column.label) * 2 + 4)
-        example = ws.cell(row=2, column=index, value=column.example)
+        example = ws.cell(row=2, column=index, value=excel_value(column.example))
         if column.kind in ("code", "text") or isinstance(column, Ref):
             for row in range(2, 1002):  # typed digits stay digits: no 3.30402E+17
                 ws.cell(row=row, column=index).number_format = "@"
-            example.value = "" if column.example is None else str(column.example)
+            example.value = "" if column.example is None else excel_value(str(column.example))
             example.data_type = "s"
         if column.kind == "date":
             for row in range(2, 1002):
@@ -121,7 +122,7 @@ def template_workbook(spec: ImportSpec) -> bytes:
         if column.kind in ("choice", "bool"):
             options = column.choice_labels if column.kind == "choice" else ["是", "否"]
             for position, option in enumerate(options, 1):
-                lists.cell(row=position, column=index, value=option)
+                lists.cell(row=position, column=index, value=excel_value(option))
             check = DataValidation(
                 type="list", formula1=f"'{lists.title}'!${letter}$1:${letter}${len(options)}", allow_blank=True
             )
