@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import include, path
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import AnonRateThrottle
 
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
 from talentportal.jobs.api import ImportViewSet, JobViewSet
 from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
+from talentportal.security import AnonRateThrottle, lockout_message, lockout_seconds
 from talents.api import EnterpriseViewSet, EnterpriseYearViewSet, ServiceRequestViewSet, TalentViewSet, TeamViewSet
 
 
 class TokenView(ObtainAuthToken):
-    """POST username and password, get the token for ``Authorization: Token …``."""
+    """POST username and password, get the token for ``Authorization: Token …``. Sign-in lock-outs hold here as
+    on the sign-in page: failures count towards them, and a locked-out caller is told so (429), not that the
+    password is wrong."""
 
     throttle_classes = [AnonRateThrottle]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes marks the request it was given (this DRF request) when the attempt is locked out.
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {"detail": lockout_message()}, status=429, headers={"Retry-After": str(lockout_seconds())}
+                )
+            raise
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """The API docs (Swagger UI) as the Content-Security-Policy allows them: the start-up script comes from
+    this view's ``?script`` URL instead of being written into the page, and the page has no inline style."""
+
+    template_name = "api/swagger_ui.html"
 
 
 router = DefaultRouter()

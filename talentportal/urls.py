@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from . import views
+from .api import SwaggerView
 
 handler400 = "talentportal.views.error_400"
 handler403 = "talentportal.views.error_403"
@@ -25,7 +27,8 @@ urlpatterns = [
     path("audit/", include("talentportal.audit.urls")),
     path("jobs/", include("talentportal.jobs.urls")),
     path("api/v1/", include("talentportal.api")),
+    # Signed-in users only (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); the docs page sends others to sign in.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", login_required(SwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("django-admin/", admin.site.urls),
 ]

@@ -9,11 +9,31 @@ document.addEventListener("htmx:responseError", function (event) {
   div.textContent = (document.documentElement.lang.indexOf("zh") === 0 ? "请求失败：" : "Request failed: ") + event.detail.xhr.status;
   target.appendChild(div);
 });
-// Forms with data-autosubmit re-query the list as the user types or picks a filter.
+// Forms with data-autosubmit re-query the list as the user types or picks a filter: through htmx where the form
+// has hx-get, otherwise as a plain submit.
 document.addEventListener("change", function (event) {
   var form = event.target.closest("form[data-autosubmit]");
-  if (form && window.htmx) htmx.trigger(form, "submit");
+  if (!form) return;
+  if (form.hasAttribute("hx-get")) { if (window.htmx) htmx.trigger(form, "submit"); }
+  else form.requestSubmit();
 });
+// A record's tabs: the link of the tab whose content htmx just swapped in (its data-tab) is the active one.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var shown = event.target.querySelector("[data-tab]");
+  if (!shown) return;
+  document.querySelectorAll(".nav-tabs .nav-link").forEach(function (a) {
+    a.classList.toggle("active", a.getAttribute("href") === "?tab=" + shown.dataset.tab);
+  });
+});
+// Progress bars take their width from data-percent: set from here, since the Content-Security-Policy refuses
+// style="" attributes (a property set by a script is allowed).
+function portalProgressBars() {
+  document.querySelectorAll(".progress-bar[data-percent]").forEach(function (bar) {
+    bar.style.width = Math.max(0, Math.min(100, Number(bar.dataset.percent) || 0)) + "%";
+  });
+}
+document.addEventListener("DOMContentLoaded", portalProgressBars);
+document.addEventListener("htmx:afterSwap", portalProgressBars);
 // Charts: an element with data-chart="ID" draws the ECharts options in <script id="ID">, built on the server by
 // talentportal/charts.py. A point that carries a link opens the list it counts. ECharts (1 MB) is loaded only on
 // pages that have a chart. Text is drawn on canvas (richText tooltips), so names in the data can never become markup.

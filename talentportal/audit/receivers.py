@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from talentportal.security import client_ip
+
 from .models import Action, Source
 from .services import Actor, record
 
@@ -20,7 +22,7 @@ def _actor(request: Any, user: Any = None) -> Actor:
         user=user,
         source=Source.AUTH,
         request_id=getattr(request, "request_id", ""),
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request) or None,
     )
 
 

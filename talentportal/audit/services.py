@@ -13,6 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
+from talentportal.security import client_ip
+
 from .models import Action, AuditEntry, Source
 
 # Never copied into the log, whatever model they sit on.
@@ -78,7 +80,7 @@ class Actor:
             user=user,
             source=source,
             request_id=getattr(request, "request_id", ""),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request) or None,
         )
 
 
