@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+from talentportal.registry.masking import ID
 
 from .models import Platform, PlatformYear, Residency
 
@@ -45,6 +46,7 @@ class PlatformYearFilterSet(ScopedFilterSet):
 
 class ResidencyFilterSet(ScopedFilterSet):
     search_fields = ("platform__name", "talent__name", "enterprise__name")
+    personal_search_fields = {"talent__id_number": ID}
     org_unit = OrgUnitSubtreeFilter(path_field="platform__org_unit__path")
     platform = django_filters.NumberFilter(field_name="platform_id", label=_("platform"))
     talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+from talentportal.registry.masking import ID
 
 from .models import LANDED_OR_LATER, SELECTED_OR_LATER, Batch, Level, Program, Selection, Tranche
 
@@ -31,6 +32,7 @@ class BatchFilterSet(ScopedFilterSet):
 
 class SelectionFilterSet(ScopedFilterSet):
     search_fields = ("talent__name", "team__name", "employer__name")
+    personal_search_fields = {"talent__id_number": ID, "team__leader__id_number": ID}
     org_unit = OrgUnitSubtreeFilter(label=_("recommending unit (incl. sub-units)"))
     program = django_filters.ModelChoiceFilter(
         field_name="batch__program", queryset=Program.objects.all(), label=_("program")
@@ -59,6 +61,7 @@ class SelectionFilterSet(ScopedFilterSet):
 
 class TrancheFilterSet(ScopedFilterSet):
     search_fields = ("selection__talent__name", "selection__team__name", "voucher_no")
+    personal_search_fields = {"selection__talent__id_number": ID}
     org_unit = OrgUnitSubtreeFilter(
         path_field="selection__org_unit__path", label=_("recommending unit (incl. sub-units)")
     )

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.registry.api import PersonalDataSerializerMixin, ScopedModelViewSet, ScopedRelatedField
-from talentportal.registry.masking import mask_birth_date, mask_id, mask_phone
+from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, mask_phone
 
 from . import validators
 from .filters import (
@@ -42,7 +42,12 @@ class EmployerField(serializers.SlugRelatedField):
 
 
 class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
-    personal_fields = {"id_number": mask_id, "phone": mask_phone, "birth_date": mask_birth_date}
+    personal_fields = {
+        "id_number": mask_id,
+        "phone": mask_phone,
+        "email": mask_email,
+        "birth_date": mask_birth_date,
+    }
     org_unit = ScopedUnitField()
     employer = EmployerField()
     # The ISO 3166 code, as before the model listed the countries (and in any case).
@@ -100,7 +105,8 @@ class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer)
 
 
 class TalentViewSet(ScopedModelViewSet):
-    """Talents. ``id_number`` and ``phone`` are masked; editors and admins add ``?reveal=true`` (audited)."""
+    """Talents. ``id_number``, ``phone``, ``email`` and ``birth_date`` are masked; editors and admins add
+    ``?reveal=true`` (audited, on reads and writes alike)."""
 
     queryset = Talent.objects.all()
     serializer_class = TalentSerializer

@@ -4,18 +4,26 @@ import re
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Reverse
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Program, Selection
 from programs.models import Status as SelectionStatus
-from talentportal.orgs.models import can_write
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+from talentportal.registry.masking import EMAIL, ID, PHONE
 
 from .models import Enterprise, EnterpriseYear, Industry, ServiceRequest, Talent, Team
 
 ID_SUFFIX = re.compile(r"^[0-9Xx]{4,18}$")
+TALENT_PERSONAL_FIELDS = {"id_number": ID, "phone": PHONE, "email": EMAIL}
+
+
+def personal_filter(name: str, label: Any) -> django_filters.CharFilter:
+    """``?id_number=``, ``?phone=``…: matched as the search matches that field (see ``personal_match``)."""
+    return django_filters.CharFilter(field_name=name, method="filter_personal", label=label, widget=forms.HiddenInput)
+
+
 CREDIT_CODE = re.compile(r"^[0-9A-Za-z]{18}$")
 
 
@@ -38,7 +46,11 @@ def employer_matches(term: str) -> Q:
 
 
 class TalentFilterSet(ScopedFilterSet):
+    personal_search_fields = TALENT_PERSONAL_FIELDS
     org_unit = OrgUnitSubtreeFilter()
+    id_number = personal_filter("id_number", _("ID number"))
+    phone = personal_filter("phone", _("mobile phone"))
+    email = personal_filter("email", _("e-mail"))
     landed_year = django_filters.NumberFilter(field_name="landed_on", lookup_expr="year", label=_("landed in year"))
     program = django_filters.ModelChoiceFilter(
         queryset=Program.objects.all(), method="filter_selection", label=_("talent program")
@@ -60,6 +72,9 @@ class TalentFilterSet(ScopedFilterSet):
             "landed_year",
             "program",
             "selection_status",
+            "id_number",
+            "phone",
+            "email",
         ]
 
     def filter_selection(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
@@ -75,28 +90,29 @@ class TalentFilterSet(ScopedFilterSet):
         return qs.filter(id__in=matching.values("talent_id"))
 
     def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        """Name (from its start), the end of an ID number, an employer's name or credit code."""
-        for term in value.split()[:5]:
+        """Name (from its start), an employer's name or credit code; the ID number, phone or e-mail address as
+        ``personal_match`` allows the user (a number by its last four characters or in full, for readers)."""
+        for term in self.search_terms(value):
+            personal = self.personal_matches(term)
             if ID_SUFFIX.match(term):
-                # Readers search by the last digits only: a full number must not confirm a guess.
-                suffix = term.upper() if self.user and can_write(self.user) else term.upper()[-6:]
-                # Matched as the start of the reversed number, which an index can serve.
-                qs = qs.alias(id_reversed=Reverse("id_number")).filter(id_reversed__startswith=suffix[::-1])
+                qs = qs.filter(personal)
             elif CREDIT_CODE.match(term):
-                qs = qs.filter(employer_matches(term))
+                qs = qs.filter(employer_matches(term) | personal)
             else:
                 text = Q(employer_name__icontains=term) if len(term) >= 3 else Q(employer_name__startswith=term)
-                qs = qs.filter(Q(name__startswith=term) | text | employer_matches(term))
+                qs = qs.filter(Q(name__startswith=term) | text | employer_matches(term) | personal)
         return qs
 
 
 class EnterpriseFilterSet(ScopedFilterSet):
     search_fields = ("name", "credit_code", "contact_name")
+    personal_search_fields = {"contact_phone": PHONE}
     org_unit = OrgUnitSubtreeFilter()
+    contact_phone = personal_filter("contact_phone", _("contact phone"))
 
     class Meta:
         model = Enterprise
-        fields = ["org_unit", "industry", "listing", "is_talent_enterprise"]
+        fields = ["org_unit", "industry", "listing", "is_talent_enterprise", "contact_phone"]
 
 
 class EnterpriseYearFilterSet(ScopedFilterSet):
@@ -114,6 +130,7 @@ class EnterpriseYearFilterSet(ScopedFilterSet):
 
 class TeamFilterSet(ScopedFilterSet):
     search_fields = ("name", "leader__name", "employer__name")
+    personal_search_fields = {"leader__id_number": ID}
     org_unit = OrgUnitSubtreeFilter()
 
     class Meta:

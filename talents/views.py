@@ -19,7 +19,7 @@ from talentportal.audit.services import Actor, snapshot
 from talentportal.charts import Series, line_chart
 from talentportal.orgs.models import can_write
 from talentportal.registry.base import Column, Registry, Tab, register
-from talentportal.registry.masking import mask_birth_date, mask_id, mask_phone
+from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, mask_phone
 
 from .filters import (
     EnterpriseFilterSet,
@@ -108,6 +108,7 @@ talents = register(
             Column("org_unit__name", label=gettext_lazy("org unit"), order_by="org_unit__path"),
             Column("landed_on"),
             Column("phone", mask=mask_phone, sortable=False),
+            Column("email", mask=mask_email, sortable=False),
         ],
         list_columns=[
             "name",

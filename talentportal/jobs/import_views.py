@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from talentportal.audit.models import Action, Source
+from talentportal.audit.services import Actor, record
 from talentportal.orgs.models import is_admin
 from talentportal.registry.http import HtmxHttpRequest
 
@@ -157,9 +159,12 @@ def import_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The error report: the failed rows as the file had them, to fix and upload again. Their personal data is
+    in full (the page shows it masked), so each download is audited as a reveal."""
     imp = _scoped(request, pk)
     if not imp.error_report:
         raise Http404
+    record(Actor.from_request(request, Source.FORM), Action.REVEAL, imp, {"revealed": ["error_report"]})
     return FileResponse(
         imp.error_report.open("rb"), as_attachment=True, filename=(imp.error_report.name or "").rsplit("/", 1)[-1]
     )

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from talentportal.audit.models import Action, Source
+from talentportal.audit.services import Actor, record
 from talentportal.orgs.models import is_admin
 from talentportal.registry.http import HtmxHttpRequest
 
@@ -46,6 +48,14 @@ def job_download(request: HttpRequest, pk: int, which: str) -> FileResponse:
     file = job.result_file if which == "result" else job.error_file
     if not file:
         raise Http404
+    if which == "result" and job.result.get("revealed"):
+        # An export with personal data in full: every download shows it again, and is audited as a reveal.
+        record(
+            Actor.from_request(request, Source.FORM),
+            Action.REVEAL,
+            job,
+            {"revealed": job.result["revealed"], "rows": job.counts.get("rows")},
+        )
     return FileResponse(file.open("rb"), as_attachment=True, filename=file.name.rsplit("/", 1)[-1])
 
 

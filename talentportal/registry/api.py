@@ -13,11 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from talentportal.audit.models import Action, Source
-from talentportal.audit.services import Actor, delete_with_audit, entry, record_bulk, record_change, snapshot
+from talentportal.audit.models import Source
+from talentportal.audit.services import Actor, delete_with_audit, record_change, snapshot
 from talentportal.orgs.models import can_write, role_of
 
 from .filters import MAX_ID
+from .masking import may_reveal
+from .views import record_reveal
 
 
 class Conflict(exceptions.APIException):
@@ -100,8 +102,9 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         return cast(Any, self).queryset.model.objects.editable_by(self.request.user)
 
     def reveals(self) -> bool:
-        """Writers see personal data in full when they ask (``?reveal=true``) or when they write it."""
-        if not can_write(self.request.user):
+        """Editors and admins see personal data in full only when they ask (``?reveal=true``), on reads and
+        writes alike; everyone else always sees it masked."""
+        if not may_reveal(self.request.user):
             return False
         return self.request.query_params.get("reveal", "").lower() in {"1", "true", "yes"}
 
@@ -109,9 +112,10 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         return {**super().get_serializer_context(), "reveal": self.reveals()}
 
     def record_reveals(self, objects: list[Any]) -> None:
+        """One audit entry for a request that answers personal data in full (see ``record_reveal``)."""
         fields = list(getattr(self.get_serializer_class(), "personal_fields", {}))
-        if fields and self.reveals():
-            record_bulk(entry(self.actor(), Action.REVEAL, obj, {"revealed": fields}) for obj in objects)
+        if fields and objects and self.reveals():
+            record_reveal(self.actor(), cast(Any, self).queryset.model, fields, objects)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -133,12 +137,14 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: Any) -> None:
         obj = serializer.save()
         record_change(self.actor(), obj, None, self.audit_snapshot(obj))
+        self.record_reveals([obj])  # the answer shows the new record's personal data with ``?reveal=true``
 
     @transaction.atomic
     def perform_update(self, serializer: Any) -> None:
         before = self.audit_snapshot(serializer.instance)
         obj = serializer.save()
         record_change(self.actor(), obj, before, self.audit_snapshot(obj))
+        self.record_reveals([obj])  # even when nothing changed (``PATCH {}``), the answer shows it
 
     @transaction.atomic
     def perform_destroy(self, instance: Any) -> None:

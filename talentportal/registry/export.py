@@ -103,8 +103,9 @@ def export_registry(job: Job) -> None:
         count = write_xlsx(registry, qs.iterator(chunk_size=BATCH), buffer, total, job, reveal=reveal)
         if reveal:
             record_export_reveal(registry, Actor(user=user, source=Source.JOB, job_id=job.pk), count)
+            job.result = {"revealed": [c.name for c in registry.personal_columns]}  # its downloads are audited
         job.result_file.save(export_filename(registry), ContentFile(buffer.getvalue()), save=False)
         job.counts = {"rows": count}
         job.message = _("%(count)s rows exported.") % {"count": count}
         job.report(count, count, job.message, force=True)
-        job.save(update_fields=["result_file", "counts", "message"])
+        job.save(update_fields=["result_file", "counts", "message", "result"])

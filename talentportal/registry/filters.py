@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -18,8 +19,12 @@ from drf_spectacular.utils import extend_schema_field
 
 from talentportal.orgs.models import OrgUnit
 
+from .masking import may_reveal, personal_match, search_term
+
 # The largest id a database key holds (a bigint); larger numbers in a query are bad input, not a lookup.
 MAX_ID = 2**63 - 1
+# A phone or ID number, however it was grouped with spaces.
+LONG_NUMBER = re.compile(r"[0-9]{10,17}[0-9X]")
 
 
 class FastSelect(forms.Select):
@@ -65,6 +70,9 @@ class ScopedFilterSet(django_filters.FilterSet):
         method="touched_by_import", label=_("import"), widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
     )
     search_fields: tuple[str, ...] = ()
+    # Personal fields the search reaches (path → ``masking.ID``, ``PHONE`` or ``EMAIL``), matched by
+    # ``personal_match``: by what the mask shows, unless the user may reveal them.
+    personal_search_fields: dict[str, str] = {}
 
     def __init__(
         self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None, user: Any = None
@@ -113,8 +121,27 @@ class ScopedFilterSet(django_filters.FilterSet):
         )
         return qs.filter(pk__in=touched)
 
+    def search_terms(self, value: str) -> list[str]:
+        """The words searched for (five at most); a number typed in groups (``330402 19850601 1234``) is one."""
+        compact = search_term(value)
+        if len(value.split()) > 1 and LONG_NUMBER.fullmatch(compact):
+            return [compact]
+        return value.split()[:5]
+
+    def personal_matches(self, term: str, fields: dict[str, str] | None = None) -> Q:
+        full = self.user is not None and may_reveal(self.user)
+        found = Q(pk__in=[])
+        for path, kind in (self.personal_search_fields if fields is None else fields).items():
+            found |= personal_match(path, kind, term, full)
+        return found
+
+    def filter_personal(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """A filter on one personal field (``?id_number=``): the search's rule for that field alone."""
+        field = self.filters[name].field_name
+        return qs.filter(self.personal_matches(value, {field: self.personal_search_fields[field]}))
+
     def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        terms = value.split()
-        for term in terms[:5]:
-            qs = qs.filter(reduce(or_, (Q(**{f"{field}__icontains": term}) for field in self.search_fields)))
+        for term in self.search_terms(value):
+            text = [Q(**{f"{field}__icontains": term}) for field in self.search_fields]
+            qs = qs.filter(reduce(or_, text, self.personal_matches(term)))
         return qs

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import router, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -27,12 +28,13 @@ from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import Actor, delete_with_audit, record, record_change
 from talentportal.jobs.models import Job
 from talentportal.jobs.services import job_start
-from talentportal.orgs.models import can_write, unit_of
+from talentportal.orgs.models import unit_of
 
 from .base import Column, Registry
 from .export import export_filename, export_registry, write_xlsx
 from .forms import mask_personal_fields
 from .http import HtmxHttpRequest
+from .masking import may_reveal
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -214,17 +216,42 @@ class RegistryExportView(RegistryView):
 
 def may_export_personal_data(registry: Registry, user: Any) -> bool:
     """Editors and admins export their scope in full; viewers and reviewers get masked personal data."""
-    return bool(registry.personal_columns) and can_write(user)
+    return bool(registry.personal_columns) and may_reveal(user)
 
 
 def record_export_reveal(registry: Registry, actor: Actor, rows: int) -> None:
+    record_reveal(
+        actor,
+        registry.model,
+        [c.name for c in registry.personal_columns],
+        rows=rows,
+        object_repr=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
+    )
+
+
+def record_reveal(
+    actor: Actor,
+    model: type[Model],
+    fields: list[str],
+    objects: list[Any] | None = None,
+    rows: int | None = None,
+    object_repr: str = "",
+) -> AuditEntry:
+    """The one audit entry of a request (or job) that showed personal data in full: on the record when it showed
+    one, else on the kind of record with the number of rows (and their ids when it knows them)."""
+    if objects is not None and len(objects) == 1:
+        return record(actor, Action.REVEAL, objects[0], {"revealed": fields})
+    changes: dict[str, Any] = {"revealed": fields, "rows": len(objects) if objects is not None else rows}
+    if objects is not None:
+        changes["ids"] = [obj.pk for obj in objects]
     unit = unit_of(actor.user)
-    record(
+    return record(
         actor,
         Action.REVEAL,
-        changes={"revealed": [c.name for c in registry.personal_columns], "rows": rows},
+        changes=changes,
+        content_type=ContentType.objects.get_for_model(model),
         org_unit_id=unit.pk if unit else None,
-        object_repr=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
+        object_repr=object_repr or str(model._meta.verbose_name_plural),
     )
 
 

@@ -399,7 +399,12 @@ def test_search_by_name_id_suffix_employer_and_credit_code(client, api_client, p
         return {t.pk for t in client.get("/registry/talents/", {"q": q}).context["page"].object_list}
 
     assert found("欧阳") == {a.pk, b.pk}
+    # A viewer finds an ID number by what its mask shows, or in full; an editor by any ending.
+    assert found(c.id_number[-4:]) >= {c.pk} and found(c.id_number) == {c.pk}
+    assert found(c.id_number[-6:]) == set()
+    client.force_login(people["a_editor"])
     assert found(c.id_number[-6:]) == {c.pk}
+    client.force_login(people["a_viewer"])
     assert found("光电科技") == {a.pk}
     assert found("嘉兴学院") == {b.pk}
     assert found(company.credit_code.lower()) == {a.pk}

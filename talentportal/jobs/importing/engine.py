@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import _plain
 from talentportal.orgs.models import OrgUnit, unit_of
+from talentportal.registry.masking import PERSONAL_FIELDS, mask_text
 
 from ..models import Import, Job
 from . import cells
@@ -608,9 +609,7 @@ class Run:
                 {
                     "row": number,
                     "action": action,
-                    "changes": {
-                        self._label(k): [self.display(k, b), self.display(k, a)] for k, (b, a) in changes.items()
-                    },
+                    "changes": {self._label(k): [self.shown(k, b), self.shown(k, a)] for k, (b, a) in changes.items()},
                 }
             )
 
@@ -620,6 +619,13 @@ class Run:
         if column is not None:
             return column.label
         return str(self.field(name).verbose_name)
+
+    def shown(self, attname: str, value: Any) -> Any:
+        """A value as the preview shows it: personal data masked, as on the record's page (the preview is read
+        by whoever opens the import, and reveals nothing)."""
+        mask = PERSONAL_FIELDS.get(attname)
+        shown = self.display(attname, value)
+        return mask(shown) if mask is not None and shown not in (None, "") else mask_text(shown)
 
     def display(self, attname: str, value: Any) -> Any:
         """A value as people read it: a unit or enterprise by its name, a choice by its label; linked records
@@ -795,15 +801,22 @@ def for_reader(imp: Import) -> dict[str, list[dict[str, Any]]]:
         except Exception:  # a field renamed since the import
             return stored
 
-    errors = [
-        {
-            **e,
-            "column": label(e.get("field"), e["column"]),
-            "message": e.get("messages", {}).get(language, e["message"]),
+    def masked(error: dict[str, Any]) -> dict[str, Any]:
+        # Personal data stays masked on the page and in the API; the error report (its download audited) has it.
+        value, message = error["value"], error.get("messages", {}).get(language, error["message"])
+        mask = PERSONAL_FIELDS.get((error.get("field") or "").removesuffix("_id"))
+        if mask is not None and value not in (None, ""):
+            message = message.replace(str(value), mask(value))
+            value = mask(value)
+        return {
+            **error,
+            "column": label(error.get("field"), error["column"]),
+            "value": mask_text(value),
+            "message": mask_text(message),
         }
-        for e in imp.errors
-    ]
-    notes = [{**n, "message": n.get("messages", {}).get(language, n["message"])} for n in imp.notes]
+
+    errors = [masked(e) for e in imp.errors]
+    notes = [{**n, "message": mask_text(n.get("messages", {}).get(language, n["message"]))} for n in imp.notes]
     return {"errors": errors, "notes": notes}
 
 
