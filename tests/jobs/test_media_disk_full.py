@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from django.core.files.base import ContentFile
 from django.test import override_settings
+from django.utils import translation
 
 from talentportal.jobs.models import Job
 from talentportal.registry.export import export_registry
@@ -63,7 +64,11 @@ def test_an_export_on_a_full_disk_fails_with_a_clear_message_and_no_file(
         created_by=admin,
         params={"model": Talent._meta.label_lower, "user_id": admin.pk, "query": "", "language": "en"},
     )
-    with override_settings(MEDIA_ROOT=tmp_path), mock.patch("talentportal.storage.copy_chunks", disk_fills_up):
+    with (
+        override_settings(MEDIA_ROOT=tmp_path),
+        mock.patch("talentportal.storage.copy_chunks", disk_fills_up),
+        translation.override("en"),
+    ):
         export_registry.apply(args=[job.pk])
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
