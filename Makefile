@@ -7,13 +7,14 @@ PORT ?= 8000
 # This checkout's own settings (debug on, a random secret key), read by the settings for every manage.py command.
 ENV_FILE := $(or $(TALENTPORTAL_VAR_DIR),var)/.env
 
-.PHONY: run test lint bench migrate seed messages clean help env
+.PHONY: run test lint bench drill migrate seed messages clean help env
 
 help:
 	@echo "make run    - install, migrate, seed the demo once, start web server and worker on http://$(HOST):$(PORT)"
 	@echo "make test   - install (with test tools) and run the whole test suite"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks (results in docs/performance.md)"
+	@echo "make drill  - load, fault and backup drills on loopback (DRILL=load|faults|backup, DRILL_ARGS=...; docs/operations.md)"
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +60,10 @@ lint: $(BIN)/.installed-dev
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m benchmarks
+
+# Needs PostgreSQL's server binaries and redis-server; starts its own instances on other ports.
+drill: $(BIN)/.installed-dev
+	$(BIN)/python -m drills $(DRILL) $(DRILL_ARGS)
 
 messages: $(BIN)/.installed-dev
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore ".venv/*" --ignore "var/*" --ignore "static/vendor/*"

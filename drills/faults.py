@@ -10,7 +10,7 @@ import threading
 import time
 
 from .http import Client
-from .load import Recorder, client_loop, talent_ids
+from .load import Recorder, client_loop, signed_in, talent_ids, twin
 from .stack import BIN, ROOT, Stack, wait_until
 from .work import roster_csv, start_export, upload_roster, wait_for, wait_job
 
@@ -18,11 +18,7 @@ Result = tuple[list[str], bool]
 
 
 def admin_client(stack: Stack) -> Client:
-    from django.conf import settings
-
-    client = Client(stack.web_port)
-    client.login("admin", settings.DEMO_PASSWORD)
-    return client
+    return signed_in(stack.web_port, ["admin"])[0]
 
 
 def kill_workers(stack: Stack) -> list[int]:
@@ -76,7 +72,7 @@ def kill_mid_export(stack: Stack, query: str) -> Result:
     client = admin_client(stack)
     files = media_files(stack)
     pk = start_export(client, query)
-    wait_for(client, f"/api/v1/jobs/{pk}/", lambda b: b["status"] == "running" and b["progress"]["done"], 300, 0.05)
+    wait_for(client, f"/api/v1/jobs/{pk}/", lambda b: b["status"] == "running", 300, 0.05)
     killed_at = time.monotonic()
     pids = kill_workers(stack)
     job = wait_job(client, pk, 120)
@@ -106,16 +102,15 @@ def check_worker(stack: Stack) -> bool:
 
 def restart_under_load(stack: Stack, which: str, clients: int, down: float = 5, after: float = 20) -> Result:
     """Restart Redis or PostgreSQL while ``clients`` browse; how long until requests succeed again by themselves."""
-    from django.conf import settings
-
     ids = talent_ids(300)
+    admin = signed_in(stack.web_port, ["admin"])[0]
     rec = Recorder()
     total = 10 + down + after
     until = time.monotonic() + total
     threads = [
         threading.Thread(
             target=client_loop,
-            args=(stack.web_port, "admin", settings.DEMO_PASSWORD, ids, until, rec, 100 + i),
+            args=(twin(admin), ids, until, rec, 100 + i),
             daemon=True,
         )
         for i in range(clients)
@@ -143,12 +138,15 @@ def restart_under_load(stack: Stack, which: str, clients: int, down: float = 5, 
     before = [s for s in rec.samples if s.at < stopped]
     during = [s for s in rec.samples if stopped <= s.at < back]
     worker_ok = check_worker(stack)
+    kinds: dict[str, int] = {}
+    for sample in failed_after:
+        kinds[f"{sample.kind} {sample.detail}"] = kinds.get(f"{sample.kind} {sample.detail}", 0) + 1
     ok = not any(not s.ok for s in before) and recovered_in < 10 and len(settled) > 20 and worker_ok
     return [
         f"- **{which} restarted under load** ({clients} clients, down {down:.0f} s): before {len(before)} requests "
         f"({sum(not s.ok for s in before)} errors); while down {len(during)} requests ({sum(not s.ok for s in during)} "
         f"errors); after it was back, the last error {recovered_in:.1f} s later "
-        f"({len(failed_after)} errors), then {len(settled)} requests without error; workers took a new job "
+        f"({len(failed_after)} errors: {', '.join(f'{k} × {n}' for k, n in kinds.items()) or 'none'}), then {len(settled)} requests without error; workers took a new job "
         f"without a restart: {worker_ok}. **{'PASS' if ok else 'FAIL'}**"
     ], ok
 
@@ -156,8 +154,8 @@ def restart_under_load(stack: Stack, which: str, clients: int, down: float = 5, 
 def disk_full(stack: Stack) -> Result:
     """An export on a tiny, nearly full filesystem as the media folder of a third worker."""
     from talentportal.jobs.models import Job
-    from talentportal.registry.export import export_registry
     from talentportal.orgs.models import User
+    from talentportal.registry.export import export_registry
 
     if os.geteuid() != 0:
         return ["- **Media disk full**: skipped (mounting a small tmpfs needs root)."], True
@@ -166,10 +164,23 @@ def disk_full(stack: Stack) -> Result:
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(tiny)], check=True)
     queue = stack.env["CELERY_QUEUE"] + "-diskfull"
     worker = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "talentportal", "worker", "--pool", "solo", "-n", "diskfull@%h", "-Q", queue],
+        [
+            str(BIN / "celery"),
+            "-A",
+            "talentportal",
+            "worker",
+            "--pool",
+            "solo",
+            "-n",
+            "diskfull@%h",
+            "-Q",
+            queue,
+            "--loglevel",
+            "INFO",
+        ],
         cwd=ROOT,
         env={**stack.env, "DJANGO_MEDIA_ROOT": str(tiny)},
-        stdout=open(stack.log / "celery-diskfull.log", "ab"),  # noqa: SIM115
+        stdout=open(stack.log / "celery-diskfull.log", "ab"),
         stderr=subprocess.STDOUT,
     )
     try:
@@ -219,10 +230,9 @@ def run_faults(stack: Stack, clients: int, import_rows: int) -> Result:
     for step in steps:
         try:
             more, passed = step()
-        except Exception as exc:  # noqa: BLE001 - a broken step fails the drill and the others still run
+        except Exception as exc:
             more, passed = [f"- step failed: {exc!r}"], False
         print("\n".join(more), flush=True)
         lines += more
         ok = ok and passed
     return lines, ok
-

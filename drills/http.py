@@ -27,7 +27,9 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.token = ""
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
         api = path.startswith("/api/")
         if self.cookies and not api:
@@ -58,7 +60,9 @@ class Client:
     def post_json(self, path: str, data: dict[str, Any]) -> Response:
         return self.request("POST", path, json.dumps(data).encode(), {"Content-Type": "application/json"})
 
-    def post_form(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None) -> Response:
+    def post_form(
+        self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None
+    ) -> Response:
         boundary = uuid.uuid4().hex
         parts = []
         for name, value in fields.items():

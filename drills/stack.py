@@ -26,10 +26,11 @@ def wait_until(check: Callable[[], bool], seconds: float, what: str, step: float
     start = time.monotonic()
     while time.monotonic() - start < seconds:
         try:
-            if check():
-                return time.monotonic() - start
-        except Exception:  # noqa: BLE001 - a service still starting answers with any kind of error
-            pass
+            done = check()
+        except Exception:  # a service still starting answers with any kind of error
+            done = False
+        if done:
+            return time.monotonic() - start
         time.sleep(step)
     raise TimeoutError(f"{what} not within {seconds:.0f} s")
 
@@ -150,7 +151,7 @@ class Stack:
             self.manage("seed_scale", "--talents", str(talents))
 
     def start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
-        out = open(self.log / f"{name}.log", "ab")  # noqa: SIM115 - the process owns it until it stops
+        out = open(self.log / f"{name}.log", "ab")
         process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         self.processes[name] = process
         return process

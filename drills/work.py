@@ -58,9 +58,12 @@ def import_roster(client: Client, content: bytes, seconds: float = 600) -> dict[
     return wait_for(client, f"/api/v1/imports/{pk}/", lambda b: b["status"] != "applying", seconds)
 
 
-def start_export(client: Client, query: str) -> int:
-    """Ask for a large export from the list page; the portal answers with the job's page."""
+def start_export(client: Client, query: str, inline_ok: bool = False) -> int:
+    """Ask for a large export from the list page; the portal answers with the job's page (or, for a small one
+    when ``inline_ok``, with the workbook itself: then 0)."""
     answer = client.get(f"/registry/talents/export/?{query}")
+    if inline_ok and answer.status == 200 and "spreadsheetml" in answer.headers.get("content-type", ""):
+        return 0
     match = re.search(r"/jobs/(\d+)/", answer.headers.get("location", ""))
     if answer.status != 302 or not match:
         raise RuntimeError(f"export answered {answer.status} {answer.headers.get('location')} (not a background job)")
