@@ -127,6 +127,10 @@ def restart_under_load(stack: Stack, which: str, clients: int, down: float = 5, 
         stack.pg_ctl("stop")
         time.sleep(down)
         stack.pg_ctl("start")
+        # This process's own connection died too (the portal's processes check theirs before each request).
+        from django.db import connections
+
+        connections.close_all()
     back = time.monotonic() - rec.start
     for thread in threads:
         thread.join()
@@ -186,10 +190,15 @@ def disk_full(stack: Stack) -> Result:
     try:
         wait_until(lambda: " ready." in (stack.log / "celery-diskfull.log").read_text(errors="replace"), 60, "worker")
         filler = tiny / "filler"
-        with open(filler, "wb") as out:  # the disk is full but for 16 KB
-            out.write(b"\0" * (1024 * 1024 - 16 * 1024 - 4096 * 4))
+        with open(filler, "wb") as out:  # the disk is full to the last few KB
+            out.write(b"\0" * (1024 * 1024 - 4 * 1024))
         admin = User.objects.get(username="admin")
-        params = {"model": "talents.talent", "user_id": admin.pk, "query": "org_unit=330402", "language": "zh-hans"}
+        params = {
+            "model": "talents.talent",
+            "user_id": admin.pk,
+            "query": "org_unit=330402&tier=provincial_leading",
+            "language": "zh-hans",
+        }
 
         def export() -> Job:
             job = Job.objects.create(kind="export", title="演练：导出", params=params, created_by=admin)
@@ -204,7 +213,7 @@ def disk_full(stack: Stack) -> Result:
         ok = full.status == "failed" and "磁盘已满" in full.message and not left and again.status == "succeeded"
         ok = ok and (tiny / again.result_file.name).is_file()
         return [
-            f"- **Media disk full** (1 MB tmpfs, 16 KB free): export `{full.status}` with “{full.message}”; "
+            f"- **Media disk full** (1 MB tmpfs, full but for a few KB): export `{full.status}` with “{full.message}”; "
             f"files left besides the filler: {left or 'none'}; after freeing space the same export "
             f"`{again.status}` ({again.counts.get('rows', 0):,} rows). **{'PASS' if ok else 'FAIL'}**"
         ], ok
@@ -217,12 +226,24 @@ def disk_full(stack: Stack) -> Result:
         subprocess.run(["umount", str(tiny)], check=False)
 
 
+def background_export_query(stack: Stack) -> str:
+    """The smallest of a few exports that still runs as a background job at this registry's size."""
+    from django.conf import settings
+
+    client = admin_client(stack)
+    queries = ["org_unit=330402&tier=municipal_leading", "org_unit=330402", ""]
+    for query in queries:
+        if client.get(f"/api/v1/talents/?{query}").json()["count"] > settings.EXPORT_INLINE_MAX_ROWS * 2:
+            return query
+    return queries[-1]
+
+
 def run_faults(stack: Stack, clients: int, import_rows: int) -> Result:
     lines: list[str] = []
     ok = True
     steps = [
         lambda: kill_mid_import(stack, import_rows),
-        lambda: kill_mid_export(stack, "org_unit=330402"),
+        lambda: kill_mid_export(stack, background_export_query(stack)),
         lambda: restart_under_load(stack, "Redis", clients),
         lambda: restart_under_load(stack, "PostgreSQL", clients),
         lambda: disk_full(stack),
