@@ -129,9 +129,10 @@ def twin(other: Client) -> Client:
     return client
 
 
-def client_loop(client: Client, ids: list[int], until: float, rec: Recorder, seed: int) -> None:
+def client_loop(client: Client, ids: list[int], until: float, rec: Recorder, seed: int, writes: bool = True) -> None:
+    """Requests of random kinds until ``until``; a read-only account (the leader) reads where others write."""
     rng = random.Random(seed)
-    kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
+    kinds, weights = list(WEIGHTS), [w if writes or k != "write" else 0 for k, w in WEIGHTS.items()]
     while time.monotonic() < until:
         kind = rng.choices(kinds, weights)[0]
         try:
@@ -176,7 +177,7 @@ def run_load(
     rec = Recorder()
     until = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=client_loop, args=(twin(users[i % 2]), ids, until, rec, i), daemon=True)
+        threading.Thread(target=client_loop, args=(twin(users[i % 2]), ids, until, rec, i, i % 2 == 0), daemon=True)
         for i in range(clients)
     ]
     if background:
