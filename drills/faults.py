@@ -212,6 +212,8 @@ def disk_full(stack: Stack) -> Result:
         again = export()
         ok = full.status == "failed" and "磁盘已满" in full.message and not left and again.status == "succeeded"
         ok = ok and (tiny / again.result_file.name).is_file()
+        # Their files lived on the scratch disk, which goes away now: the records of them go too.
+        Job.objects.filter(pk__in=[full.pk, again.pk]).delete()
         return [
             f"- **Media disk full** (1 MB tmpfs, full but for a few KB): export `{full.status}` with “{full.message}”; "
             f"files left besides the filler: {left or 'none'}; after freeing space the same export "
