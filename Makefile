@@ -7,7 +7,7 @@ PORT ?= 8000
 # This checkout's own settings (debug on, a random secret key), read by the settings for every manage.py command.
 ENV_FILE := $(or $(TALENTPORTAL_VAR_DIR),var)/.env
 
-.PHONY: run test lint bench schemathesis migrate seed messages clean help env lock
+.PHONY: run test lint bench schemathesis drill migrate seed messages clean help env lock
 
 help:
 	@echo "make run    - install, migrate, seed the demo once, start web server and worker on http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  - benchmarks (results in docs/performance.md)"
 	@echo "make lock   - pin requirements.in and everything it pulls in into requirements.txt"
 	@echo "make schemathesis - the API against its OpenAPI schema, on a throw-away database (docs/api.md)"
+	@echo "make drill  - load, fault and backup drills on loopback (DRILL=load|faults|backup, DRILL_ARGS=...; docs/operations.md)"
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +66,10 @@ bench: $(BIN)/.installed-dev
 # SCHEMATHESIS_DATABASE_URL=postgres://user@host:5432 runs it on a new PostgreSQL database (dropped after).
 schemathesis: $(BIN)/.installed-dev
 	BIN=$(BIN) scripts/schemathesis.sh
+
+# Needs PostgreSQL's server binaries and redis-server; starts its own instances on other ports.
+drill: $(BIN)/.installed-dev
+	$(BIN)/python -m drills $(DRILL) $(DRILL_ARGS)
 
 messages: $(BIN)/.installed-dev
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore ".venv/*" --ignore "var/*" --ignore "static/vendor/*"

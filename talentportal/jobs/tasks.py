@@ -14,6 +14,8 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from talentportal.storage import is_disk_full
+
 from .models import Job, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -58,11 +60,17 @@ class JobTask(Task):
         except SoftTimeLimitExceeded:
             job.finish(Job.Status.FAILED, _("The job took too long and was stopped."))
         except Exception as exc:
-            # The details (which may quote personal data) go to the log, not to the page.
-            log.exception("job %s failed: %s", job_id, type(exc).__name__)
-            job.finish(
-                Job.Status.FAILED, _("The job failed because of an internal error (reference %(id)s).") % {"id": job_id}
-            )
+            if is_disk_full(exc):
+                log.error("job %s failed: the disk of %s is full", job_id, settings.MEDIA_ROOT)
+                message = _(
+                    "The disk that keeps the portal's files is full, so nothing was saved. Ask the administrator "
+                    "to free space, then start the job again."
+                )
+            else:
+                # The details (which may quote personal data) go to the log, not to the page.
+                log.exception("job %s failed: %s", job_id, type(exc).__name__)
+                message = _("The job failed because of an internal error (reference %(id)s).") % {"id": job_id}
+            job.finish(Job.Status.FAILED, message)
         else:
             job.finish(Job.Status.SUCCEEDED)
         finally:
