@@ -294,9 +294,11 @@ def test_redelivered_message_for_a_failed_job_changes_nothing(worker: Worker, pe
     before = Job.objects.filter(pk=job.pk).values().get()
 
     sent = count_down.apply_async((job.pk,))  # the redelivered message, to a real worker
+    # A loaded machine may take a while to deliver: wait as long as the other worker tests' slowest step.
     wait_for(
         lambda: re.search(rf"count_down\[{sent.id}\] succeeded", worker.log()),
-        what=f"the worker to take the message; worker log:\n{worker.log()}",
+        timeout=60,
+        what=f"the worker to take message {sent.id}",
     )
     count_down.apply((job.pk,))  # and once more through the task's entry point in this process
     assert Job.objects.filter(pk=job.pk).values().get() == before  # not started, no progress, same message
