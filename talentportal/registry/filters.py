@@ -19,7 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from talentportal.orgs.models import OrgUnit
 
-from .masking import may_reveal, personal_match, search_term
+from .masking import could_be, may_reveal, personal_match, search_term
 
 # The largest id a database key holds (a bigint); larger numbers in a query are bad input, not a lookup.
 MAX_ID = 2**63 - 1
@@ -132,6 +132,8 @@ class ScopedFilterSet(django_filters.FilterSet):
         full = self.user is not None and may_reveal(self.user)
         found = Q(pk__in=[])
         for path, kind in (self.personal_search_fields if fields is None else fields).items():
+            if fields is None and not could_be(kind, term):
+                continue  # the free-text search: only what the term could be part of
             found |= personal_match(path, kind, term, full)
         return found
 

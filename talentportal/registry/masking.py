@@ -94,6 +94,15 @@ def search_term(term: str) -> str:
     return "".join(unicodedata.normalize("NFKC", term).split()).upper()
 
 
+def could_be(kind: str, term: str) -> bool:
+    """Whether a free-text search term could be part of such a value: a name searched must not add a clause no
+    index serves (on a million talents that alone turns a name search from milliseconds into a scan of the table).
+    Numbers hold a digit; an address searched among names is recognised by its ``@`` or a dot."""
+    if kind == EMAIL:
+        return "@" in term or "." in term
+    return any(ch.isdigit() for ch in term)
+
+
 def personal_match(path: str, kind: str, term: str, full: bool) -> Q:
     """Rows whose personal field at ``path`` matches ``term``.
 

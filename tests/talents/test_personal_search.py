@@ -177,3 +177,15 @@ def test_e_mail_addresses_are_masked_for_readers_and_revealed_with_an_audit_entr
     assert EMAIL in response.content.decode()
     assert AuditEntry.objects.get(action=Action.REVEAL).changes == {"revealed": ["email"]}
     assert api_client.get(f"/api/v1/talents/{target.pk}/", {"reveal": "true"}).json()["email"] == EMAIL
+
+
+def test_a_name_search_adds_no_personal_clause(people, units):
+    """A name cannot be part of an ID or phone number or an e-mail address: its search keeps to the indexed name
+    and employer columns, whoever searches."""
+    from talents.filters import TalentFilterSet
+    from talents.models import Talent
+
+    for persona in ("a_viewer", "a_editor"):
+        filterset = TalentFilterSet({"q": "王伟"}, queryset=Talent.objects.all(), user=people[persona])
+        sql = str(filterset.qs.query).split(" WHERE ", 1)[1]
+        assert "id_number" not in sql and "email" not in sql and '"phone"' not in sql, (persona, sql)
