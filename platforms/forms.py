@@ -4,10 +4,8 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.countries import country_choices
 from talentportal.orgs.forms import ScopedFormMixin
 from talentportal.validators import validate_printable_text, validate_sensible_date
 from talents.forms import DATE, EmployerField, country_formfield
@@ -33,9 +31,6 @@ class PlatformForm(ScopedFormMixin, forms.ModelForm):
         host = self.fields["host_enterprise"]
         assert isinstance(host, forms.ModelChoiceField)
         host.queryset = Enterprise.objects.for_user(self.user)
-        country = self.fields["country"]
-        assert isinstance(country, forms.ChoiceField)
-        country.choices = [*BLANK_CHOICE_DASH, *country_choices()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -57,6 +57,9 @@ class CountryField(forms.TypedChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Names in the reader's language, China first; an optional field keeps its empty choice.
+        empty = [choice for choice in self.choices if choice[0] == ""]
+        self.choices = [*empty, *country_choices()]
         self.widget.attrs["data-searchable"] = _("Type to search…")
 
     def to_python(self, value: Any) -> Any:
@@ -86,9 +89,6 @@ class TalentForm(ScopedFormMixin, forms.ModelForm):
         employer = self.fields["employer"]
         assert isinstance(employer, forms.ModelChoiceField)
         employer.queryset = Enterprise.objects.for_user(self.user)
-        nationality = self.fields["nationality"]
-        assert isinstance(nationality, forms.ChoiceField)
-        nationality.choices = country_choices()
         # In the browser, a valid resident ID number fills an empty birth date and gender (static/js/portal.js).
         self.fields["id_number"].widget.attrs.update(
             {
