@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import BLANK_CHOICE_DASH
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -58,8 +59,7 @@ class CountryField(forms.TypedChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Names in the reader's language, China first; an optional field keeps its empty choice.
-        empty = [choice for choice in self.choices if choice[0] == ""]
-        self.choices = [*empty, *country_choices()]
+        self.choices = [*([] if self.required else BLANK_CHOICE_DASH), *country_choices()]
         self.widget.attrs["data-searchable"] = _("Type to search…")
 
     def to_python(self, value: Any) -> Any:
