@@ -18,12 +18,31 @@ from .stack import ROOT, Stack
 NAMES = ["load", "faults", "backup"]
 
 
+def think_range(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    try:
+        pause = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError("give seconds as MIN-MAX, e.g. 1-5, or 0") from None
+    if not 0 <= pause[0] <= pause[1] <= 600:
+        raise argparse.ArgumentTypeError("give 0 <= MIN <= MAX <= 600 seconds")
+    return pause
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m drills", description=__doc__)
     parser.add_argument("which", nargs="*", metavar="{" + ",".join(NAMES) + "}", help="default: all three")
     parser.add_argument("--talents", type=int, default=1_000_000, help="talents seed_scale adds (default 1,000,000)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients of the load drill (default 50)")
     parser.add_argument("--seconds", type=int, default=120, help="length of the load drill (default 120)")
+    parser.add_argument(
+        "--think",
+        type=think_range,
+        default=(1.0, 5.0),
+        metavar="MIN-MAX",
+        help="seconds each load client pauses after an answer, drawn evenly from MIN-MAX (default 1-5, a person "
+        "reading a page before the next click; 0 for a stress test with no pause)",
+    )
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--baseline", action="store_true", help="first measure 2 gunicorn workers and 20 clients")
     parser.add_argument("--import-rows", type=int, default=20_000, help="rows of the imports (default 20,000)")
@@ -49,7 +68,8 @@ def main(argv: list[str]) -> int:
         f"Machine: {platform.node()} · {os.cpu_count()} cores · load average before "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} · Python {platform.python_version()}",
         f"Parameters: {args.talents:,} talents from seed_scale (plus the demo city), {args.clients} clients, "
-        f"{args.seconds} s, {args.web_workers} gunicorn workers, 2 Celery workers.",
+        f"{args.seconds} s, {args.web_workers} gunicorn workers, 2 Celery workers, each client pausing "
+        f"{args.think[0]:g}-{args.think[1]:g} s between requests.",
     ]
     results: dict[str, bool] = {}
     # Stop cleanly (and stop what was started) on Ctrl-C or a CI timeout.
@@ -68,12 +88,14 @@ def main(argv: list[str]) -> int:
 
             if args.baseline:
                 stack.start_web(2)
-                rec = run_load(args.web_port, 20, args.seconds, background=False)
+                rec = run_load(args.web_port, 20, args.seconds, think=args.think, background=False)
                 table, _ok, _numbers = report(rec, args.seconds)
                 lines += ["", "### Baseline: 2 gunicorn workers, 20 clients, no background jobs", "", *table]
                 stack.stop("gunicorn")
             stack.start_web(args.web_workers)
-            rec = run_load(args.web_port, args.clients, args.seconds, roster_rows=args.import_rows // 2)
+            rec = run_load(
+                args.web_port, args.clients, args.seconds, think=args.think, roster_rows=args.import_rows // 2
+            )
             table, results["load"], _numbers = report(rec, args.seconds)
             title = f"### Load: {args.web_workers} gunicorn workers, {args.clients} clients, {args.seconds} s"
             lines += ["", f"{title}, with an import and exports", "", *table]

@@ -110,7 +110,7 @@ def restart_under_load(stack: Stack, which: str, clients: int, down: float = 5, 
     threads = [
         threading.Thread(
             target=client_loop,
-            args=(twin(admin), ids, until, rec, 100 + i),
+            args=(twin(admin), ids, until, rec, 100 + i, True, (0.0, 0.0)),
             daemon=True,
         )
         for i in range(clients)

@@ -129,8 +129,12 @@ def twin(other: Client) -> Client:
     return client
 
 
-def client_loop(client: Client, ids: list[int], until: float, rec: Recorder, seed: int, writes: bool = True) -> None:
-    """Requests of random kinds until ``until``; a read-only account (the leader) reads where others write."""
+def client_loop(
+    client: Client, ids: list[int], until: float, rec: Recorder, seed: int, writes: bool, think: tuple[float, float]
+) -> None:
+    """Requests of random kinds until ``until``, each after a pause drawn from ``think`` (seconds: the time a
+    person reads a page before the next click; (0, 0) for a stress test); a read-only account (the leader) reads
+    where others write."""
     rng = random.Random(seed)
     kinds, weights = list(WEIGHTS), [w if writes or k != "write" else 0 for k, w in WEIGHTS.items()]
     while time.monotonic() < until:
@@ -140,6 +144,7 @@ def client_loop(client: Client, ids: list[int], until: float, rec: Recorder, see
         except Exception as exc:
             ok, detail, ms = False, type(exc).__name__, 0.0
         rec.add(kind, ms, ok, detail)
+        time.sleep(min(rng.uniform(*think), max(0.0, until - time.monotonic())))
 
 
 def background_work(client: Client, until: float, rec: Recorder, roster_rows: int, part: int) -> None:
@@ -170,14 +175,23 @@ def background_work(client: Client, until: float, rec: Recorder, roster_rows: in
 
 
 def run_load(
-    port: int, clients: int, seconds: int, *, background: bool = True, roster_rows: int = 5000, part: int = 0
+    port: int,
+    clients: int,
+    seconds: int,
+    *,
+    think: tuple[float, float] = (0.0, 0.0),
+    background: bool = True,
+    roster_rows: int = 5000,
+    part: int = 0,
 ) -> Recorder:
     ids = talent_ids()
     users = signed_in(port, ["admin", "leader"])  # city-wide scope: every id is visible to both
     rec = Recorder()
     until = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=client_loop, args=(twin(users[i % 2]), ids, until, rec, i, i % 2 == 0), daemon=True)
+        threading.Thread(
+            target=client_loop, args=(twin(users[i % 2]), ids, until, rec, i, i % 2 == 0, think), daemon=True
+        )
         for i in range(clients)
     ]
     if background:

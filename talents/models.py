@@ -235,6 +235,9 @@ class Talent(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["org_unit", "-id"], name="talent_unit_idx"),
+            # A county's talents of a tier (its leading talents on the home page, the tier filter): counted
+            # from the index alone.
+            models.Index(fields=["org_unit", "tier", "-id"], name="talent_unit_tier_idx"),
             models.Index(fields=["tier", "-id"], name="talent_tier_idx"),
             models.Index(fields=["category", "-id"], name="talent_category_idx"),
             models.Index(fields=["landed_on"], name="talent_landed_idx"),
@@ -378,7 +381,12 @@ class ServiceRequest(models.Model):
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
         ordering = ["submitted_on", "id"]
-        indexes = [models.Index(fields=["status", "submitted_on"], name="service_request_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "submitted_on"], name="service_request_queue_idx"),
+            # The list's order (newest first), read backwards: a page is the first rows of the index, not a
+            # sort of every request joined to its talent.
+            models.Index(fields=["submitted_on", "id"], name="service_request_date_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("submitted_on")),

@@ -97,7 +97,22 @@ class OrgScopedQuerySet(models.QuerySet):
         if self.org_path_field == "path":
             return self.filter(path__startswith=unit.path)
         foreign_key = self.org_path_field.removesuffix("__path")
+        if unit.covers_all_units():
+            # The whole tree is in scope: only a missing link can put a row outside it, so rows whose path to a
+            # unit cannot be missing need no filter (and no join: at a million talents the join to scope 50,000
+            # service requests cost 0.2-0.3 s a count).
+            return self if self._path_is_required(foreign_key) else self.filter(**{f"{foreign_key}__isnull": False})
         return self.filter(**{f"{foreign_key}__in": unit.subtree_ids()})
+
+    def _path_is_required(self, lookup: str) -> bool:
+        """Whether every link of ``lookup`` (``talent__org_unit``) is a non-nullable foreign key."""
+        model = self.model
+        for name in lookup.split("__"):
+            field = model._meta.get_field(name)
+            if field.null or not field.is_relation:
+                return False
+            model = field.related_model
+        return True
 
 
 class OrgUnitQuerySet(OrgScopedQuerySet):
@@ -181,8 +196,15 @@ class OrgUnit(models.Model):
     def subtree_ids(self) -> list[int]:
         """Ids of this unit and every unit below it (looked up once per unit object)."""
         if not hasattr(self, "_subtree_ids"):
-            self._subtree_ids = list(OrgUnit.objects.filter(path__startswith=self.path).values_list("id", flat=True))
+            units = OrgUnit.objects.values_list("id", "path")
+            self._subtree_ids = [pk for pk, path in units if path.startswith(self.path)]
+            self._covers_all_units = len(self._subtree_ids) == len(units)
         return self._subtree_ids
+
+    def covers_all_units(self) -> bool:
+        """Whether this unit's subtree is the whole tree (the city office's scope): read with the subtree."""
+        self.subtree_ids()
+        return self._covers_all_units
 
     def ancestors(self) -> models.QuerySet[OrgUnit]:
         prefixes = []
