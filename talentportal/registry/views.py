@@ -95,9 +95,6 @@ class RegistryView(LoginRequiredMixin, View):
         403 unless the user may change it."""
         return get_for_user(self.rights, self.request.user, self.kwargs["pk"], write=write)
 
-    def get_editable_object(self) -> Any:
-        return self.get_object(write=True)
-
     def can_edit(self, obj: Any) -> bool:
         return self.rights.editable_by(self.request.user).filter(pk=obj.pk).exists()
 
@@ -265,7 +262,7 @@ class RegistryRevealView(RegistryView):
     http_method_names = ["post"]
 
     def post(self, request: HtmxHttpRequest, pk: int, field: str) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         column = self.registry.column(field)
         if column is None or column.mask is None:
             raise Http404
@@ -369,7 +366,7 @@ class RegistryUpdateView(RegistryFormView):
         return signing.dumps({"h": self.registry.fingerprint(obj), "t": timezone.now().isoformat()}, salt="edit")
 
     def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         return self.render_form(self.edit_form(obj), obj, version=self.version_token(obj))
 
     def edit_form(self, obj: Any, *data: Any) -> Any:
@@ -379,7 +376,7 @@ class RegistryUpdateView(RegistryFormView):
         return form
 
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         try:
             opened = signing.loads(request.POST.get("_version", ""), salt="edit")
         except signing.BadSignature:
@@ -438,14 +435,14 @@ class RegistryDeleteView(RegistryView):
         return ([own] if own else []) + reasons, max(cascaded, 0)
 
     def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         reasons, cascaded = self.dependencies(obj)
         return render(
             request, "registry/delete.html", self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
         )
 
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         reasons, cascaded = self.dependencies(obj)
         if reasons:
             context = self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
