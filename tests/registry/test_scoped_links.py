@@ -154,3 +154,12 @@ def test_an_api_save_that_leaves_the_scope_is_rolled_back(people, units) -> None
     owned.refresh_from_db()
     assert owned.org_unit_id == units[OWN].pk and owned.name != "已修改"
     assert not AuditEntry.objects.for_object(owned).exists()
+
+
+def test_every_registry_form_with_links_scopes_them() -> None:
+    from talentportal.registry.base import REGISTRIES
+
+    for label, registry in REGISTRIES.items():
+        fields = registry.form_class.base_fields.values()
+        if any(isinstance(field, forms.ModelChoiceField) for field in fields):
+            assert issubclass(registry.form_class, ScopedFormMixin), label
