@@ -5,11 +5,11 @@ from typing import Any
 from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
-from talentportal.registry.api import ScopedModelViewSet, ScopedRelatedField
+from talentportal.registry.api import EditableRelatedField, ScopedModelViewSet
 from talents import validators
 from talents.api import EmployerField
-from talents.models import Enterprise, Talent
 
+from . import views
 from .filters import PlatformFilterSet, PlatformYearFilterSet, ResidencyFilterSet
 from .forms import residency_errors
 from .models import Platform, PlatformYear, Residency
@@ -37,6 +37,7 @@ class PlatformSerializer(serializers.ModelSerializer):
 class PlatformViewSet(ScopedModelViewSet):
     """Platforms; revoking is a page action (``/platforms/platforms/ID/revoke/``) with a date and reason."""
 
+    registry = views.platforms
     queryset = Platform.objects.all()
     serializer_class = PlatformSerializer
     filterset_class = PlatformFilterSet
@@ -48,7 +49,7 @@ class PlatformViewSet(ScopedModelViewSet):
 
 
 class PlatformYearSerializer(serializers.ModelSerializer):
-    platform = ScopedRelatedField(Platform)
+    platform = EditableRelatedField(Platform)
 
     class Meta:
         model = PlatformYear
@@ -59,6 +60,7 @@ class PlatformYearSerializer(serializers.ModelSerializer):
 
 
 class PlatformYearViewSet(ScopedModelViewSet):
+    registry = views.platform_years
     queryset = PlatformYear.objects.all()
     serializer_class = PlatformYearSerializer
     filterset_class = PlatformYearFilterSet
@@ -69,9 +71,7 @@ class PlatformYearViewSet(ScopedModelViewSet):
 
 
 class ResidencySerializer(serializers.ModelSerializer):
-    platform = ScopedRelatedField(Platform)
-    talent = ScopedRelatedField(Talent, editable=False, required=False, allow_null=True)
-    enterprise = ScopedRelatedField(Enterprise, editable=False, required=False, allow_null=True)
+    platform = EditableRelatedField(Platform)
 
     class Meta:
         model = Residency
@@ -92,6 +92,7 @@ class ResidencySerializer(serializers.ModelSerializer):
 
 
 class ResidencyViewSet(ScopedModelViewSet):
+    registry = views.residencies
     queryset = Residency.objects.all()
     serializer_class = ResidencySerializer
     filterset_class = ResidencyFilterSet

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from talentportal.orgs.forms import ScopedFormMixin
 from talentportal.validators import validate_printable_text, validate_sensible_date
 from talents.forms import DATE, EmployerField, country_formfield
-from talents.models import Enterprise, Talent
 
 from .models import Platform, PlatformYear, Residency
 
@@ -25,12 +24,6 @@ class PlatformForm(ScopedFormMixin, forms.ModelForm):
         ]  # fmt: skip
         widgets = {"recognized_on": DATE}
         formfield_callback = country_formfield
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        host = self.fields["host_enterprise"]
-        assert isinstance(host, forms.ModelChoiceField)
-        host.queryset = Enterprise.objects.for_user(self.user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -57,7 +50,7 @@ class RevokeForm(forms.Form):
     )
 
 
-class PlatformYearForm(forms.ModelForm):
+class PlatformYearForm(ScopedFormMixin, forms.ModelForm):
     platform = forms.ModelChoiceField(Platform.objects.none(), label=_("platform"))
 
     class Meta:
@@ -67,31 +60,25 @@ class PlatformYearForm(forms.ModelForm):
             "graduated_enterprises", "new_projects", "rd_investment", "area_m2", "events_held",
         ]  # fmt: skip
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        platform = self.fields["platform"]
-        assert isinstance(platform, forms.ModelChoiceField)
-        platform.queryset = Platform.objects.editable_by(user)
+        # A year's figures are added to a platform the user may change.
+        cast(forms.ModelChoiceField, self.fields["platform"]).queryset = Platform.objects.editable_by(self.user)
 
 
-class ResidencyForm(forms.ModelForm):
+class ResidencyForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Residency
         fields = ["platform", "talent", "enterprise", "since", "until"]
         widgets = {"since": DATE, "until": DATE}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        for name, queryset in (
-            ("platform", Platform.objects.editable_by(user)),
-            ("talent", Talent.objects.for_user(user).only("id", "name")),
-            ("enterprise", Enterprise.objects.for_user(user).only("id", "name")),
-        ):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = queryset
+        # A platform the user may change takes in residents the user may read (shown by name).
+        cast(forms.ModelChoiceField, self.fields["platform"]).queryset = Platform.objects.editable_by(self.user)
+        for name in ("talent", "enterprise"):
+            field: Any = self.fields[name]
+            field.queryset = field.queryset.only("id", "name")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -5,15 +5,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from talentportal.access import get_for_user
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, record_change, snapshot
 from talentportal.charts import Series, bar_chart, line_chart
@@ -160,9 +160,7 @@ residencies = register(
 @login_required
 def platform_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a platform's recognition, with the date and the reason; the change is audited."""
-    platform = get_object_or_404(Platform.objects.for_user(request.user), pk=pk)
-    if not Platform.objects.editable_by(request.user).filter(id=platform.pk).exists():
-        raise PermissionDenied
+    platform = get_for_user(Platform.objects, request.user, pk, write=True)
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if (

@@ -14,13 +14,12 @@ from rest_framework.response import Response
 
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.orgs.models import can_write
-from talentportal.registry.api import Conflict, ScopedModelViewSet, ScopedRelatedField
+from talentportal.registry.api import Conflict, EditableRelatedField, ScopedModelViewSet
 from talentportal.registry.filters import MAX_ID
 from talentportal.validators import validate_printable_text
 from talents.api import EmployerField
-from talents.models import Talent, Team
 
-from . import services
+from . import services, views
 from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
 from .forms import selection_errors
 from .models import Batch, Program, Selection, Status, Tranche
@@ -39,6 +38,7 @@ class ProgramSerializer(serializers.ModelSerializer):
 
 
 class ProgramViewSet(ScopedModelViewSet):
+    registry = views.programs
     queryset = Program.objects.all()
     serializer_class = ProgramSerializer
     filterset_class = ProgramFilterSet
@@ -49,7 +49,7 @@ class ProgramViewSet(ScopedModelViewSet):
 
 
 class BatchSerializer(serializers.ModelSerializer):
-    program = ScopedRelatedField(Program)
+    program = EditableRelatedField(Program)
 
     class Meta:
         model = Batch
@@ -64,6 +64,7 @@ class BatchSerializer(serializers.ModelSerializer):
 
 
 class BatchViewSet(ScopedModelViewSet):
+    registry = views.batches
     queryset = Batch.objects.all()
     serializer_class = BatchSerializer
     filterset_class = BatchFilterSet
@@ -74,9 +75,6 @@ class BatchViewSet(ScopedModelViewSet):
 
 
 class SelectionSerializer(serializers.ModelSerializer):
-    batch = ScopedRelatedField(Batch, editable=False)
-    talent = ScopedRelatedField(Talent, editable=False, required=False, allow_null=True)
-    team = ScopedRelatedField(Team, editable=False, required=False, allow_null=True)
     org_unit = ScopedUnitField()
     employer = EmployerField()
 
@@ -154,6 +152,7 @@ class BulkTransitionAnswerSerializer(serializers.Serializer):
 class SelectionViewSet(ScopedModelViewSet):
     """Selections. The status moves only through ``transition`` (one) and ``selections/transition/`` (many)."""
 
+    registry = views.selections
     queryset = Selection.objects.all()
     serializer_class = SelectionSerializer
     filterset_class = SelectionFilterSet
@@ -219,8 +218,6 @@ class SelectionViewSet(ScopedModelViewSet):
 
 
 class TrancheSerializer(serializers.ModelSerializer):
-    selection = ScopedRelatedField(Selection, editable=False)
-
     class Meta:
         model = Tranche
         fields = [
@@ -251,6 +248,7 @@ class TrancheViewSet(ScopedModelViewSet):
     """Tranches: ``POST`` plans one (within the award); ``PATCH`` changes a planned one's terms or moves it
     (``status`` approved → paid with ``paid_on`` and ``voucher_no``, or cancelled). Paid ones never change."""
 
+    registry = views.tranches
     queryset = Tranche.objects.all()
     serializer_class = TrancheSerializer
     filterset_class = TrancheFilterSet

@@ -14,7 +14,7 @@ from talentportal.registry.filters import MAX_ID
 from talentportal.registry.masking import mask_id
 from talentportal.validators import validate_printable_text, validate_sensible_date
 from talents.forms import DATE, EmployerField
-from talents.models import Enterprise, Talent, Team
+from talents.models import Talent
 
 from .models import FUNDED, Batch, Program, Selection, Status, Tranche
 
@@ -26,16 +26,16 @@ class ProgramForm(ScopedFormMixin, forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class BatchForm(forms.ModelForm):
+class BatchForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Batch
         fields = ["program", "ordinal", "year", "opens_on", "closes_on", "quota", "status"]
         widgets = {"opens_on": DATE, "closes_on": DATE}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.editable_by(user)
+        # A batch is opened in a program the user's office runs.
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.editable_by(self.user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -69,18 +69,11 @@ class SelectionForm(ScopedFormMixin, forms.ModelForm):
         managed = Program.objects.editable_by(self.user)
         # Batches that take applications, those of the user's own programs, and the one it is in already.
         batches = Q(status=Batch.Status.OPEN) | Q(program__in=managed) | Q(pk=self.instance.batch_id)
-        for name, queryset in (
-            ("batch", Batch.objects.for_user(self.user).filter(batches).select_related("program")),
-            (
-                "talent",
-                Talent.objects.for_user(self.user)
-                .select_related("org_unit")
-                .only("id", "name", "id_number", "org_unit__name"),
-            ),
-            ("team", Team.objects.for_user(self.user).only("id", "name")),
-            ("employer", Enterprise.objects.for_user(self.user)),
-        ):
-            cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
+        batch, talent, team = (cast(Any, self.fields[name]) for name in ("batch", "talent", "team"))
+        batch.queryset = batch.queryset.filter(batches).select_related("program")
+        # What the choices' labels show, and no more.
+        talent.queryset = talent.queryset.select_related("org_unit").only("id", "name", "id_number", "org_unit__name")
+        team.queryset = team.queryset.only("id", "name")
         if not managed.exists():
             del self.fields["award_amount"]  # the award is the program office's to set
 

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from talentportal.access import get_for_user
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor
 from talentportal.charts import Series, bar_chart
 from talentportal.orgs.models import role_of
-from talentportal.registry.base import Column, Registry, Tab, register
+from talentportal.registry.base import API, Column, Registry, Tab, register
 
 from . import services
 from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
@@ -308,9 +309,9 @@ tranches = register(
             "selection__team",
             "selection__org_unit",
         ),
-        # Tranches are added, approved, paid and cancelled on their selection's page, under the funding rules.
-        can_create=lambda user: False,
-        editable=lambda user: Tranche.objects.none(),
+        # Tranches are added, approved, paid and cancelled on their selection's page and through the API, under
+        # the funding rules, never through the generic form: these pages only list and show them.
+        written_through=(API,),
     )
 )
 
@@ -357,9 +358,8 @@ def report_moves(request: HttpRequest, results: list[services.RowResult], to: st
 def batch_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Bulk move: the ticked selections of a batch go to one status with one comment; the others are listed
     with the rule that stopped them."""
-    batch = get_object_or_404(Batch.objects.for_user(request.user), pk=pk)
-    if not Program.objects.editable_by(request.user).filter(pk=batch.program_id).exists():
-        raise PermissionDenied
+    # A batch is changed by the office that runs its program (``Batch.objects.editable_by``).
+    batch = get_for_user(Batch.objects, request.user, pk, write=True)
     form = BulkTransitionForm(request.POST)
     if not form.is_valid():
         for error in form_errors(form):

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
-from talentportal.registry.api import PersonalDataSerializerMixin, ScopedModelViewSet, ScopedRelatedField
+from talentportal.registry.api import EditableRelatedField, PersonalDataSerializerMixin, ScopedModelViewSet
 from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, mask_phone
 
-from . import validators
+from . import validators, views
 from .filters import (
     EnterpriseFilterSet,
     EnterpriseYearFilterSet,
@@ -108,6 +108,7 @@ class TalentViewSet(ScopedModelViewSet):
     """Talents. ``id_number``, ``phone``, ``email`` and ``birth_date`` are masked; editors and admins add
     ``?reveal=true`` (audited, on reads and writes alike)."""
 
+    registry = views.talents
     queryset = Talent.objects.all()
     serializer_class = TalentSerializer
     filterset_class = TalentFilterSet
@@ -140,6 +141,7 @@ class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSeriali
 
 
 class EnterpriseViewSet(ScopedModelViewSet):
+    registry = views.enterprises
     queryset = Enterprise.objects.all()
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilterSet
@@ -151,7 +153,7 @@ class EnterpriseViewSet(ScopedModelViewSet):
 
 
 class EnterpriseYearSerializer(serializers.ModelSerializer):
-    enterprise = ScopedRelatedField(Enterprise)
+    enterprise = EditableRelatedField(Enterprise)
 
     class Meta:
         model = EnterpriseYear
@@ -169,6 +171,7 @@ class EnterpriseYearSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseYearViewSet(ScopedModelViewSet):
+    registry = views.enterprise_years
     queryset = EnterpriseYear.objects.all()
     serializer_class = EnterpriseYearSerializer
     filterset_class = EnterpriseYearFilterSet
@@ -182,8 +185,8 @@ class EnterpriseYearViewSet(ScopedModelViewSet):
 class TeamSerializer(serializers.ModelSerializer):
     org_unit = ScopedUnitField()
     employer = EmployerField()
-    leader = ScopedRelatedField(Talent)
-    members = ScopedRelatedField(Talent, many=True, required=False)
+    leader = EditableRelatedField(Talent)
+    members = EditableRelatedField(Talent, many=True, required=False)
 
     class Meta:
         model = Team
@@ -191,6 +194,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TeamViewSet(ScopedModelViewSet):
+    registry = views.teams
     queryset = Team.objects.all()
     audit_snapshot = staticmethod(team_snapshot)  # type: ignore[assignment]
     serializer_class = TeamSerializer
@@ -216,7 +220,7 @@ class HandlerField(serializers.SlugRelatedField):
 
 
 class ServiceRequestSerializer(serializers.ModelSerializer):
-    talent = ScopedRelatedField(Talent)
+    talent = EditableRelatedField(Talent)
     handler = HandlerField()
 
     class Meta:
@@ -255,6 +259,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
 
 
 class ServiceRequestViewSet(ScopedModelViewSet):
+    registry = views.service_requests
     queryset = ServiceRequest.objects.all()
     serializer_class = ServiceRequestSerializer
     filterset_class = ServiceRequestFilterSet

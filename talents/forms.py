@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import BLANK_CHOICE_DASH
@@ -86,9 +86,6 @@ class TalentForm(ScopedFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        employer = self.fields["employer"]
-        assert isinstance(employer, forms.ModelChoiceField)
-        employer.queryset = Enterprise.objects.for_user(self.user)
         # In the browser, a valid resident ID number fills an empty birth date and gender (static/js/portal.js).
         self.fields["id_number"].widget.attrs.update(
             {
@@ -139,7 +136,7 @@ class EnterpriseForm(ScopedFormMixin, forms.ModelForm):
         return validators.normalize_phone(self.cleaned_data.get("contact_phone", ""))
 
 
-class EnterpriseYearForm(forms.ModelForm):
+class EnterpriseYearForm(ScopedFormMixin, forms.ModelForm):
     enterprise = forms.ModelChoiceField(Enterprise.objects.none(), label=_("enterprise"))
 
     class Meta:
@@ -155,12 +152,10 @@ class EnterpriseYearForm(forms.ModelForm):
             "financing_raised",
         ]
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        enterprise = self.fields["enterprise"]
-        assert isinstance(enterprise, forms.ModelChoiceField)
-        enterprise.queryset = Enterprise.objects.editable_by(user)
+        # A year's figures are added to an enterprise the user may change.
+        cast(forms.ModelChoiceField, self.fields["enterprise"]).queryset = Enterprise.objects.editable_by(self.user)
 
 
 class TeamForm(ScopedFormMixin, forms.ModelForm):
@@ -173,17 +168,12 @@ class TeamForm(ScopedFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        talents = Talent.objects.for_user(self.user).only("id", "name")
-        for name in ("leader", "members"):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = talents
-        employer = self.fields["employer"]
-        assert isinstance(employer, forms.ModelChoiceField)
-        employer.queryset = Enterprise.objects.for_user(self.user)
+        for name in ("leader", "members"):  # long lists: the names only
+            field: Any = self.fields[name]
+            field.queryset = field.queryset.only("id", "name")
 
 
-class ServiceRequestForm(forms.ModelForm):
+class ServiceRequestForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = ServiceRequest
         fields = ["talent", "kind", "status", "submitted_on", "description", "handler", "resolved_on", "resolution"]
@@ -202,14 +192,12 @@ class ServiceRequestForm(forms.ModelForm):
             "handler": _("Required when the request is resolved."),
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        talent = self.fields["talent"]
-        handler = self.fields["handler"]
-        assert isinstance(talent, forms.ModelChoiceField) and isinstance(handler, forms.ModelChoiceField)
-        talent.queryset = Talent.objects.editable_by(user).only("id", "name")
-        handler.queryset = ServiceRequest.handler_choices(user)
+        # A request is filed for a talent the user may change, and handled by an editor or admin of the scope.
+        talent, handler = (cast(forms.ModelChoiceField, self.fields[name]) for name in ("talent", "handler"))
+        talent.queryset = Talent.objects.editable_by(self.user).only("id", "name")
+        handler.queryset = ServiceRequest.handler_choices(self.user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,12 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from talentportal.access import get_for_user
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, snapshot
 from talentportal.charts import Series, line_chart
@@ -342,9 +343,7 @@ def service_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def service_request_status(request: HttpRequest, pk: int) -> HttpResponse:
-    service_request = get_object_or_404(ServiceRequest.objects.for_user(request.user), pk=pk)
-    if not ServiceRequest.objects.editable_by(request.user).filter(pk=pk).exists():
-        raise PermissionDenied
+    service_request = get_for_user(ServiceRequest.objects, request.user, pk, write=True)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The status was not changed: %(errors)s") % {"errors": form.errors.as_text()})

@@ -8,8 +8,9 @@ from rest_framework import serializers
 
 from talentportal.registry.api import ScopedModelViewSet
 
+from . import views
 from .filters import OrgUnitFilterSet, UserFilterSet
-from .models import ROLE_RANK, Membership, OrgUnit, Role, User, is_admin, role_of, unit_of
+from .models import ROLE_RANK, Membership, OrgUnit, Role, User, role_of, unit_of
 from .views import user_snapshot
 
 
@@ -43,6 +44,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitViewSet(ScopedModelViewSet):
+    registry = views.org_units
     queryset = OrgUnit.objects.all()
     serializer_class = OrgUnitSerializer
     filterset_class = OrgUnitFilterSet
@@ -52,9 +54,6 @@ class OrgUnitViewSet(ScopedModelViewSet):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("parent")
-
-    def can_create(self, user: Any) -> bool:
-        return is_admin(user)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -127,6 +126,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class UserViewSet(ScopedModelViewSet):
+    registry = views.users
     queryset = User.objects.all()
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
@@ -137,9 +137,3 @@ class UserViewSet(ScopedModelViewSet):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("membership__org_unit")
-
-    def can_view(self, user: Any) -> bool:
-        return is_admin(user)
-
-    def can_create(self, user: Any) -> bool:
-        return is_admin(user)

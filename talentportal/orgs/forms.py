@@ -7,22 +7,31 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from talentportal.access import scope_choices
+
 from .models import ROLE_RANK, Membership, OrgUnit, Role, User, role_of, unit_of
 
 
 class ScopedFormMixin:
-    """Limits every org-unit choice of a form to the acting user's scope, so nothing lands outside it."""
+    """Limits every link of a form (each ``ModelChoiceField`` and ``ModelMultipleChoiceField``) to the records
+    the acting user may read, so nothing lands outside the scope; a form narrows a field further (e.g. to what
+    the user may edit) in its own ``__init__``. The org-unit fields named in ``scoped_fields`` offer active
+    units only, a new record's starting in the user's own unit."""
 
     scoped_fields: tuple[str, ...] = ("org_unit",)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self.user = user
+        fields: dict[str, Any] = self.fields  # type: ignore[attr-defined]
+        for field in fields.values():
+            if isinstance(field, forms.ModelChoiceField):  # a ModelMultipleChoiceField is one too
+                field.queryset = scope_choices(field.queryset, user)
         own = unit_of(user)
         is_new = not getattr(getattr(self, "instance", None), "pk", None)
         for name in self.scoped_fields:
-            if name in self.fields:  # type: ignore[attr-defined]
-                self.fields[name].queryset = OrgUnit.objects.for_user(user).filter(is_active=True)  # type: ignore[attr-defined]
+            if name in fields:
+                fields[name].queryset = fields[name].queryset.filter(is_active=True)
                 # A new record starts in the user's own unit: the common case for a county clerk.
                 if own is not None and is_new:
                     self.initial.setdefault(name, own.pk)  # type: ignore[attr-defined]

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from talentportal.access import get_for_user
 from talentportal.audit.models import Action, Source
 from talentportal.audit.services import Actor, record, snapshot
 from talentportal.registry.base import Column, Registry, Tab, register
@@ -110,9 +111,7 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin sets a new password for an account they manage (the user forgot theirs)."""
     if not is_admin(request.user):
         raise PermissionDenied
-    target = get_object_or_404(User.objects.for_user(request.user), pk=pk)
-    if not User.objects.editable_by(request.user).filter(pk=pk).exists():
-        raise PermissionDenied
+    target = get_for_user(User.objects, request.user, pk, write=True)
     form = AdminSetPasswordForm(request.POST or None, target=target)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

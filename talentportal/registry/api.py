@@ -13,10 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from talentportal.access import scope_choices, still_editable
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, delete_with_audit, record_change, snapshot
-from talentportal.orgs.models import can_write, role_of
 
+from .base import API, Door, Registry
 from .filters import MAX_ID
 from .masking import may_reveal
 from .views import record_reveal
@@ -28,18 +29,29 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related record by id, among those the requesting user may write (``editable=False``: may see — a
-    county links a resident or an application to records it reads but does not own)."""
+class EditableRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record by id, among those the requesting user may change (a year's figures go to an
+    enterprise the user edits). Every other link is limited to what the user may read (``scope_relations``)."""
 
-    def __init__(self, model: Any, editable: bool = True, **kwargs: Any) -> None:
-        self.model, self.editable = model, editable
+    def __init__(self, model: Any, **kwargs: Any) -> None:
+        self.model = model
         super().__init__(**kwargs)
 
     def get_queryset(self) -> Any:
-        objects = self.model.objects
-        user = self.context["request"].user
-        return objects.editable_by(user) if self.editable else objects.for_user(user)
+        return self.model.objects.editable_by(self.context["request"].user)
+
+
+def scope_relations(serializer: Any, user: Any) -> Any:
+    """Limit every writable link of ``serializer`` (a ``PrimaryKeyRelatedField``, ``SlugRelatedField``… alone or
+    ``many``) to the records ``user`` may read, through the target model's ``for_user``. A field that picks its
+    own queryset (``get_queryset``) is left to it."""
+    one: Any = serializer.child if isinstance(serializer, serializers.ListSerializer) else serializer
+    for field in one.fields.values():
+        relation: Any = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        queryset = getattr(relation, "queryset", None) if isinstance(relation, serializers.RelatedField) else None
+        if queryset is not None:
+            relation.queryset = scope_choices(queryset, user)
+    return serializer
 
 
 class ScopedPermission(permissions.BasePermission):
@@ -49,17 +61,18 @@ class ScopedPermission(permissions.BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        if not view.can_view(user):  # type: ignore[attr-defined]
+        rights: Door = view.rights  # type: ignore[attr-defined]
+        if not rights.can_view(user):
             return False
         if view.action == "create":  # type: ignore[attr-defined]
-            return bool(view.can_create(user))  # type: ignore[attr-defined]
+            return rights.can_create(user)
         # Other writes are decided per object, after the scoped lookup: out of scope stays a 404.
         return True
 
     def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        return bool(view.editable_queryset().filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
+        return bool(view.rights.editable_by(request.user).filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
 
 
 class PersonalDataSerializerMixin:
@@ -77,16 +90,16 @@ class PersonalDataSerializerMixin:
 
 
 class ScopedModelViewSet(viewsets.ModelViewSet):
-    """Set ``queryset`` (the model's manager), ``serializer_class`` and ``filterset_class``."""
+    """Set ``registry`` (whose declared rights the API grants, as the pages do), ``queryset`` (the model's
+    manager), ``serializer_class`` and ``filterset_class``."""
 
+    registry: Registry
     permission_classes = [ScopedPermission]
     audit_snapshot = staticmethod(snapshot)
 
-    def can_view(self, user: Any) -> bool:
-        return role_of(user) is not None
-
-    def can_create(self, user: Any) -> bool:
-        return can_write(user)
+    @property
+    def rights(self) -> Door:
+        return self.registry.door(API)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -98,8 +111,8 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> Any:
         return cast(Any, self).queryset.model.objects.for_user(self.request.user)
 
-    def editable_queryset(self) -> Any:
-        return cast(Any, self).queryset.model.objects.editable_by(self.request.user)
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        return scope_relations(super().get_serializer(*args, **kwargs), self.request.user)
 
     def reveals(self) -> bool:
         """Editors and admins see personal data in full only when they ask (``?reveal=true``), on reads and
@@ -136,6 +149,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     @transaction.atomic
     def perform_create(self, serializer: Any) -> None:
         obj = serializer.save()
+        still_editable(self.rights, self.request.user, obj)  # else 403, and the transaction rolls back
         record_change(self.actor(), obj, None, self.audit_snapshot(obj))
         self.record_reveals([obj])  # the answer shows the new record's personal data with ``?reveal=true``
 
@@ -143,6 +157,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer: Any) -> None:
         before = self.audit_snapshot(serializer.instance)
         obj = serializer.save()
+        still_editable(self.rights, self.request.user, obj)
         record_change(self.actor(), obj, before, self.audit_snapshot(obj))
         self.record_reveals([obj])  # even when nothing changed (``PATCH {}``), the answer shows it
 

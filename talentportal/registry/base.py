@@ -112,6 +112,9 @@ class Registry:
     delete_error: Callable[[Any], str | None] | None = None
     queryset: Callable[[Any], models.QuerySet[Any]] | None = None
     editable: Callable[[Any], models.QuerySet[Any]] | None = None
+    # The doors through which the records are created and changed (``PAGES``, ``API``): the rights above hold
+    # at each of them, and nowhere else. Both doors read this through ``door``.
+    written_through: tuple[str, ...] = ("pages", "api")
 
     @property
     def verbose_name(self) -> str:
@@ -131,6 +134,10 @@ class Registry:
 
     def editable_by(self, user: Any) -> models.QuerySet[Any]:
         return self.editable(user) if self.editable else self.model.objects.editable_by(user)  # type: ignore[attr-defined]
+
+    def door(self, name: str) -> Door:
+        """The rights as one door (``PAGES`` or ``API``) grants them."""
+        return Door(self, name)
 
     @property
     def table_columns(self) -> list[Column]:
@@ -179,6 +186,35 @@ class Registry:
                 name=f"{self.name}_reveal",
             ),
         ]
+
+
+PAGES, API = "pages", "api"
+
+
+@dataclass(frozen=True)
+class Door:
+    """A registry's rights at one door: the pages and the API ask the same declaration, so they cannot
+    disagree. At a door the records are not written through, they are read-only."""
+
+    registry: Registry
+    name: str
+
+    @property
+    def writes(self) -> bool:
+        return self.name in self.registry.written_through
+
+    def can_view(self, user: Any) -> bool:
+        return bool(self.registry.can_view(user))
+
+    def can_create(self, user: Any) -> bool:
+        return self.writes and bool(self.registry.can_create(user))
+
+    def for_user(self, user: Any) -> models.QuerySet[Any]:
+        return self.registry.for_user(user)
+
+    def editable_by(self, user: Any) -> models.QuerySet[Any]:
+        editable = self.registry.editable_by(user)
+        return editable if self.writes else editable.none()
 
 
 REGISTRIES: dict[str, Registry] = {}

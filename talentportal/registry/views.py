@@ -17,20 +17,21 @@ from django.db import router, transaction
 from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
+from talentportal.access import get_for_user, still_editable
 from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import Actor, delete_with_audit, record, record_change
 from talentportal.jobs.models import Job
 from talentportal.jobs.services import job_start
 from talentportal.orgs.models import unit_of
 
-from .base import Column, Registry
+from .base import PAGES, Column, Door, Registry
 from .export import export_filename, export_registry, write_xlsx
 from .forms import mask_personal_fields
 from .http import HtmxHttpRequest
@@ -77,25 +78,25 @@ class RegistryView(LoginRequiredMixin, View):
     raise_exception = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not self.registry.can_view(request.user):
+        if request.user.is_authenticated and not self.rights.can_view(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def rights(self) -> Door:
+        """What the registry lets a user do through its pages (the API asks the same declaration)."""
+        return self.registry.door(PAGES)
 
     def base_context(self, **extra: Any) -> dict[str, Any]:
         return {"registry": self.registry, "section": self.registry.section, **extra}
 
-    def get_object(self) -> Any:
-        """The row, if the user may see it; 404 otherwise so that its existence does not leak."""
-        return get_object_or_404(self.registry.for_user(self.request.user), pk=self.kwargs["pk"])
-
-    def get_editable_object(self) -> Any:
-        obj = self.get_object()
-        if not self.registry.editable_by(self.request.user).filter(pk=obj.pk).exists():
-            raise PermissionDenied
-        return obj
+    def get_object(self, write: bool = False) -> Any:
+        """The row, if the user may see it (404 otherwise so that its existence does not leak); with ``write``,
+        403 unless the user may change it."""
+        return get_for_user(self.rights, self.request.user, self.kwargs["pk"], write=write)
 
     def can_edit(self, obj: Any) -> bool:
-        return self.registry.editable_by(self.request.user).filter(pk=obj.pk).exists()
+        return self.rights.editable_by(self.request.user).filter(pk=obj.pk).exists()
 
 
 class RegistryListView(RegistryView):
@@ -123,7 +124,7 @@ class RegistryListView(RegistryView):
             query=params.urlencode(),
             is_filtered=any(k for k in params if k not in {"sort", "per_page"} and params.get(k)),
             link_filters=link_filters(filterset, params),
-            can_create=registry.can_create(request.user),
+            can_create=self.rights.can_create(request.user),
             per_page=per_page,
             page_sizes=PAGE_SIZES,
         )
@@ -261,7 +262,7 @@ class RegistryRevealView(RegistryView):
     http_method_names = ["post"]
 
     def post(self, request: HtmxHttpRequest, pk: int, field: str) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         column = self.registry.column(field)
         if column is None or column.mask is None:
             raise Http404
@@ -329,14 +330,17 @@ class RegistryFormView(RegistryView):
         return render(self.request, template, context, status=status)
 
     def save(self, form: Any, before: dict[str, Any] | None) -> Any:
+        """Save and audit, inside the caller's transaction; a row the save took out of what the user may change
+        is refused (403) and the transaction rolled back."""
         obj = form.save()
+        still_editable(self.rights, self.request.user, obj)
         record_change(Actor.from_request(self.request, Source.FORM), obj, before, self.registry.snapshot(obj))
         return obj
 
 
 class RegistryCreateView(RegistryFormView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not self.registry.can_create(request.user):
+        if request.user.is_authenticated and not self.rights.can_create(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -362,7 +366,7 @@ class RegistryUpdateView(RegistryFormView):
         return signing.dumps({"h": self.registry.fingerprint(obj), "t": timezone.now().isoformat()}, salt="edit")
 
     def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         return self.render_form(self.edit_form(obj), obj, version=self.version_token(obj))
 
     def edit_form(self, obj: Any, *data: Any) -> Any:
@@ -372,7 +376,7 @@ class RegistryUpdateView(RegistryFormView):
         return form
 
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         try:
             opened = signing.loads(request.POST.get("_version", ""), salt="edit")
         except signing.BadSignature:
@@ -431,14 +435,14 @@ class RegistryDeleteView(RegistryView):
         return ([own] if own else []) + reasons, max(cascaded, 0)
 
     def get(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         reasons, cascaded = self.dependencies(obj)
         return render(
             request, "registry/delete.html", self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
         )
 
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_editable_object()
+        obj = self.get_object(write=True)
         reasons, cascaded = self.dependencies(obj)
         if reasons:
             context = self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
