@@ -48,15 +48,18 @@ class Findings:
 
 class Checker:
     def __init__(self, imp: Import, spec: ImportSpec, layout: Layout, display: Display, hidden_skipped: int) -> None:
-        self.imp, self.spec, self.user, self.display = imp, spec, imp.created_by, display
+        self.imp, self.spec, self.display = imp, spec, display
+        user: Any = imp.created_by
+        self.user = user
         self.found = Findings(layout, hidden_skipped)
         self.reader = RowReader(spec, self.user, layout, display.labels, self.found.notes)
         self.model = spec.model
-        unit = unit_of(self.user)
+        unit = unit_of(user)
         self.scope = None if unit is None else set(unit.subtree_ids())
         self.key_attnames = self.reader.key_attnames
         # A row without these has no key (a nullable part may be empty: a residency's talent or enterprise).
-        self.required_key = [f.attname for k in spec.key if not (f := self.model._meta.get_field(k)).null]
+        key_fields: list[Any] = [self.model._meta.get_field(k) for k in spec.key]
+        self.required_key = [f.attname for f in key_fields if not f.null]
         self.concrete = [f.attname for f in self.model._meta.concrete_fields]
         self.seen: dict[tuple[Any, ...], int] = {}
         self.memo: dict[str, Any] = {}  # the spec's rules across the batches of one file

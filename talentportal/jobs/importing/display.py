@@ -28,7 +28,8 @@ class Display:
         column = next((c for c in self.spec.columns if c.name == name), None)
         if column is not None:
             return column.label
-        return str(self.model._meta.get_field(name).verbose_name)
+        model_field: Any = self.model._meta.get_field(name)
+        return str(model_field.verbose_name)
 
     def shown(self, attname: str, value: Any) -> Any:
         """A value as the preview shows it: personal data masked, as on the record's page (the preview is read

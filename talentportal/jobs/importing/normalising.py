@@ -38,7 +38,7 @@ class RowReader:
         self.spec, self.user, self.layout = spec, user, layout
         self.labels = labels  # reference name -> {id: label}, for the preview and the audit log
         self.notes = notes  # rows skipped, and why
-        fields = [spec.model._meta.get_field(k) for k in spec.key]
+        fields: list[Any] = [spec.model._meta.get_field(k) for k in spec.key]
         self.key_attnames = [f.attname for f in fields]
         mapped = {spec.attname(c) for _i, c in layout.columns}
         # A key field the file leaves out takes its default (no 证件类型 column: resident ID cards).

@@ -44,7 +44,8 @@ def for_reader(imp: Import) -> dict[str, list[dict[str, Any]]]:
         if name in labels:
             return labels[name]
         try:
-            return str(spec.model._meta.get_field(name.removesuffix("_id")).verbose_name)
+            model_field: Any = spec.model._meta.get_field(name.removesuffix("_id"))
+            return str(model_field.verbose_name)
         except Exception:  # a field renamed since the import
             return stored
 

@@ -24,7 +24,7 @@ from .writing import BATCH, UndoLog, Writer, new_objects
 class Saver:
     def __init__(self, imp: Import, spec: ImportSpec, display: Display, job: Job | None) -> None:
         self.imp, self.spec, self.display, self.job = imp, spec, display, job
-        self.user = imp.created_by
+        self.user: Any = imp.created_by
         self.model = spec.model
         self.many = display.many
         self.content_type = ContentType.objects.get_for_model(self.model)
