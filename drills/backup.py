@@ -47,14 +47,14 @@ def ensure_media(stack: Stack) -> None:
     from talentportal.jobs.models import Job
     from talentportal.orgs.models import User
     from talentportal.registry.base import REGISTRIES
-    from talentportal.registry.export import export_filename, write_xlsx
+    from talentportal.registry.export import export_filename, write_registry
 
     if any(p.is_file() for p in stack.media.rglob("*")):
         return
     registry = REGISTRIES["talents.talent"]
     rows: QuerySet = registry.model.objects.order_by("pk")[:3000]
     buffer = BytesIO()
-    count = write_xlsx(registry, rows, buffer)
+    count = write_registry(registry, rows, buffer)
     admin = User.objects.get(username="admin")
     job = Job.objects.create(kind="export", title="Export", created_by=admin, status=Job.Status.SUCCEEDED)
     job.result_file.save(export_filename(registry), ContentFile(buffer.getvalue()))

@@ -159,7 +159,7 @@ def disk_full(stack: Stack) -> Result:
     """An export on a tiny, nearly full filesystem as the media folder of a third worker."""
     from talentportal.jobs.models import Job
     from talentportal.orgs.models import User
-    from talentportal.registry.export import export_registry
+    from talentportal.registry.tasks import export_registry
 
     if os.geteuid() != 0:
         return ["- **Media disk full**: skipped (mounting a small tmpfs needs root)."], True

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from talentportal.audit.models import Action, AuditEntry
 from talentportal.jobs.models import Import, Job
-from talentportal.registry.export import export_registry
+from talentportal.registry.tasks import export_registry
 from talents import validators
 
 from .platforms import factories as platform_factories

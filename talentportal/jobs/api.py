@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from talentportal.orgs.models import is_admin
 from talentportal.registry.schema import ErrorDetailSerializer, UndoConflictSerializer
 
-from .importing import engine
 from .importing.reading import FileRefused
-from .importing.services import import_apply, import_start, import_undo
+from .importing.report import for_reader
+from .importing.services import ImportStateError, import_apply, import_start, import_undo
 from .models import Import, Job
 
 
@@ -82,7 +82,6 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Job.objects.none()
-        Job.objects.fail_stale()
         return Job.objects.for_user(self.request.user).select_related("org_unit", "created_by")
 
 
@@ -134,7 +133,7 @@ class ImportSerializer(serializers.ModelSerializer):
         """Errors and notes in the reader's language, whichever language the check ran in."""
         data = super().to_representation(imp)
         if "errors" in data:
-            data.update(engine.for_reader(imp))
+            data.update(for_reader(imp))
         return data
 
 
@@ -163,7 +162,6 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Import.objects.none()
-        Job.objects.fail_stale()
         return Import.objects.for_user(self.request.user).select_related("job", "created_by", "org_unit")
 
     def _started(self, imp: Import, job: Job | None) -> Response:
@@ -177,6 +175,11 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _refused(self, refusal: FileRefused) -> Response:
         return Response({"detail": refusal.message}, status=status.HTTP_400_BAD_REQUEST)
+
+    def _conflict(self, refusal: ImportStateError) -> Response:
+        """409: the import is not where the step can start (the rows changed since, when they are the reason)."""
+        conflicts = {"conflicts": refusal.conflicts} if refusal.conflicts else {}
+        return Response({"detail": refusal.message, **conflicts}, status=status.HTTP_409_CONFLICT)
 
     @extend_schema(request=ImportUploadSerializer, responses={202: ImportSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -208,17 +211,16 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet):
         options.is_valid(raise_exception=True)
         try:
             job = import_apply(imp=imp, keep_valid=options.validated_data["keep_valid"], acting_user=request.user)
-        except FileRefused as refusal:
-            return Response({"detail": refusal.message}, status=status.HTTP_409_CONFLICT)
+        except ImportStateError as refusal:
+            return self._conflict(refusal)
         return self._started(imp, job)
 
     @extend_schema(request=None, responses={202: ImportSerializer, 409: UndoConflictSerializer})
     @action(detail=True, methods=["post"])
     def undo(self, request: Request, pk: Any = None) -> Response:
         imp = self.get_object()
-        if not imp.can_undo:
-            return Response({"detail": _("Only an applied import can be undone.")}, status=status.HTTP_409_CONFLICT)
-        conflicts = engine.undo_conflicts(imp)
-        if conflicts:
-            return Response({"detail": imp.message, "conflicts": imp.conflicts}, status=status.HTTP_409_CONFLICT)
-        return self._started(imp, import_undo(imp=imp, acting_user=request.user))
+        try:
+            job = import_undo(imp=imp, acting_user=request.user)
+        except ImportStateError as refusal:
+            return self._conflict(refusal)
+        return self._started(imp, job)

@@ -20,9 +20,9 @@ from talentportal.audit.services import Actor, record
 from talentportal.orgs.models import is_admin
 from talentportal.registry.http import HtmxHttpRequest
 
-from .importing import engine
 from .importing.reading import FileRefused
-from .importing.services import import_apply, import_start, import_undo
+from .importing.report import for_reader
+from .importing.services import ImportStateError, import_apply, import_start, import_undo
 from .importing.spec import all_specs, get_spec
 from .importing.workbooks import template_workbook
 from .models import Import, Job
@@ -60,7 +60,6 @@ def _admin_only(request: HttpRequest) -> None:
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
-    Job.objects.fail_stale()
     imports = Import.objects.for_user(request.user).select_related("created_by").defer("errors", "preview")
     page = Paginator(imports, 25).get_page(request.GET.get("page"))
     labels = {s.kind: s.label for s in all_specs()}
@@ -101,7 +100,6 @@ def import_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _admin_only(request)
-    Job.objects.fail_stale()
     imp = get_object_or_404(Import.objects.for_user(request.user).select_related("created_by", "job"), pk=pk)
     spec = get_spec(imp.kind)
     touched = ""
@@ -113,7 +111,7 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "spec": spec,
         "touched_url": touched,
         "section": "imports",
-        **engine.for_reader(imp),
+        **for_reader(imp),
     }
     template = "jobs/import_detail.html#state" if request.htmx else "jobs/import_detail.html"
     return render(request, template, context)
@@ -137,7 +135,7 @@ def import_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
         _tell_if_not_queued(
             request, import_apply(imp=imp, keep_valid=request.POST.get("keep_valid") == "1", acting_user=request.user)
         )
-    except FileRefused as refusal:
+    except ImportStateError as refusal:
         messages.error(request, refusal.message)
     return HttpResponseRedirect(imp.get_absolute_url())
 
@@ -147,12 +145,8 @@ def import_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
 def import_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _scoped(request, pk)
     try:
-        conflicts = engine.undo_conflicts(imp) if imp.can_undo else []
-        if conflicts:
-            messages.error(request, imp.message)
-        else:
-            _tell_if_not_queued(request, import_undo(imp=imp, acting_user=request.user))
-    except FileRefused as refusal:
+        _tell_if_not_queued(request, import_undo(imp=imp, acting_user=request.user))
+    except ImportStateError as refusal:
         messages.error(request, refusal.message)
     return HttpResponseRedirect(imp.get_absolute_url())
 

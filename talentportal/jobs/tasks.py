@@ -1,4 +1,5 @@
-"""The Celery side of jobs: a task base that keeps the Job row up to date, and the job kinds of this app."""
+"""The Celery side of jobs: a task base that keeps the Job row up to date, and the job kinds of this app (the
+worker check, the sweep of stale jobs, the worker heartbeat, an import's steps)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from talentportal.storage import is_disk_full
 
-from .models import Job, WorkerHeartbeat
+from .importing.services import recover, run
+from .models import Import, Job, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +117,21 @@ def count_down(job: Job) -> None:
         job.report(step, steps, force=True)
     job.result = {"steps": steps}
     job.save(update_fields=["result"])
+
+
+@shared_task(base=JobTask, name="talentportal.jobs.importing.run_import")
+def run_import(job: Job) -> None:
+    """An import's step (its check, apply or undo), in the language of the request that started it."""
+    imp = Import.objects.select_related("created_by", "org_unit").get(pk=job.params["import_id"])
+    # The audit entries name their model by content type: ids a long-running worker cached may be out of date
+    # (a database restored or rebuilt since), and a stale one would fail the whole apply at its commit.
+    ContentType.objects.clear_cache()
+    with translation.override(job.params.get("language") or None):
+        try:
+            run(imp, job.params["action"], job)
+        except BaseException:
+            recover(imp)
+            raise
+    job.counts = imp.counts
+    job.message = imp.message
+    job.save(update_fields=["counts", "message"])

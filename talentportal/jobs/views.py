@@ -21,7 +21,6 @@ from .tasks import count_down
 
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    Job.objects.fail_stale()
     jobs = Job.objects.for_user(request.user).select_related("created_by", "org_unit")
     status = request.GET.get("status", "")
     if status in Job.Status.values:
@@ -36,7 +35,6 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def job_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    Job.objects.fail_stale()
     job = get_object_or_404(Job.objects.for_user(request.user).select_related("created_by", "org_unit"), pk=pk)
     template = "jobs/job_detail.html#progress" if request.htmx else "jobs/job_detail.html"
     return render(request, template, {"job": job, "section": "jobs"})

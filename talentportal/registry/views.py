@@ -32,10 +32,11 @@ from talentportal.jobs.services import job_start
 from talentportal.orgs.models import unit_of
 
 from .base import PAGES, Column, Door, Registry
-from .export import export_filename, export_registry, write_xlsx
+from .export import export_filename, write_registry
 from .forms import mask_personal_fields
 from .http import HtmxHttpRequest
 from .masking import may_reveal
+from .tasks import export_registry
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -205,7 +206,7 @@ class RegistryExportView(RegistryView):
             return HttpResponseRedirect(job.get_absolute_url())
         buffer = BytesIO()
         reveal = may_export_personal_data(registry, request.user)
-        count = write_xlsx(registry, qs, buffer, reveal=reveal)
+        count = write_registry(registry, qs, buffer, reveal=reveal)
         if reveal:
             record_export_reveal(registry, Actor.from_request(request, Source.FORM), count)
         response = HttpResponse(

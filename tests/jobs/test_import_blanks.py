@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from talentportal.jobs.importing import engine, services
+from talentportal.jobs.importing import services
+from talentportal.jobs.importing.undo import undo
 from talentportal.jobs.models import Import
 from talents.models import Talent
 
@@ -84,7 +85,7 @@ def test_clearing_blanks_is_counted_applied_and_undone(tmp_path, people, stored)
     assert imp.status == Import.Status.APPLIED and imp.counts["updated"] == 1
     stored.refresh_from_db()
     assert (stored.landed_on, stored.highest_degree, stored.is_returnee) == (None, "", False)
-    assert engine.undo(imp) == []
+    assert undo(imp) == []
     stored.refresh_from_db()
     assert (stored.landed_on, stored.highest_degree, stored.is_returnee, stored.nationality) == (
         LANDED,
@@ -151,4 +152,4 @@ def test_team_members_left_blank_are_kept(tmp_path, people, units) -> None:
     assert list(team.members.all()) == [member]
     imp = run_cli(path, "a_admin", "--apply", "--clear-blanks", kind="teams")
     assert imp.counts["updated"] == 1 and not team.members.exists()
-    assert engine.undo(imp) == [] and list(team.members.all()) == [member]
+    assert undo(imp) == [] and list(team.members.all()) == [member]

@@ -21,6 +21,7 @@ from platforms.models import Residency
 from programs.models import Selection, SelectionEvent, Tranche
 from talentportal.audit.models import AuditEntry
 from talentportal.jobs.importing import engine, services
+from talentportal.jobs.importing import undo as undoing
 from talentportal.jobs.importing.spec import get_spec
 from talentportal.jobs.models import Import
 from talents.models import Team
@@ -156,7 +157,7 @@ def test_team_members_changed_since_block_the_undo(tmp_path, people, crew) -> No
     applied = run(sheet(tmp_path / "t.xlsx", TEAM_HEADER, team_rows(crew)), "a_admin", "teams", "--apply")
     crew["old"].members.add(crew["成员乙"])  # by a door the audit log did not see
     with translation.override("en"):
-        conflicts = engine.undo(applied)
+        conflicts = undoing.undo(applied)
     assert [c["id"] for c in conflicts] == [crew["old"].pk]
     assert "changed after this import" in applied.message
     assert Team.objects.filter(name="智能传感创新团队").exists()

@@ -16,8 +16,9 @@ from openpyxl import Workbook
 
 from talentportal.audit.models import AuditEntry
 from talentportal.jobs.importing import engine
-from talentportal.jobs.importing.services import APPLY, import_apply, run_import
+from talentportal.jobs.importing.services import APPLY, import_apply
 from talentportal.jobs.models import Import, Job
+from talentportal.jobs.tasks import run_import
 from talentportal.orgs.models import unit_of
 from talents.models import Talent
 from talents.validators import make_resident_id

@@ -14,8 +14,9 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from talentportal.audit.models import AuditEntry
-from talentportal.jobs.importing import engine, services
+from talentportal.jobs.importing import checking, services
 from talentportal.jobs.importing.engine import BATCH
+from talentportal.jobs.importing.undo import read_undo_log, undo
 from talentportal.jobs.models import Import
 from talents.models import Talent
 
@@ -56,7 +57,7 @@ def test_text_copy_must_escape_is_stored_as_typed(tmp_path, people) -> None:
         None,
         "Professional and technical talent",
     ]
-    [logged] = engine.read_undo_log(imp)["rows"]
+    [logged] = read_undo_log(imp)["rows"]
     assert (logged["id"], logged["a"], logged["f"]["notes"]) == (talent.pk, "c", notes.strip())
 
 
@@ -74,9 +75,9 @@ def test_batches_keep_ids_audit_and_undo_log_in_step(tmp_path, people) -> None:
     names = dict(Talent.objects.values_list("pk", "name"))
     entries = dict(AuditEntry.objects.filter(job=imp.apply_job).values_list("object_id", "object_repr"))
     assert entries == {str(pk): name for pk, name in names.items()}
-    logged = engine.read_undo_log(imp)["rows"]
+    logged = read_undo_log(imp)["rows"]
     assert {r["id"]: r["f"]["name"] for r in logged} == names
-    assert engine.undo(imp) == [] and Talent.objects.count() == 0
+    assert undo(imp) == [] and Talent.objects.count() == 0
 
 
 def refuse_name(name: str) -> None:
@@ -113,7 +114,7 @@ def test_the_error_report_of_many_wrong_rows_reads_them_again(tmp_path, people, 
     rows = [person(i, 人才类别="外星人才" if i % 2 else "专业技术人才") for i in range(12)]
     reports = []
     for kept in (100, 2):
-        monkeypatch.setattr(engine, "KEPT_ROWS", kept)
+        monkeypatch.setattr(checking, "KEPT_ROWS", kept)
         imp = start(roster(tmp_path / f"r{kept}.xlsx", rows), people["a_admin"])
         services.run(imp, services.CHECK)
         imp.refresh_from_db()

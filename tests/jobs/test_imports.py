@@ -117,9 +117,9 @@ def test_reimport_updates_only_what_changed_and_undo_restores(tmp_path, people, 
     update = AuditEntry.objects.get(action="update", source="import")
     assert update.changes == {"tier": ["Municipal leading talent", "Young talent"]}
 
-    from talentportal.jobs.importing import engine
+    from talentportal.jobs.importing.undo import undo
 
-    assert engine.undo(second) == []
+    assert undo(second) == []
     assert second.status == Import.Status.UNDONE
     assert Talent.objects.get(name="人才1").tier == "municipal_leading"
     assert not Talent.objects.filter(name="人才3").exists()
@@ -137,10 +137,10 @@ def test_undo_refuses_when_rows_changed_since(tmp_path, people, client) -> None:
     talent.notes = "changed by hand after the import"
     talent.save()
     record_change(Actor(user=people["a_editor"], source=Source.FORM), talent, before, snapshot(talent))
-    from talentportal.jobs.importing import engine
+    from talentportal.jobs.importing.undo import undo
 
     with translation.override("en"):
-        conflicts = engine.undo(imp)
+        conflicts = undo(imp)
     assert [c["id"] for c in conflicts] == [talent.pk]
     imp.refresh_from_db()
     assert imp.status == Import.Status.APPLIED and "changed after this import" in imp.message
@@ -281,7 +281,7 @@ def test_template_has_headers_lists_and_instructions(people, client) -> None:
 
 def test_undo_refuses_when_records_added_since_would_go_with_the_rows(tmp_path, people) -> None:
     """Yearly figures entered for an imported enterprise would be deleted with it: undo lists that and waits."""
-    from talentportal.jobs.importing import engine
+    from talentportal.jobs.importing.undo import undo
     from talents.models import EnterpriseYear
 
     code = make_credit_code("91330402MA0000001")
@@ -301,7 +301,7 @@ def test_undo_refuses_when_records_added_since_would_go_with_the_rows(tmp_path, 
     )
     assert years.status == Import.Status.APPLIED, years.errors
     with translation.override("en"):
-        conflicts = engine.undo(imp)
+        conflicts = undo(imp)
     imp.refresh_from_db()
     assert imp.status == Import.Status.APPLIED
     assert imp.message == (
@@ -311,7 +311,7 @@ def test_undo_refuses_when_records_added_since_would_go_with_the_rows(tmp_path, 
     assert conflicts == [{"id": None, "record": imp.message}]
     assert Enterprise.objects.count() == EnterpriseYear.objects.count() == 1
     # Once the figures' own import is undone, the enterprises' goes through.
-    assert engine.undo(years) == [] and engine.undo(imp) == []
+    assert undo(years) == [] and undo(imp) == []
     assert Enterprise.objects.count() == 0
 
 

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from talentportal.jobs.models import Job
+from talentportal.jobs.tasks import fail_stale_jobs
 from talentportal.orgs.models import unit_of
 
 from ..conftest import PERSONAS
@@ -155,15 +158,15 @@ def test_anonymous_is_sent_to_login(client, api_client, people, jobs) -> None:
     assert not Job.objects.filter(kind="check").exists()
 
 
-def test_pages_fail_jobs_whose_worker_went_silent(client, people, settings) -> None:
+def test_the_sweep_fails_jobs_whose_worker_went_silent(client, people, settings) -> None:
     settings.JOB_STALE_SECONDS = 60
     owner = people["a_editor"]
     now = timezone.now()
     silent = make_job(owner, status=Job.Status.RUNNING, heartbeat_at=now - timedelta(seconds=61))
     alive = make_job(owner, status=Job.Status.RUNNING, heartbeat_at=now - timedelta(seconds=30))
     waiting = make_job(owner)  # queued: no worker has taken it, so it has no heartbeat to miss
+    assert fail_stale_jobs() == 1  # the scheduler's minutely task
     client.force_login(owner)
-    client.get(reverse("jobs:list"))
     for job in (silent, alive, waiting):
         job.refresh_from_db()
     assert silent.status == Job.Status.FAILED and silent.finished_at is not None
@@ -179,13 +182,36 @@ def test_jobs_no_worker_took_for_too_long_end_as_failed(client, people, settings
     lost = make_job(owner)
     recent = make_job(owner)
     Job.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(seconds=3601))
-    client.force_login(owner)
-    client.get(reverse("jobs:list"))
+    assert fail_stale_jobs() == 1
     lost.refresh_from_db()
     recent.refresh_from_db()
     assert lost.status == Job.Status.FAILED
     assert "worker" in lost.message.lower() or "后台" in lost.message
     assert recent.status == Job.Status.QUEUED
+
+
+def test_reading_jobs_and_imports_writes_nothing(client, api_client, people, settings) -> None:
+    """Pages and API answers only read: a job gone stale stays as it is until the scheduler's sweep ends it."""
+    settings.JOB_STALE_SECONDS = 60
+    settings.JOB_QUEUED_STALE_SECONDS = 60
+    admin = people["a_admin"]
+    long_ago = timezone.now() - timedelta(seconds=3600)
+    silent = make_job(admin, status=Job.Status.RUNNING, heartbeat_at=long_ago)
+    lost = make_job(admin)
+    Job.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    client.force_login(admin)
+    api_client.force_authenticate(admin)
+    urls = [reverse("jobs:list"), silent.get_absolute_url(), reverse("jobs:import_list")]
+    with CaptureQueriesContext(connection) as queries:
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+        for url in (reverse("job-list"), reverse("job-detail", args=[silent.pk]), reverse("import-list")):
+            assert api_client.get(url).status_code == 200, url
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert not [w for w in writes if "jobs_" in w], writes
+    silent.refresh_from_db()
+    lost.refresh_from_db()
+    assert (silent.status, lost.status) == (Job.Status.RUNNING, Job.Status.QUEUED)
 
 
 def test_list_filters_by_status(client, people) -> None:

@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from talentportal.jobs.models import Job
-from talentportal.registry.export import export_registry
+from talentportal.registry.tasks import export_registry
 from talentportal.storage import MediaStorage, copy_chunks
 from talents.models import Talent
 from tests.talents.factories import talent

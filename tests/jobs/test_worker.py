@@ -19,10 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from talentportal.jobs.importing.services import run_import
 from talentportal.jobs.models import Import, Job, WorkerHeartbeat
 from talentportal.jobs.services import job_start
-from talentportal.jobs.tasks import count_down, worker_heartbeat
+from talentportal.jobs.tasks import count_down, fail_stale_jobs, run_import, worker_heartbeat
 from talentportal.orgs.models import OrgUnit, unit_of
 from talentportal.orgs.views import org_units
 from talents.models import Talent
@@ -201,11 +200,12 @@ def test_killed_worker_ends_failed_only_after_staleness(
         last_heartbeat = job.heartbeat_at
         assert job.status == Job.Status.RUNNING
 
-        def failed_by_page() -> str | None:
+        def failed_by_sweep() -> str | None:
+            fail_stale_jobs()  # the scheduler's minutely task
             html = client.get(job.get_absolute_url()).content.decode()
             return html if 'data-status="failed"' in html else None
 
-        html = wait_for(failed_by_page, timeout=10, interval=0.5, what="the job page to report the dead job")
+        html = wait_for(failed_by_sweep, timeout=10, interval=0.5, what="the job page to report the dead job")
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert job.message in stale_messages(), job.message

@@ -1,11 +1,10 @@
-"""Starting imports from the pages, the API and the command line; the worker task that runs them."""
+"""Starting imports from the pages, the API and the command line, and carrying out their steps (the worker's
+``tasks.run_import`` calls ``run``)."""
 
 from __future__ import annotations
 
 from typing import IO, Any
 
-from celery import shared_task
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
@@ -16,17 +15,39 @@ from talentportal.orgs.models import is_admin, unit_of
 
 from ..models import Import, Job
 from ..services import job_start
-from ..tasks import JobTask
 from . import engine
 from .reading import FileRefused, check_upload
 from .spec import get_spec
+from .undo import undo, undo_conflicts
 
 CHECK, APPLY, CHECK_APPLY, UNDO = "check", "apply", "check_apply", "undo"
 BUSY = {CHECK: Import.Status.CHECKING, APPLY: Import.Status.APPLYING, CHECK_APPLY: Import.Status.CHECKING}
 
 
+class ImportStateError(Exception):
+    """The import is not where the step asked for can start (another request may have started it first):
+    ``message`` says why, ``conflicts`` lists the rows changed since, when they are what stops an undo."""
+
+    def __init__(self, message: str, conflicts: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.conflicts = conflicts or []
+
+
+def _claim(imp: Import, expected: str, busy: str, message: str, **changes: Any) -> None:
+    """Move the import from ``expected`` to ``busy`` in one conditional UPDATE, so that of two requests that both
+    saw it ``expected`` (two clicks, two API calls) only one goes on; the other is told ``message``."""
+    if not Import.objects.filter(pk=imp.pk, status=expected).update(status=busy, message="", **changes):
+        raise ImportStateError(message)
+    imp.status, imp.message = busy, ""
+    for name, value in changes.items():
+        setattr(imp, name, value)
+
+
 @transaction.atomic  # the job is queued once the import points at it (and gets its status back if it cannot be)
 def _start(imp: Import, action: str, acting_user: Any) -> Job:
+    from ..tasks import run_import  # the task calls ``run`` here: imported when used, the two import one way
+
     titles = {
         CHECK: _("Check %(file)s"),
         CHECK_APPLY: _("Check and apply %(file)s"),
@@ -99,23 +120,30 @@ def import_start(
     return imp
 
 
+@transaction.atomic
 def import_apply(*, imp: Import, keep_valid: bool, acting_user: Any) -> Job:
-    if imp.status != Import.Status.CHECKED or imp.is_busy:
-        raise FileRefused(_("Only a checked import that has not been applied can be applied."))
+    """Queue the application of a checked import; ``ImportStateError`` when it is not (or no longer) checked."""
     if imp.counts.get("errors") and not keep_valid:
-        raise FileRefused(
+        raise ImportStateError(
             _("%(count)d rows have errors: fix the file and upload it again, or apply keeping only the valid rows.")
             % {"count": imp.counts["errors"]}
         )
-    imp.keep_valid = keep_valid
-    imp.save(update_fields=["keep_valid"])
+    refusal = _("Only a checked import that has not been applied can be applied.")
+    _claim(imp, Import.Status.CHECKED, Import.Status.APPLYING, refusal, keep_valid=keep_valid)
     return _start(imp, APPLY, acting_user)
 
 
 def import_undo(*, imp: Import, acting_user: Any) -> Job:
+    """Queue the undoing of an applied import; ``ImportStateError`` when it is not (or no longer) applied, or when
+    rows it wrote were changed since (stored on the import as its conflicts)."""
+    refusal = _("Only an applied import can be undone.")
     if not imp.can_undo:
-        raise FileRefused(_("Only an applied import can be undone."))
-    return _start(imp, UNDO, acting_user)
+        raise ImportStateError(refusal)
+    if undo_conflicts(imp):
+        raise ImportStateError(imp.message, imp.conflicts)  # kept on the import: outside the transaction below
+    with transaction.atomic():
+        _claim(imp, Import.Status.APPLIED, Import.Status.UNDOING, refusal)
+        return _start(imp, UNDO, acting_user)
 
 
 def run(imp: Import, action: str, job: Job | None = None) -> None:
@@ -125,7 +153,7 @@ def run(imp: Import, action: str, job: Job | None = None) -> None:
     """
     job = job or imp.job
     if action == UNDO:
-        engine.undo(imp, job)
+        undo(imp, job)
         return
     # Keeping the valid rows, the apply itself reports the others: a dry run first would only read the file twice.
     if action == CHECK or (action == CHECK_APPLY and not imp.keep_valid):
@@ -135,23 +163,6 @@ def run(imp: Import, action: str, job: Job | None = None) -> None:
     imp.status = Import.Status.APPLYING
     imp.save(update_fields=["status"])
     engine.apply(imp, job)
-
-
-@shared_task(base=JobTask, name="talentportal.jobs.importing.run_import")
-def run_import(job: Job) -> None:
-    imp = Import.objects.select_related("created_by", "org_unit").get(pk=job.params["import_id"])
-    # The audit entries name their model by content type: ids a long-running worker cached may be out of date
-    # (a database restored or rebuilt since), and a stale one would fail the whole apply at its commit.
-    ContentType.objects.clear_cache()
-    with translation.override(job.params.get("language") or None):
-        try:
-            run(imp, job.params["action"], job)
-        except BaseException:
-            recover(imp)
-            raise
-    job.counts = imp.counts
-    job.message = imp.message
-    job.save(update_fields=["counts", "message"])
 
 
 def recover(imp: Import) -> None:

@@ -372,3 +372,9 @@ def _owner_unit(obj: Any) -> Any:
             if related.is_relation and hasattr(getattr(obj, related.name, None), "org_unit"):
                 return getattr(obj, related.name).org_unit
     return unit
+
+
+def link_table(model: type[models.Model], name: str) -> tuple[Any, str, str]:
+    """A many-to-many field's link table and its two columns: to the record, and to the linked record."""
+    many: Any = model._meta.get_field(name)
+    return many.remote_field.through, many.m2m_column_name(), many.m2m_reverse_name()

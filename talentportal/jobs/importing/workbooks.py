@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from talentportal.registry.export import excel_value, text_cell
-from talentportal.validators import printable
+from talentportal.excel import HEADER, RED_HEADER, Flagged, excel_value, write_xlsx
 
-from .engine import ERROR_COLUMN
+from ..models import Import
+from .checking import Findings
+from .header import ERROR_COLUMN
 from .reading import open_sheet
 from .spec import Column, ImportSpec, Ref
 
-if TYPE_CHECKING:
-    from ..models import Import
-    from .engine import Run
 
-BAD = PatternFill("solid", fgColor="FFC7CE")
-HEADER = Font(bold=True)
-REQUIRED_HEADER = Font(bold=True, color="C00000")
-
-
-def write_error_report(imp: Import, run: Run) -> None:
+def write_error_report(imp: Import, found: Findings) -> None:
     """The rows that have errors, as they are in the file, with the bad cells filled red (the reason in a comment)
     and a 错误说明 column naming the row of the uploaded file and what is wrong.
 
@@ -40,27 +31,30 @@ def write_error_report(imp: Import, run: Run) -> None:
     left unchanged by a second import. Rows without errors are not repeated, so a large roster's report stays
     small and quick to write.
     """
-    assert run.layout is not None
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("Rows to fix")[:31])
-    last = max((i for i, _c in run.layout.columns), default=0)
-    width = max(len(run.layout.header), last + 1)
-    header = _padded(run.layout.header, width)
-    ws.append([*(_styled(ws, value, font=HEADER) for value in header), _styled(ws, str(ERROR_COLUMN), REQUIRED_HEADER)])
-    for number, row in _bad_rows(imp, run):
-        marks = run.bad_rows[number]
-        cells = []
-        for index, value in enumerate(_padded(row, width)):
-            cell = text_cell(ws, value if not isinstance(value, datetime.timedelta) else str(value))
-            if index in marks:
-                cell.fill = BAD
-                cell.comment = Comment(printable(marks[index]), "portal")
-            cells.append(cell)
-        problems = "；".join(f"{_column(run, i)}：{m.rstrip('。.')}" for i, m in marks.items())
-        cells.append(text_cell(ws, _("Row %(row)d: %(problems)s") % {"row": number, "problems": problems}))
-        ws.append(cells)
+    layout = found.layout
+    width = max(len(layout.header), max((i for i, _c in layout.columns), default=0) + 1)
+    labels = {i: c.label for i, c in layout.columns}
+
+    def rows() -> Iterator[list[Any]]:
+        for number, row in _bad_rows(imp, found):
+            marks = found.bad_rows[number]
+            problems = "；".join(f"{labels.get(i, _('row'))}：{m.rstrip('。.')}" for i, m in marks.items())
+            yield [
+                *(
+                    Flagged(value, marks[index]) if index in marks else value
+                    for index, value in enumerate(_padded(row, width))
+                ),
+                _("Row %(row)d: %(problems)s") % {"row": number, "problems": problems},
+            ]
+
     out = BytesIO()
-    wb.save(out)
+    write_xlsx(
+        out,
+        title=_("Rows to fix"),
+        headers=[*_padded(layout.header, width), str(ERROR_COLUMN)],
+        rows=rows(),
+        red_headers=[width],
+    )
     name = imp.file_name.rsplit(".", 1)[0]
     imp.error_report.save(f"{name}-{_('errors')}.xlsx", ContentFile(out.getvalue()), save=False)
 
@@ -70,29 +64,18 @@ def _padded(row: list[Any], width: int) -> list[Any]:
     return [*row, *[""] * (width - len(row))]
 
 
-def _bad_rows(imp: Import, run: Run) -> Iterator[tuple[int, list[Any]]]:
+def _bad_rows(imp: Import, found: Findings) -> Iterator[tuple[int, list[Any]]]:
     """The rows with errors as the pass kept them, or (past ``KEPT_ROWS`` of them) as the file has them."""
-    if len(run.bad_cells) == len(run.bad_rows):
-        yield from run.bad_cells.items()
+    if len(found.bad_cells) == len(found.bad_rows):
+        yield from found.bad_cells.items()
         return
-    left = len(run.bad_rows)
+    left = len(found.bad_rows)
     for number, row in open_sheet(Path(imp.file.path), checked=True).numbered():
-        if number in run.bad_rows:
+        if number in found.bad_rows:
             yield number, row
             left -= 1
             if not left:
                 return
-
-
-def _column(run: Run, index: int) -> str:
-    assert run.layout is not None
-    return next((c.label for i, c in run.layout.columns if i == index), _("row"))
-
-
-def _styled(ws: Any, value: Any, font: Font) -> Any:
-    cell = text_cell(ws, value)
-    cell.font = font
-    return cell
 
 
 def template_workbook(spec: ImportSpec) -> bytes:
@@ -107,7 +90,7 @@ def template_workbook(spec: ImportSpec) -> bytes:
     for index, column in enumerate(spec.sheet_columns, 1):
         letter = get_column_letter(index)
         head = ws.cell(row=1, column=index, value=excel_value(f"{column.label}*" if column.required else column.label))
-        head.font = REQUIRED_HEADER if column.required else HEADER
+        head.font = RED_HEADER if column.required else HEADER
         head.alignment = Alignment(horizontal="center")
         ws.column_dimensions[letter].width = max(12, len(column.label) * 2 + 4)
         example = ws.cell(row=2, column=index, value=excel_value(column.example))

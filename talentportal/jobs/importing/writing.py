@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
+BATCH = 2000  # rows read, checked and written at a time
 NULL = "\\N"  # COPY's text format for NULL
 
 

@@ -1,0 +1,102 @@
+"""How an import names values for people: a unit or enterprise by its name, a choice by its label, personal data
+masked in the preview. The check and the writes (audit entries) share one ``Display`` per file, so each linked
+record is named once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from talentportal.audit.services import _plain
+from talentportal.orgs.models import OrgUnit
+from talentportal.registry.masking import PERSONAL_FIELDS, mask_text
+
+from .spec import ImportSpec
+
+
+class Display:
+    def __init__(self, spec: ImportSpec) -> None:
+        self.spec = spec
+        self.model = spec.model
+        self.units = {u.pk: u for u in OrgUnit.objects.only("id", "name", "code", "kind", "parent_id", "path")}
+        self.many = [ref.name for ref in spec.many]
+        self.labels: dict[str, dict[Any, str]] = {}  # reference name -> {id: how the record is named}
+        self.shows: dict[str, Any] = {}
+
+    def label(self, name: str) -> str:
+        """A field's column label (its verbose name when the kind has no column for it)."""
+        name = name.removesuffix("_id")
+        column = next((c for c in self.spec.columns if c.name == name), None)
+        if column is not None:
+            return column.label
+        model_field: Any = self.model._meta.get_field(name)
+        return str(model_field.verbose_name)
+
+    def shown(self, attname: str, value: Any) -> Any:
+        """A value as the preview shows it: personal data masked, as on the record's page (the preview is read
+        by whoever opens the import, and reveals nothing)."""
+        mask = PERSONAL_FIELDS.get(attname)
+        shown = self.display(attname, value)
+        return mask(shown) if mask is not None and shown not in (None, "") else mask_text(shown)
+
+    def display(self, attname: str, value: Any) -> Any:
+        """A value as people read it: a unit or enterprise by its name, a choice by its label; linked records
+        by name and id, as the record's own history shows them."""
+        if value is None or value == "":
+            return value
+        show = self.shows.get(attname)
+        if show is None:
+            show = self.shows[attname] = self._show(attname)
+        return show(value)
+
+    def _show(self, attname: str) -> Any:
+        """How ``display`` shows the values of one field (worked out once per field, used for every row)."""
+        if attname in self.many:
+            known = self.labels.setdefault(attname, {})
+            return lambda value: sorted(f"{known.get(pk, '')} (#{pk})" for pk in value)
+        if attname.endswith("_id"):
+            name = attname.removesuffix("_id")
+            related = self.model._meta.get_field(name).related_model
+            known = self.labels.setdefault(name, {})
+
+            def linked(value: Any) -> str:
+                label = known.get(value)
+                if label is None:
+                    if related is OrgUnit and value in self.units:
+                        return self.units[value].name
+                    found = related._default_manager.filter(pk=value).first() if related else None  # type: ignore[union-attr]
+                    label = known[value] = str(found) if found else f"#{value}"
+                return label
+
+            return linked
+        model_field: Any = self.model._meta.get_field(attname)
+        if model_field.choices:
+            labels = {code: str(label) for code, label in model_field.flatchoices}
+            return lambda value: labels.get(value) or str(value)
+        return _plain
+
+    def county_of(self, unit_id: int) -> str:
+        unit = self.units.get(unit_id)
+        chain = []
+        while unit is not None:
+            chain.append(unit)
+            unit = self.units.get(unit.parent_id) if unit.parent_id else None
+        for candidate in reversed(chain):
+            if candidate.kind == OrgUnit.Kind.COUNTY:
+                return candidate.name
+        return chain[-2].name if len(chain) > 1 else (chain[0].name if chain else "?")
+
+    def name_linked(self, records: Any) -> None:
+        """Labels of the records the stored rows link to, one query per reference (for previews and audit).
+
+        The key's references need none: a stored row matched on them links to what this file's rows name."""
+        records = list(records)
+        for ref in self.spec.refs:
+            if not ref.stored or ref.name in self.spec.key:
+                continue
+            related = self.model._meta.get_field(ref.name).related_model
+            if related is OrgUnit or related is None:
+                continue
+            known = self.labels.setdefault(ref.name, {})
+            wanted = {i for r in records for i in (r[ref.name] if ref.many else [r[f"{ref.name}_id"]])}
+            for obj in related._default_manager.filter(pk__in=wanted - set(known) - {None}):  # type: ignore[attr-defined]
+                known[obj.pk] = str(obj)

@@ -1,0 +1,132 @@
+"""An apply's writes for a checked batch: new records inserted, changed ones upserted on their primary key, their
+many-to-many links set (one DELETE and one INSERT per batch), an audit entry per record, and the undo log of what
+each row was before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+
+from talentportal.audit.models import Action, AuditEntry, Source
+from talentportal.audit.services import _plain
+
+from ..models import Import, Job
+from .checking import Creates, Updates
+from .display import Display
+from .spec import ImportSpec, link_table
+from .writing import BATCH, UndoLog, Writer, new_objects
+
+
+class Saver:
+    def __init__(self, imp: Import, spec: ImportSpec, display: Display, job: Job | None) -> None:
+        self.imp, self.spec, self.display, self.job = imp, spec, display, job
+        self.user: Any = imp.created_by
+        self.model = spec.model
+        self.many = display.many
+        self.content_type = ContentType.objects.get_for_model(self.model)
+        self.stamped = any(f.attname == "updated_at" for f in self.model._meta.concrete_fields)
+        self.writer, self.undo_log = Writer(self.model, AuditEntry), UndoLog(self.model)
+
+    def save(self, creates: Creates, updates: Updates) -> None:
+        model = self.model
+        undo: list[dict[str, Any]] = []
+        stamp = {"updated_at": timezone.now()} if self.stamped else {}
+        audit: list[dict[str, Any]] = []
+        if creates:
+            objects = new_objects(
+                model, [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]
+            )
+            self.writer.insert(objects)
+            self.prefetch_for_names(objects)
+            linked = []
+            for obj, (_n, values) in zip(objects, creates, strict=True):
+                row: dict[str, Any] = {
+                    "id": obj.pk,
+                    "a": "c",
+                    "f": {k: _plain(v) for k, v in values.items() if k not in self.many},
+                }
+                if links := {k: [None, values[k]] for k in self.many if k in values}:
+                    row["m"] = links
+                    linked.append((obj.pk, links))
+                undo.append(row)
+                audit.append(self.entry(Action.CREATE, obj, {k: [None, v] for k, v in values.items()}))
+            self.link(linked, replace=False)
+        if updates:
+            objects = []
+            fields: set[str] = set()
+            relinked = []
+            for _n, current, values, changed in updates:
+                data = {k: v for k, v in current.items() if k != "_owner" and k not in self.many}
+                data.update({k: v for k, v in values.items() if k not in self.many}, **stamp)
+                objects.append(model(**data))
+                plain = {k: c for k, c in changed.items() if k not in self.many}
+                fields |= set(plain)
+                row = {
+                    "id": current["id"],
+                    "a": "u",
+                    "b": {k: _plain(b) for k, (b, _a) in plain.items()},
+                    "f": {k: _plain(a) for k, (_b, a) in plain.items()},
+                }
+                if links := {k: c for k, c in changed.items() if k in self.many}:
+                    row["m"] = links
+                    relinked.append((current["id"], links))
+                undo.append(row)
+            update_fields = [
+                model._meta.get_field(f.removesuffix("_id")).name if f.endswith("_id") else f for f in fields
+            ]
+            if update_fields or stamp:
+                # Keyed on the primary key: every row here was matched to its stored record already, and a
+                # natural key need not be one unique index (a selection names a talent or a team).
+                model._default_manager.bulk_create(
+                    objects,
+                    batch_size=BATCH,
+                    update_conflicts=True,
+                    unique_fields=[model._meta.pk.name],
+                    update_fields=sorted(set(update_fields) | set(stamp)),
+                )
+            self.link(relinked, replace=True)
+            self.prefetch_for_names(objects)
+            for obj, (_n, _current, _values, changed) in zip(objects, updates, strict=True):
+                audit.append(self.entry(Action.UPDATE, obj, changed))
+        self.writer.add(AuditEntry, audit)
+        self.undo_log.extend(undo)
+
+    def link(self, records: list[tuple[int, dict[str, list[Any]]]], replace: bool) -> None:
+        """Set the many-to-many links of these records to the file's: one DELETE and one INSERT per field."""
+        for name in self.many:
+            through, source, target = link_table(self.model, name)
+            owners = [(pk, links[name][1]) for pk, links in records if name in links]
+            if replace:
+                ids = [pk for pk, _linked in owners]
+                for start in range(0, len(ids), 5000):
+                    through.objects.filter(**{f"{source}__in": ids[start : start + 5000]}).delete()
+            through.objects.bulk_create(
+                [through(**{source: pk, target: other}) for pk, linked in owners for other in linked], batch_size=BATCH
+            )
+
+    def prefetch_for_names(self, objects: list[models.Model]) -> None:
+        """What naming the records in the audit log reads, in one query per relation instead of one per record."""
+        if self.spec.repr_related and self.spec.org_field == "org_unit":
+            prefetch_related_objects(objects, *self.spec.repr_related)
+
+    def entry(self, action: str, obj: models.Model, changes: dict[str, list[Any]]) -> dict[str, Any]:
+        """The audit entry of one record's change, as field values (``Writer.add`` saves them)."""
+        top_level = self.spec.org_field == "org_unit"
+        display = self.display.display
+        return {
+            "user_id": self.user.pk,
+            "username": self.user.username,
+            "source": Source.IMPORT,
+            "action": action,
+            "job_id": self.job.pk if self.job else None,
+            "content_type_id": self.content_type.pk,
+            "object_id": str(obj.pk),
+            # A child record (a year's figures) is named and scoped without loading its parent for each row.
+            "object_repr": str(obj)[:200] if top_level else f"#{obj.pk}",
+            "org_unit_id": getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
+            "changes": {k.removesuffix("_id"): [display(k, b), display(k, a)] for k, (b, a) in changes.items()},
+        }
