@@ -106,7 +106,7 @@ class OrgScopedQuerySet(models.QuerySet):
 
     def _path_is_required(self, lookup: str) -> bool:
         """Whether every link of ``lookup`` (``talent__org_unit``) is a non-nullable foreign key."""
-        model = self.model
+        model: Any = self.model
         for name in lookup.split("__"):
             field = model._meta.get_field(name)
             if field.null or not field.is_relation:
