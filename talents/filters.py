@@ -117,7 +117,7 @@ class EnterpriseFilterSet(ScopedFilterSet):
 
 class EnterpriseYearFilterSet(ScopedFilterSet):
     search_fields = ("enterprise__name", "enterprise__credit_code")
-    org_unit = OrgUnitSubtreeFilter(path_field="enterprise__org_unit__path")
+    org_unit = OrgUnitSubtreeFilter()
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))
     industry = django_filters.ChoiceFilter(
         field_name="enterprise__industry", choices=Industry.choices, label=_("industry")
@@ -140,7 +140,7 @@ class TeamFilterSet(ScopedFilterSet):
 
 class ServiceRequestFilterSet(ScopedFilterSet):
     search_fields = ("talent__name", "description")
-    org_unit = OrgUnitSubtreeFilter(path_field="talent__org_unit__path")
+    org_unit = OrgUnitSubtreeFilter()
     talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
 
