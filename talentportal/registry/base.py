@@ -41,7 +41,8 @@ class Column:
     order_by: str | None = None
     link: bool = False
     value: Callable[[Any], Any] | None = None
-    # Personal data: shown through this function (e.g. ``mask_id``) unless the user may see it in full.
+    # Personal data: shown through this function (e.g. ``mask_id``) unless the user may see it in full; a model
+    # field's from the model's ``personal_fields``.
     mask: Callable[[Any], str] | None = None
     # Where the value leads on the detail page (another record), if anywhere.
     url: Callable[[Any], str | None] | None = None
@@ -112,6 +113,11 @@ class Registry:
     delete_error: Callable[[Any], str | None] | None = None
     queryset: Callable[[Any], models.QuerySet[Any]] | None = None
     editable: Callable[[Any], models.QuerySet[Any]] | None = None
+
+    def __post_init__(self) -> None:
+        personal = getattr(self.model, "personal_fields", {})
+        for column in self.columns:
+            column.mask = column.mask or personal.get(column.name)
 
     @property
     def verbose_name(self) -> str:
