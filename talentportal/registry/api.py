@@ -14,12 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from talentportal.audit.models import Source
-from talentportal.audit.services import Actor, delete_with_audit, record_change, snapshot
+from talentportal.audit.services import Actor, delete_with_audit, record_change, record_reveal, snapshot
 from talentportal.orgs.models import can_write, role_of
 
 from .filters import MAX_ID
 from .masking import may_reveal
-from .views import record_reveal
 
 
 class Conflict(exceptions.APIException):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.http import QueryDict
 from django.urls import path, reverse
 from django.utils.functional import Promise
 from django.utils.text import capfirst
@@ -194,3 +195,22 @@ def register(registry: Registry) -> Registry:
     """Make a registry known by its model label, so that export jobs can rebuild its queryset."""
     REGISTRIES[registry.model._meta.label_lower] = registry
     return registry
+
+
+def filtered_queryset(registry: Registry, user: Any, params: QueryDict) -> models.QuerySet[Any]:
+    """The scoped, filtered and sorted rows a list page (and its export) shows."""
+    qs = registry.for_user(user)
+    filterset = registry.filterset_class(params, queryset=qs, request=None, user=user)
+    qs = filterset.qs if filterset.is_valid() else qs.none()
+    return qs.order_by(*sort_order(registry, params.get("sort", ""))[1])
+
+
+def sort_order(registry: Registry, sort: str) -> tuple[str, tuple[str, ...]]:
+    """The validated sort key and the ORDER BY it means (unknown keys fall back to the default)."""
+    key = sort.lstrip("-")
+    for column in registry.columns:
+        if column.sortable and column.name == key:
+            expr = column.order_by or column.name
+            desc = sort.startswith("-")
+            return sort, (f"-{expr}" if desc else expr, "-pk" if desc else "pk")
+    return "", registry.default_ordering

@@ -19,13 +19,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from talentportal.audit.models import Source
-from talentportal.audit.services import Actor
+from talentportal.audit.services import Actor, record_reveal
 from talentportal.jobs.models import Job
 from talentportal.jobs.tasks import JobTask
 from talentportal.orgs.models import User
 from talentportal.validators import printable
 
-from .base import REGISTRIES, Registry, yes_no
+from .base import REGISTRIES, Registry, filtered_queryset, yes_no
+from .masking import may_reveal
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 2000
@@ -91,13 +92,9 @@ def export_registry(job: Job) -> None:
     registry = REGISTRIES[job.params["model"]]
     user = User.objects.get(pk=job.params["user_id"])
     with override(job.params.get("language")):
-        from .views import filtered_queryset
-
         qs = filtered_queryset(registry, user, QueryDict(job.params.get("query", "")))
         total = qs.count()
         job.report(0, total, _("Writing %(count)s rows…") % {"count": total}, force=True)
-        from .views import may_export_personal_data, record_export_reveal
-
         buffer = BytesIO()
         reveal = may_export_personal_data(registry, user)
         count = write_xlsx(registry, qs.iterator(chunk_size=BATCH), buffer, total, job, reveal=reveal)
@@ -109,3 +106,18 @@ def export_registry(job: Job) -> None:
         job.message = _("%(count)s rows exported.") % {"count": count}
         job.report(count, count, job.message, force=True)
         job.save(update_fields=["result_file", "counts", "message", "result"])
+
+
+def may_export_personal_data(registry: Registry, user: Any) -> bool:
+    """Editors and admins export their scope in full; viewers and reviewers get masked personal data."""
+    return bool(registry.personal_columns) and may_reveal(user)
+
+
+def record_export_reveal(registry: Registry, actor: Actor, rows: int) -> None:
+    record_reveal(
+        actor,
+        registry.model,
+        [c.name for c in registry.personal_columns],
+        rows=rows,
+        object_repr=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
+    )
