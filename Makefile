@@ -12,7 +12,7 @@ ENV_FILE := $(or $(TALENTPORTAL_VAR_DIR),var)/.env
 help:
 	@echo "make run    - install, migrate, seed the demo once, start web server and worker on http://$(HOST):$(PORT)"
 	@echo "make test   - install (with test tools) and run the whole test suite"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and the layers (import-linter)"
 	@echo "make bench  - benchmarks (results in docs/performance.md)"
 	@echo "make lock   - pin requirements.in and everything it pulls in into requirements.txt"
 	@echo "make schemathesis - the API against its OpenAPI schema, on a throw-away database (docs/api.md)"
@@ -59,6 +59,7 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m benchmarks

@@ -36,7 +36,7 @@ class PlatformFilterSet(ScopedFilterSet):
 
 class PlatformYearFilterSet(ScopedFilterSet):
     search_fields = ("platform__name", "platform__code")
-    org_unit = OrgUnitSubtreeFilter(path_field="platform__org_unit__path")
+    org_unit = OrgUnitSubtreeFilter()
     platform = django_filters.NumberFilter(field_name="platform_id", label=_("platform"))
 
     class Meta:
@@ -47,7 +47,7 @@ class PlatformYearFilterSet(ScopedFilterSet):
 class ResidencyFilterSet(ScopedFilterSet):
     search_fields = ("platform__name", "talent__name", "enterprise__name")
     personal_search_fields = {"talent__id_number": ID}
-    org_unit = OrgUnitSubtreeFilter(path_field="platform__org_unit__path")
+    org_unit = OrgUnitSubtreeFilter()
     platform = django_filters.NumberFilter(field_name="platform_id", label=_("platform"))
     talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))

@@ -74,7 +74,6 @@ register(
         label=_("platform yearly figures"),
         order=50,
         key=("platform", "year"),
-        org_field="platform__org_unit",
         list_url="platforms:platformyear_list",
         columns=[
             platform_column(),
@@ -154,7 +153,6 @@ register(
         order=55,
         # A stay is named by its platform, its resident and the day it began.
         key=("platform", "talent", "enterprise", "since"),
-        org_field="platform__org_unit",
         list_url="platforms:residency_list",
         clean=clean_residency,
         check=check_residencies,

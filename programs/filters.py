@@ -62,9 +62,7 @@ class SelectionFilterSet(ScopedFilterSet):
 class TrancheFilterSet(ScopedFilterSet):
     search_fields = ("selection__talent__name", "selection__team__name", "voucher_no")
     personal_search_fields = {"selection__talent__id_number": ID}
-    org_unit = OrgUnitSubtreeFilter(
-        path_field="selection__org_unit__path", label=_("recommending unit (incl. sub-units)")
-    )
+    org_unit = OrgUnitSubtreeFilter(label=_("recommending unit (incl. sub-units)"))
     program = django_filters.ModelChoiceFilter(
         field_name="selection__batch__program", queryset=Program.objects.all(), label=_("program")
     )

@@ -29,42 +29,23 @@ if TYPE_CHECKING:
 POSITIVE_MONEY: dict[str, Any] = {**MONEY, "validators": [MinValueValidator(Decimal("0.01"))]}
 
 
-def scope_ids(user: AnyUser) -> list[int] | None:
-    """Ids of the units the user answers for (own unit and below); ``None`` means everything (superuser)."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    unit = unit_of(user)
-    if unit is None:
-        return None if getattr(user, "is_superuser", False) else []
-    return unit.subtree_ids()
-
-
 class ProgramOwnedQuerySet(OrgScopedQuerySet):
     """Rows that belong to a program. The program's office (and the units above it) sees and manages them;
-    ``recommender_field`` names the unit that put the row forward (a county recommending an applicant),
-    which sees its own rows too but only changes them while they are still applications."""
+    ``org_path_field`` names the unit that put the row forward (a county recommending an applicant), which sees
+    its own rows too but only changes them while they are still applications."""
 
     program_field = "program"
-    recommender_field: str | None = None
 
-    def _office(self, ids: list[int]) -> Q:
-        return Q(**{f"{self.program_field}__org_unit_id__in": ids})
+    @property
+    def office_path(self) -> str:
+        return f"{self.program_field}__org_unit__path"
 
     def for_user(self, user: AnyUser) -> Self:
-        ids = scope_ids(user)
-        if ids is None:
-            return self.all()
-        condition = self._office(ids)
-        if self.recommender_field:
-            condition |= Q(**{f"{self.recommender_field}_id__in": ids})
-        return self.filter(condition)
+        return self.in_scope_of(user, self.office_path, self.org_path_field)
 
     def managed_by(self, user: AnyUser) -> Self:
         """Rows of programs the user's office runs, for editors and admins: decisions and money."""
-        if not can_write(user):
-            return self.none()
-        ids = scope_ids(user)
-        return self.all() if ids is None else self.filter(self._office(ids))
+        return self.in_scope_of(user, self.office_path) if can_write(user) else self.none()
 
     def editable_by(self, user: AnyUser) -> Self:
         return self.managed_by(user)
@@ -74,18 +55,12 @@ class ProgramQuerySet(OrgScopedQuerySet):
     def for_user(self, user: AnyUser) -> Self:
         """A program is seen by its office and the units below it (counties recommend applicants into the
         city's programs) and by the units above it."""
-        ids = scope_ids(user)
-        if ids is None:
-            return self.all()
         unit = unit_of(user)
         above = list(unit.ancestors().values_list("id", flat=True)) if unit else []
-        return self.filter(org_unit_id__in=[*ids, *above])
+        return self.in_scope_of(user) | self.filter(org_unit_id__in=above)
 
     def editable_by(self, user: AnyUser) -> Self:
-        if not can_write(user):
-            return self.none()
-        ids = scope_ids(user)
-        return self.all() if ids is None else self.filter(org_unit_id__in=ids)
+        return self.in_scope_of(user) if can_write(user) else self.none()
 
 
 class Level(models.TextChoices):
@@ -133,6 +108,8 @@ class Program(models.Model):
 
 
 class BatchQuerySet(ProgramOwnedQuerySet):
+    org_path_field = "program__org_unit__path"
+
     def for_user(self, user: AnyUser) -> Self:
         return self.filter(program__in=Program.objects.for_user(user))
 
@@ -248,17 +225,13 @@ def transition_error(current: str, to: str, reason: str = "") -> str | None:
 
 class SelectionQuerySet(ProgramOwnedQuerySet):
     program_field = "batch__program"
-    recommender_field = "org_unit"
 
     def editable_by(self, user: AnyUser) -> Self:
         """The program's office edits its selections; the recommending county edits its applications until
         screening starts."""
         if not can_write(user):
             return self.none()
-        ids = scope_ids(user)
-        if ids is None:
-            return self.all()
-        return self.filter(self._office(ids) | Q(org_unit_id__in=ids, status=Status.APPLIED))
+        return self.managed_by(user) | self.in_scope_of(user).filter(status=Status.APPLIED)
 
     def summary_by(self, key: str) -> dict[Any, dict[str, Any]]:
         """Per value of ``key`` (e.g. ``batch_id``): applied, selected (incl. those who left since), landed,
@@ -418,7 +391,7 @@ class SelectionEvent(models.Model):
 
 class TrancheQuerySet(ProgramOwnedQuerySet):
     program_field = "selection__batch__program"
-    recommender_field = "selection__org_unit"
+    org_path_field = "selection__org_unit__path"
 
     def overdue(self) -> Self:
         """Approved or planned tranches whose planned date has passed."""

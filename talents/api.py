@@ -10,7 +10,6 @@ from rest_framework import serializers
 
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.registry.api import EditableRelatedField, PersonalDataSerializerMixin, ScopedModelViewSet
-from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, mask_phone
 
 from . import validators, views
 from .filters import (
@@ -42,12 +41,7 @@ class EmployerField(serializers.SlugRelatedField):
 
 
 class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
-    personal_fields = {
-        "id_number": mask_id,
-        "phone": mask_phone,
-        "email": mask_email,
-        "birth_date": mask_birth_date,
-    }
+    personal_fields = Talent.personal_fields
     org_unit = ScopedUnitField()
     employer = EmployerField()
     # The ISO 3166 code, as before the model listed the countries (and in any case).
@@ -120,7 +114,7 @@ class TalentViewSet(ScopedModelViewSet):
 
 
 class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
-    personal_fields = {"contact_phone": mask_phone}
+    personal_fields = Enterprise.personal_fields
     org_unit = ScopedUnitField()
 
     class Meta:

@@ -5,15 +5,18 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Program, Selection
-from programs.models import Status as SelectionStatus
 from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
 from talentportal.registry.masking import EMAIL, ID, PHONE
 
 from .models import Enterprise, EnterpriseYear, Industry, ServiceRequest, Talent, Team
+
+# Programs build on the talents (a selection names a talent): their models are named here, not imported.
+Program: Any = apps.get_model("programs", "Program")
+Selection: Any = apps.get_model("programs", "Selection")
 
 ID_SUFFIX = re.compile(r"^[0-9Xx]{4,18}$")
 TALENT_PERSONAL_FIELDS = {"id_number": ID, "phone": PHONE, "email": EMAIL}
@@ -56,7 +59,7 @@ class TalentFilterSet(ScopedFilterSet):
         queryset=Program.objects.all(), method="filter_selection", label=_("talent program")
     )
     selection_status = django_filters.ChoiceFilter(
-        choices=SelectionStatus.choices, method="filter_selection", label=_("status in the program")
+        choices=Selection._meta.get_field("status").choices, method="filter_selection", label=_("status in the program")
     )
 
     class Meta:
@@ -117,7 +120,7 @@ class EnterpriseFilterSet(ScopedFilterSet):
 
 class EnterpriseYearFilterSet(ScopedFilterSet):
     search_fields = ("enterprise__name", "enterprise__credit_code")
-    org_unit = OrgUnitSubtreeFilter(path_field="enterprise__org_unit__path")
+    org_unit = OrgUnitSubtreeFilter()
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))
     industry = django_filters.ChoiceFilter(
         field_name="enterprise__industry", choices=Industry.choices, label=_("industry")
@@ -140,7 +143,7 @@ class TeamFilterSet(ScopedFilterSet):
 
 class ServiceRequestFilterSet(ScopedFilterSet):
     search_fields = ("talent__name", "description")
-    org_unit = OrgUnitSubtreeFilter(path_field="talent__org_unit__path")
+    org_unit = OrgUnitSubtreeFilter()
     talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
 

@@ -232,7 +232,6 @@ register(
         label=_("enterprise yearly figures"),
         order=30,
         key=("enterprise", "year"),
-        org_field="enterprise__org_unit",
         list_url="talents:enterpriseyear_list",
         columns=[
             enterprise_column("enterprise", _("unified social credit code"), required=True),

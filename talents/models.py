@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Self
+from collections.abc import Callable
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from talentportal.countries import COUNTRIES
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit, User
+from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, mask_phone
 from talentportal.validators import DATE, TEXT
 
 from . import validators
@@ -65,6 +67,9 @@ class Enterprise(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = OrgScopedQuerySet.as_manager()
+    # Personal data, by field, with the mask it is shown through to whoever may not see it in full: the registry
+    # pages, exports, API and the change history all read it here.
+    personal_fields: ClassVar[dict[str, Callable[[Any], str]]] = {"contact_phone": mask_phone}
 
     class Meta:
         verbose_name = _("enterprise")
@@ -228,6 +233,12 @@ class Talent(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TalentQuerySet.as_manager()
+    personal_fields: ClassVar[dict[str, Callable[[Any], str]]] = {
+        "id_number": mask_id,
+        "phone": mask_phone,
+        "email": mask_email,
+        "birth_date": mask_birth_date,
+    }
 
     class Meta:
         verbose_name = _("talent")

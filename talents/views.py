@@ -20,7 +20,6 @@ from talentportal.audit.services import Actor, snapshot
 from talentportal.charts import Series, line_chart
 from talentportal.orgs.models import can_write
 from talentportal.registry.base import Column, Registry, Tab, register
-from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, mask_phone
 
 from .filters import (
     EnterpriseFilterSet,
@@ -91,9 +90,9 @@ talents = register(
         form_class=TalentForm,
         columns=[
             Column("name", link=True),
-            Column("id_number", mask=mask_id, sortable=False),
+            Column("id_number", sortable=False),
             Column("gender", sortable=False),
-            Column("birth_date", mask=mask_birth_date),
+            Column("birth_date"),
             Column("category"),
             Column("tier"),
             Column("industry"),
@@ -108,8 +107,8 @@ talents = register(
             ),
             Column("org_unit__name", label=gettext_lazy("org unit"), order_by="org_unit__path"),
             Column("landed_on"),
-            Column("phone", mask=mask_phone, sortable=False),
-            Column("email", mask=mask_email, sortable=False),
+            Column("phone", sortable=False),
+            Column("email", sortable=False),
         ],
         list_columns=[
             "name",
@@ -158,7 +157,7 @@ enterprises = register(
             Column("founded_on"),
             Column("org_unit__name", label=gettext_lazy("org unit"), order_by="org_unit__path"),
             Column("contact_name", sortable=False),
-            Column("contact_phone", mask=mask_phone, sortable=False),
+            Column("contact_phone", sortable=False),
         ],
         list_columns=[
             "name",

@@ -90,12 +90,9 @@ class AuditEntry(models.Model):
         """(field label, before, after) for display, with labels from the model when it still exists."""
         if self.action == Action.REVEAL:
             return []
-        from talentportal.registry.base import REGISTRIES
-
         model = self.content_type.model_class() if self.content_type else None
-        registry = REGISTRIES.get(model._meta.label_lower) if model is not None else None
         # Personal data stays masked in the history too; it is shown in full only through an audited reveal.
-        masks = {c.name: c.mask for c in registry.personal_columns if c.mask} if registry else {}
+        masks = getattr(model, "personal_fields", {})
         rows = []
         for name, pair in self.changes.items():
             # Field changes are [before, after]; anything else logged under a name is shown as it is.

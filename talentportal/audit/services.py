@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
+from talentportal.orgs.models import unit_of
 from talentportal.security import client_ip
 
 from .models import Action, AuditEntry, Source
@@ -163,3 +164,29 @@ def record_bulk(entries: Iterable[AuditEntry], batch_size: int = 2000) -> int:
     items = list(entries)
     AuditEntry.objects.bulk_create(items, batch_size=batch_size)
     return len(items)
+
+
+def record_reveal(
+    actor: Actor,
+    model: type[models.Model],
+    fields: list[str],
+    objects: list[Any] | None = None,
+    rows: int | None = None,
+    object_repr: str = "",
+) -> AuditEntry:
+    """The one audit entry of a request (or job) that showed personal data in full: on the record when it showed
+    one, else on the kind of record with the number of rows (and their ids when it knows them)."""
+    if objects is not None and len(objects) == 1:
+        return record(actor, Action.REVEAL, objects[0], {"revealed": fields})
+    changes: dict[str, Any] = {"revealed": fields, "rows": len(objects) if objects is not None else rows}
+    if objects is not None:
+        changes["ids"] = [obj.pk for obj in objects]
+    unit = unit_of(actor.user)
+    return record(
+        actor,
+        Action.REVEAL,
+        changes=changes,
+        content_type=ContentType.objects.get_for_model(model),
+        org_unit_id=unit.pk if unit else None,
+        object_repr=object_repr or str(model._meta.verbose_name_plural),
+    )

@@ -10,7 +10,7 @@ from .models import OrgUnit, Role, User
 
 class OrgUnitFilterSet(ScopedFilterSet):
     search_fields = ("name", "code")
-    org_unit = OrgUnitSubtreeFilter(path_field="path", label=_("org unit (incl. sub-units)"))
+    org_unit = OrgUnitSubtreeFilter()
 
     class Meta:
         model = OrgUnit
@@ -19,7 +19,7 @@ class OrgUnitFilterSet(ScopedFilterSet):
 
 class UserFilterSet(ScopedFilterSet):
     search_fields = ("username", "display_name", "email")
-    org_unit = OrgUnitSubtreeFilter(path_field="membership__org_unit__path")
+    org_unit = OrgUnitSubtreeFilter()
     role = django_filters.ChoiceFilter(field_name="membership__role", choices=Role.choices, label=_("role"))
 
     class Meta:

@@ -15,12 +15,11 @@ from rest_framework.views import APIView
 
 from talentportal.access import scope_choices, still_editable
 from talentportal.audit.models import Source
-from talentportal.audit.services import Actor, delete_with_audit, record_change, snapshot
+from talentportal.audit.services import Actor, delete_with_audit, record_change, record_reveal, snapshot
 
 from .base import API, Door, Registry
 from .filters import MAX_ID
 from .masking import may_reveal
-from .views import record_reveal
 
 
 class Conflict(exceptions.APIException):

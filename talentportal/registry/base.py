@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.http import QueryDict
 from django.urls import path, reverse
 from django.utils.functional import Promise
 from django.utils.text import capfirst
@@ -41,7 +42,8 @@ class Column:
     order_by: str | None = None
     link: bool = False
     value: Callable[[Any], Any] | None = None
-    # Personal data: shown through this function (e.g. ``mask_id``) unless the user may see it in full.
+    # Personal data: shown through this function (e.g. ``mask_id``) unless the user may see it in full; a model
+    # field's from the model's ``personal_fields``.
     mask: Callable[[Any], str] | None = None
     # Where the value leads on the detail page (another record), if anywhere.
     url: Callable[[Any], str | None] | None = None
@@ -115,6 +117,11 @@ class Registry:
     # The doors through which the records are created and changed (``PAGES``, ``API``): the rights above hold
     # at each of them, and nowhere else. Both doors read this through ``door``.
     written_through: tuple[str, ...] = ("pages", "api")
+
+    def __post_init__(self) -> None:
+        personal = getattr(self.model, "personal_fields", {})
+        for column in self.columns:
+            column.mask = column.mask or personal.get(column.name)
 
     @property
     def verbose_name(self) -> str:
@@ -224,3 +231,22 @@ def register(registry: Registry) -> Registry:
     """Make a registry known by its model label, so that export jobs can rebuild its queryset."""
     REGISTRIES[registry.model._meta.label_lower] = registry
     return registry
+
+
+def filtered_queryset(registry: Registry, user: Any, params: QueryDict) -> models.QuerySet[Any]:
+    """The scoped, filtered and sorted rows a list page (and its export) shows."""
+    qs = registry.for_user(user)
+    filterset = registry.filterset_class(params, queryset=qs, request=None, user=user)
+    qs = filterset.qs if filterset.is_valid() else qs.none()
+    return qs.order_by(*sort_order(registry, params.get("sort", ""))[1])
+
+
+def sort_order(registry: Registry, sort: str) -> tuple[str, tuple[str, ...]]:
+    """The validated sort key and the ORDER BY it means (unknown keys fall back to the default)."""
+    key = sort.lstrip("-")
+    for column in registry.columns:
+        if column.sortable and column.name == key:
+            expr = column.order_by or column.name
+            desc = sort.startswith("-")
+            return sort, (f"-{expr}" if desc else expr, "-pk" if desc else "pk")
+    return "", registry.default_ordering

@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from talentportal.audit.services import Actor, record_reveal
 from talentportal.excel import write_xlsx
 from talentportal.jobs.models import Job
 
 from .base import Registry
+from .masking import may_reveal
 
 BATCH = 2000
 
@@ -36,3 +39,18 @@ def write_registry(
 
 def export_filename(registry: Registry) -> str:
     return f"{registry.model._meta.model_name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+
+
+def may_export_personal_data(registry: Registry, user: Any) -> bool:
+    """Editors and admins export their scope in full; viewers and reviewers get masked personal data."""
+    return bool(registry.personal_columns) and may_reveal(user)
+
+
+def record_export_reveal(registry: Registry, actor: Actor, rows: int) -> None:
+    record_reveal(
+        actor,
+        registry.model,
+        [c.name for c in registry.personal_columns],
+        rows=rows,
+        object_repr=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
+    )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from talentportal.orgs.models import OrgUnit
+from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit
 
 from .masking import could_be, may_reveal, personal_match, search_term
 
@@ -44,21 +44,18 @@ class FastSelect(forms.Select):
 
 @extend_schema_field(OpenApiTypes.STR)
 class OrgUnitSubtreeFilter(django_filters.ModelChoiceFilter):
-    """``org_unit=CODE``: the unit and everything below it. Choices are limited to the user's scope."""
+    """``org_unit=CODE``: the unit and everything below it, along the model's own path to its unit (its
+    QuerySet's ``org_path_field``). Choices are limited to the user's scope."""
 
-    def __init__(self, *args: Any, path_field: str = "org_unit__path", **kwargs: Any) -> None:
-        self.path_field = path_field
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("queryset", OrgUnit.objects.none())
         kwargs.setdefault("label", _("org unit (incl. sub-units)"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Any], value: OrgUnit | None) -> QuerySet[Any]:
-        if not value:
-            return qs
-        if self.path_field == "path":
-            return qs.filter(path__startswith=value.path)
-        return qs.filter(**{f"{self.path_field.removesuffix('__path')}__in": value.subtree_ids()})
+        assert isinstance(qs, OrgScopedQuerySet), f"{qs.model.__name__} is not scoped by org unit"
+        return qs.in_subtree(value) if value else qs
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -111,7 +108,8 @@ class ScopedFilterSet(django_filters.FilterSet):
         from talentportal.audit.models import AuditEntry
         from talentportal.jobs.models import Import
 
-        job = Import.objects.filter(pk=value).values_list("apply_job_id", flat=True).first()
+        imports = Import.objects.for_user(self.user) if self.user is not None else Import.objects.none()
+        job = imports.filter(pk=value).values_list("apply_job_id", flat=True).first()
         if job is None:
             return qs.none()
         touched = (

@@ -16,8 +16,8 @@ from talentportal.jobs.models import Job
 from talentportal.jobs.tasks import JobTask
 from talentportal.orgs.models import User
 
-from .base import REGISTRIES
-from .export import BATCH, export_filename, write_registry
+from .base import REGISTRIES, filtered_queryset
+from .export import BATCH, export_filename, may_export_personal_data, record_export_reveal, write_registry
 
 
 @shared_task(base=JobTask, name="talentportal.registry.export")
@@ -26,8 +26,6 @@ def export_registry(job: Job) -> None:
     registry = REGISTRIES[job.params["model"]]
     user = User.objects.get(pk=job.params["user_id"])
     with override(job.params.get("language")):
-        from .views import filtered_queryset, may_export_personal_data, record_export_reveal
-
         qs = filtered_queryset(registry, user, QueryDict(job.params.get("query", "")))
         total = qs.count()
         job.report(0, total, _("Writing %(count)s rows…") % {"count": total}, force=True)

@@ -9,12 +9,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import router, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
@@ -29,13 +28,11 @@ from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import Actor, delete_with_audit, record, record_change
 from talentportal.jobs.models import Job
 from talentportal.jobs.services import job_start
-from talentportal.orgs.models import unit_of
 
-from .base import PAGES, Column, Door, Registry
-from .export import export_filename, write_registry
+from .base import PAGES, Column, Door, Registry, filtered_queryset, sort_order
+from .export import export_filename, may_export_personal_data, record_export_reveal, write_registry
 from .forms import mask_personal_fields
 from .http import HtmxHttpRequest
-from .masking import may_reveal
 from .tasks import export_registry
 
 PAGE_SIZES = (25, 50, 100)
@@ -53,25 +50,6 @@ class CappedPaginator(Paginator):
         counted = cast(QuerySet[Any], self.object_list)[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
-
-
-def filtered_queryset(registry: Registry, user: Any, params: QueryDict) -> QuerySet[Any]:
-    """The scoped, filtered and sorted rows a list page (and its export) shows."""
-    qs = registry.for_user(user)
-    filterset = registry.filterset_class(params, queryset=qs, request=None, user=user)
-    qs = filterset.qs if filterset.is_valid() else qs.none()
-    return qs.order_by(*sort_order(registry, params.get("sort", ""))[1])
-
-
-def sort_order(registry: Registry, sort: str) -> tuple[str, tuple[str, ...]]:
-    """The validated sort key and the ORDER BY it means (unknown keys fall back to the default)."""
-    key = sort.lstrip("-")
-    for column in registry.columns:
-        if column.sortable and column.name == key:
-            expr = column.order_by or column.name
-            desc = sort.startswith("-")
-            return sort, (f"-{expr}" if desc else expr, "-pk" if desc else "pk")
-    return "", registry.default_ordering
 
 
 class RegistryView(LoginRequiredMixin, View):
@@ -214,47 +192,6 @@ class RegistryExportView(RegistryView):
         )
         response["Content-Disposition"] = f'attachment; filename="{export_filename(registry)}"'
         return response
-
-
-def may_export_personal_data(registry: Registry, user: Any) -> bool:
-    """Editors and admins export their scope in full; viewers and reviewers get masked personal data."""
-    return bool(registry.personal_columns) and may_reveal(user)
-
-
-def record_export_reveal(registry: Registry, actor: Actor, rows: int) -> None:
-    record_reveal(
-        actor,
-        registry.model,
-        [c.name for c in registry.personal_columns],
-        rows=rows,
-        object_repr=_("Export of %(name)s") % {"name": registry.verbose_name_plural},
-    )
-
-
-def record_reveal(
-    actor: Actor,
-    model: type[Model],
-    fields: list[str],
-    objects: list[Any] | None = None,
-    rows: int | None = None,
-    object_repr: str = "",
-) -> AuditEntry:
-    """The one audit entry of a request (or job) that showed personal data in full: on the record when it showed
-    one, else on the kind of record with the number of rows (and their ids when it knows them)."""
-    if objects is not None and len(objects) == 1:
-        return record(actor, Action.REVEAL, objects[0], {"revealed": fields})
-    changes: dict[str, Any] = {"revealed": fields, "rows": len(objects) if objects is not None else rows}
-    if objects is not None:
-        changes["ids"] = [obj.pk for obj in objects]
-    unit = unit_of(actor.user)
-    return record(
-        actor,
-        Action.REVEAL,
-        changes=changes,
-        content_type=ContentType.objects.get_for_model(model),
-        org_unit_id=unit.pk if unit else None,
-        object_repr=object_repr or str(model._meta.verbose_name_plural),
-    )
 
 
 class RegistryRevealView(RegistryView):

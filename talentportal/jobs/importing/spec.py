@@ -23,6 +23,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from talentportal.orgs.models import org_unit_lookup
+
 from . import cells
 
 # A row's values by field name; a row's problems by field name; what a reference column's lookup answers.
@@ -174,12 +176,14 @@ class ImportSpec:
     check: Callable[[list[tuple[Values, Values | None]], Any, dict[str, Any]], dict[int, Problems]] | None = None
     # The relations ``str(record)`` reads, fetched in bulk before records are named in the audit log.
     repr_related: tuple[str, ...] = ()
-    # Who owns a record: the lookup to its org unit, for scoping and for naming the owner in conflicts.
-    org_field: str = "org_unit"
+    # Who owns a record: the lookup to its org unit, for scoping and for naming the owner in conflicts; the
+    # model's own path to its unit (its QuerySet's ``org_path_field``) unless the kind names another.
+    org_field: str = ""
     list_url: str = ""  # the registry list page, filterable by ``import_job``
     order: int = 100
 
     def __post_init__(self) -> None:
+        self.org_field = self.org_field or org_unit_lookup(self.model)
         declared: set[str] = set()
         for column in self.columns:
             if isinstance(column, Ref) and column.over:
