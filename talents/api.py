@@ -12,7 +12,7 @@ from talentportal.orgs.api import ScopedUnitField
 from talentportal.registry.api import EditableRelatedField, PersonalDataSerializerMixin, ScopedModelViewSet
 from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, mask_phone
 
-from . import validators, views
+from . import registries, validators
 from .filters import (
     EnterpriseFilterSet,
     EnterpriseYearFilterSet,
@@ -21,8 +21,8 @@ from .filters import (
     TeamFilterSet,
 )
 from .models import ENTERPRISE_FIELDS, TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .registries import team_snapshot
 from .services import registration_conflict
-from .views import team_snapshot
 
 
 class EmployerField(serializers.SlugRelatedField):
@@ -108,7 +108,7 @@ class TalentViewSet(ScopedModelViewSet):
     """Talents. ``id_number``, ``phone``, ``email`` and ``birth_date`` are masked; editors and admins add
     ``?reveal=true`` (audited, on reads and writes alike)."""
 
-    registry = views.talents
+    registry = registries.talents
     queryset = Talent.objects.all()
     serializer_class = TalentSerializer
     filterset_class = TalentFilterSet
@@ -141,7 +141,7 @@ class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSeriali
 
 
 class EnterpriseViewSet(ScopedModelViewSet):
-    registry = views.enterprises
+    registry = registries.enterprises
     queryset = Enterprise.objects.all()
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilterSet
@@ -171,7 +171,7 @@ class EnterpriseYearSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseYearViewSet(ScopedModelViewSet):
-    registry = views.enterprise_years
+    registry = registries.enterprise_years
     queryset = EnterpriseYear.objects.all()
     serializer_class = EnterpriseYearSerializer
     filterset_class = EnterpriseYearFilterSet
@@ -194,7 +194,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TeamViewSet(ScopedModelViewSet):
-    registry = views.teams
+    registry = registries.teams
     queryset = Team.objects.all()
     audit_snapshot = staticmethod(team_snapshot)  # type: ignore[assignment]
     serializer_class = TeamSerializer
@@ -259,7 +259,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
 
 
 class ServiceRequestViewSet(ScopedModelViewSet):
-    registry = views.service_requests
+    registry = registries.service_requests
     queryset = ServiceRequest.objects.all()
     serializer_class = ServiceRequestSerializer
     filterset_class = ServiceRequestFilterSet
