@@ -9,7 +9,7 @@ from talentportal.registry.api import EditableRelatedField, ScopedModelViewSet
 from talents import validators
 from talents.api import EmployerField
 
-from . import views
+from . import registries
 from .filters import PlatformFilterSet, PlatformYearFilterSet, ResidencyFilterSet
 from .forms import residency_errors
 from .models import Platform, PlatformYear, Residency
@@ -37,7 +37,7 @@ class PlatformSerializer(serializers.ModelSerializer):
 class PlatformViewSet(ScopedModelViewSet):
     """Platforms; revoking is a page action (``/platforms/platforms/ID/revoke/``) with a date and reason."""
 
-    registry = views.platforms
+    registry = registries.platforms
     queryset = Platform.objects.all()
     serializer_class = PlatformSerializer
     filterset_class = PlatformFilterSet
@@ -60,7 +60,7 @@ class PlatformYearSerializer(serializers.ModelSerializer):
 
 
 class PlatformYearViewSet(ScopedModelViewSet):
-    registry = views.platform_years
+    registry = registries.platform_years
     queryset = PlatformYear.objects.all()
     serializer_class = PlatformYearSerializer
     filterset_class = PlatformYearFilterSet
@@ -92,7 +92,7 @@ class ResidencySerializer(serializers.ModelSerializer):
 
 
 class ResidencyViewSet(ScopedModelViewSet):
-    registry = views.residencies
+    registry = registries.residencies
     queryset = Residency.objects.all()
     serializer_class = ResidencySerializer
     filterset_class = ResidencyFilterSet

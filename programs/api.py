@@ -19,7 +19,7 @@ from talentportal.registry.filters import MAX_ID
 from talentportal.validators import validate_printable_text
 from talents.api import EmployerField
 
-from . import services, views
+from . import registries, services
 from .filters import BatchFilterSet, ProgramFilterSet, SelectionFilterSet, TrancheFilterSet
 from .forms import selection_errors
 from .models import Batch, Program, Selection, Status, Tranche
@@ -38,7 +38,7 @@ class ProgramSerializer(serializers.ModelSerializer):
 
 
 class ProgramViewSet(ScopedModelViewSet):
-    registry = views.programs
+    registry = registries.programs
     queryset = Program.objects.all()
     serializer_class = ProgramSerializer
     filterset_class = ProgramFilterSet
@@ -64,7 +64,7 @@ class BatchSerializer(serializers.ModelSerializer):
 
 
 class BatchViewSet(ScopedModelViewSet):
-    registry = views.batches
+    registry = registries.batches
     queryset = Batch.objects.all()
     serializer_class = BatchSerializer
     filterset_class = BatchFilterSet
@@ -152,7 +152,7 @@ class BulkTransitionAnswerSerializer(serializers.Serializer):
 class SelectionViewSet(ScopedModelViewSet):
     """Selections. The status moves only through ``transition`` (one) and ``selections/transition/`` (many)."""
 
-    registry = views.selections
+    registry = registries.selections
     queryset = Selection.objects.all()
     serializer_class = SelectionSerializer
     filterset_class = SelectionFilterSet
@@ -248,7 +248,7 @@ class TrancheViewSet(ScopedModelViewSet):
     """Tranches: ``POST`` plans one (within the award); ``PATCH`` changes a planned one's terms or moves it
     (``status`` approved → paid with ``paid_on`` and ``voucher_no``, or cancelled). Paid ones never change."""
 
-    registry = views.tranches
+    registry = registries.tranches
     queryset = Tranche.objects.all()
     serializer_class = TrancheSerializer
     filterset_class = TrancheFilterSet

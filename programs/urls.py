@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import registries, views
 
 app_name = "programs"
 urlpatterns = [
-    *views.programs.urls(),
-    *views.batches.urls(),
-    *views.selections.urls(),
-    *views.tranches.urls(),
+    *registries.programs.urls(),
+    *registries.batches.urls(),
+    *registries.selections.urls(),
+    *registries.tranches.urls(),
     path("batches/<int:pk>/transition/", views.batch_transition, name="batch_transition"),
     path("selections/<int:pk>/transition/", views.selection_transition, name="selection_transition"),
     path("selections/<int:pk>/tranches/", views.tranche_add, name="tranche_add"),

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.registry.api import EditableRelatedField, PersonalDataSerializerMixin, ScopedModelViewSet
 
-from . import validators, views
+from . import registries, validators
 from .filters import (
     EnterpriseFilterSet,
     EnterpriseYearFilterSet,
@@ -20,8 +20,8 @@ from .filters import (
     TeamFilterSet,
 )
 from .models import ENTERPRISE_FIELDS, TALENT_FIELDS, Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .registries import team_snapshot
 from .services import registration_conflict
-from .views import team_snapshot
 
 
 class EmployerField(serializers.SlugRelatedField):
@@ -102,7 +102,7 @@ class TalentViewSet(ScopedModelViewSet):
     """Talents. ``id_number``, ``phone``, ``email`` and ``birth_date`` are masked; editors and admins add
     ``?reveal=true`` (audited, on reads and writes alike)."""
 
-    registry = views.talents
+    registry = registries.talents
     queryset = Talent.objects.all()
     serializer_class = TalentSerializer
     filterset_class = TalentFilterSet
@@ -135,7 +135,7 @@ class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSeriali
 
 
 class EnterpriseViewSet(ScopedModelViewSet):
-    registry = views.enterprises
+    registry = registries.enterprises
     queryset = Enterprise.objects.all()
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilterSet
@@ -165,7 +165,7 @@ class EnterpriseYearSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseYearViewSet(ScopedModelViewSet):
-    registry = views.enterprise_years
+    registry = registries.enterprise_years
     queryset = EnterpriseYear.objects.all()
     serializer_class = EnterpriseYearSerializer
     filterset_class = EnterpriseYearFilterSet
@@ -188,7 +188,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TeamViewSet(ScopedModelViewSet):
-    registry = views.teams
+    registry = registries.teams
     queryset = Team.objects.all()
     audit_snapshot = staticmethod(team_snapshot)  # type: ignore[assignment]
     serializer_class = TeamSerializer
@@ -253,7 +253,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
 
 
 class ServiceRequestViewSet(ScopedModelViewSet):
-    registry = views.service_requests
+    registry = registries.service_requests
     queryset = ServiceRequest.objects.all()
     serializer_class = ServiceRequestSerializer
     filterset_class = ServiceRequestFilterSet

@@ -26,7 +26,7 @@ from django.urls import Resolver404, resolve, reverse
 from talentportal.audit.models import Action, Source
 from talentportal.audit.services import Actor, record
 from talentportal.jobs.models import Job
-from talentportal.orgs.views import org_units, users
+from talentportal.orgs.registries import org_units, users
 
 from .talents import factories
 

@@ -8,10 +8,10 @@ from rest_framework import serializers
 
 from talentportal.registry.api import ScopedModelViewSet
 
-from . import views
+from . import registries
 from .filters import OrgUnitFilterSet, UserFilterSet
 from .models import ROLE_RANK, Membership, OrgUnit, Role, User, role_of, unit_of
-from .views import user_snapshot
+from .registries import user_snapshot
 
 
 class ScopedUnitField(serializers.SlugRelatedField):
@@ -44,7 +44,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitViewSet(ScopedModelViewSet):
-    registry = views.org_units
+    registry = registries.org_units
     queryset = OrgUnit.objects.all()
     serializer_class = OrgUnitSerializer
     filterset_class = OrgUnitFilterSet
@@ -126,7 +126,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class UserViewSet(ScopedModelViewSet):
-    registry = views.users
+    registry = registries.users
     queryset = User.objects.all()
     serializer_class = UserSerializer
     filterset_class = UserFilterSet

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import registries, views
 
 app_name = "orgs"
 urlpatterns = [
-    *views.org_units.urls(),
-    *views.users.urls(),
+    *registries.org_units.urls(),
+    *registries.users.urls(),
     path("users/<int:pk>/password/", views.user_set_password, name="user_password"),
 ]

@@ -99,7 +99,8 @@ class Registry:
     actions: list[tuple[str | Promise, str, str]] = field(default_factory=list)
     # Columns of the list table (by name); the export always has all ``columns``.
     list_columns: list[str] = field(default_factory=list)
-    tabs: list[Tab] = field(default_factory=list)
+    # The detail page's tabs after "profile"; other apps add theirs with ``add_tab`` (see ``tabs``).
+    own_tabs: list[Tab] = field(default_factory=list)
     default_tab: str = "profile"  # the tab a detail page opens on
     default_ordering: tuple[str, ...] = ("pk",)
     select_related: tuple[str, ...] = ()
@@ -145,6 +146,11 @@ class Registry:
     def door(self, name: str) -> Door:
         """The rights as one door (``PAGES`` or ``API``) grants them."""
         return Door(self, name)
+
+    @property
+    def tabs(self) -> list[Tab]:
+        """Its own tabs, then those other apps add to its model's pages."""
+        return [*self.own_tabs, *ADDED_TABS.get(self.model._meta.label_lower, [])]
 
     @property
     def table_columns(self) -> list[Column]:
@@ -250,3 +256,16 @@ def sort_order(registry: Registry, sort: str) -> tuple[str, tuple[str, ...]]:
             desc = sort.startswith("-")
             return sort, (f"-{expr}" if desc else expr, "-pk" if desc else "pk")
     return "", registry.default_ordering
+
+
+# Tabs an app shows on another app's detail pages, by model label: the other app's registry knows nothing of them.
+ADDED_TABS: dict[str, list[Tab]] = {}
+
+
+def add_tab(label: str, tab: Tab) -> Tab:
+    """Show ``tab`` on the detail pages of the model ``label`` (e.g. ``"talents.talent"``), after its own tabs.
+
+    Called from an app's ``registries.py``, which every process loads once (``RegistryConfig.ready``).
+    """
+    ADDED_TABS.setdefault(label, []).append(tab)
+    return tab

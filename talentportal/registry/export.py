@@ -3,9 +3,10 @@ large ones."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,19 @@ def write_registry(
         rows=([column.shown(obj, reveal) for column in registry.columns] for obj in rows),
         progress=None if job is None else lambda count: job.report(count, total),
     )
+
+
+def in_batches(qs: QuerySet[Any], size: int = BATCH) -> Iterator[Any]:
+    """The rows of ``qs`` in its order, read ``size`` at a time, each batch a query of its own.
+
+    No read stays open while the job writes its progress: on SQLite (WAL) a write from a connection whose read
+    began before another connection's write (the job's heartbeat) fails with "database is locked".
+    """
+    pks = list(dict.fromkeys(qs.values_list("pk", flat=True)))
+    for start in range(0, len(pks), size):
+        batch = pks[start : start + size]
+        found = {obj.pk: obj for obj in qs.order_by().filter(pk__in=batch)}
+        yield from (found[pk] for pk in batch if pk in found)
 
 
 def export_filename(registry: Registry) -> str:

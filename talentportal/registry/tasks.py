@@ -17,7 +17,7 @@ from talentportal.jobs.tasks import JobTask
 from talentportal.orgs.models import User
 
 from .base import REGISTRIES, filtered_queryset
-from .export import BATCH, export_filename, may_export_personal_data, record_export_reveal, write_registry
+from .export import export_filename, in_batches, may_export_personal_data, record_export_reveal, write_registry
 
 
 @shared_task(base=JobTask, name="talentportal.registry.export")
@@ -31,7 +31,7 @@ def export_registry(job: Job) -> None:
         job.report(0, total, _("Writing %(count)s rows…") % {"count": total}, force=True)
         buffer = BytesIO()
         reveal = may_export_personal_data(registry, user)
-        count = write_registry(registry, qs.iterator(chunk_size=BATCH), buffer, total, job, reveal=reveal)
+        count = write_registry(registry, in_batches(qs), buffer, total, job, reveal=reveal)
         if reveal:
             record_export_reveal(registry, Actor(user=user, source=Source.JOB, job_id=job.pk), count)
             job.result = {"revealed": [c.name for c in registry.personal_columns]}  # its downloads are audited

@@ -134,15 +134,20 @@ def stale_messages() -> set[str]:
     return result
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05, what: str = "") -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+def wait_for(
+    condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05, what: str | Callable[[], str] = ""
+) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds.
+
+    ``what`` names what was awaited; as a function it is called on failure, to tell the state at that moment.
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = condition()
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what or condition}")
+            pytest.fail(f"timed out after {timeout}s waiting for {(what() if callable(what) else what) or condition}")
         time.sleep(interval)
 
 

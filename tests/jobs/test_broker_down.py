@@ -38,7 +38,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from talentportal.orgs.models import User
-from talentportal.orgs.views import org_units
+from talentportal.orgs.registries import org_units
 
 out = {"broker": settings.CELERY_BROKER_URL, "cache": settings.CACHES["default"]["LOCATION"]}
 

@@ -23,7 +23,7 @@ from talentportal.jobs.models import Import, Job, WorkerHeartbeat
 from talentportal.jobs.services import job_start
 from talentportal.jobs.tasks import count_down, fail_stale_jobs, run_import, worker_heartbeat
 from talentportal.orgs.models import OrgUnit, unit_of
-from talentportal.orgs.views import org_units
+from talentportal.orgs.registries import org_units
 from talents.models import Talent
 
 from .conftest import STALE_MESSAGE, Worker, stale_messages, wait_for, worker_environ

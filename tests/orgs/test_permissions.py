@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from talentportal.orgs.models import Membership, OrgUnit, Role, User
-from talentportal.orgs.views import org_units, users
+from talentportal.orgs.registries import org_units, users
 
 from ..matrix import RegistryMatrix, Rights
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from platforms import views
+from platforms import registries
 
 from ..matrix import RegistryMatrix
 from ..talents import factories as talent_factories
@@ -13,7 +13,7 @@ from . import factories
 
 
 class TestPlatformMatrix(RegistryMatrix):
-    registry = views.platforms
+    registry = registries.platforms
     api_basename = "platform"
     changed_field = "name"
     rights = REGISTRY_RIGHTS
@@ -55,7 +55,7 @@ class TestPlatformMatrix(RegistryMatrix):
 
 
 class TestPlatformYearMatrix(RegistryMatrix):
-    registry = views.platform_years
+    registry = registries.platform_years
     api_basename = "platformyear"
     changed_field = "events_held"
     rights = REGISTRY_RIGHTS
@@ -99,7 +99,7 @@ class TestPlatformYearMatrix(RegistryMatrix):
 
 
 class TestResidencyMatrix(RegistryMatrix):
-    registry = views.residencies
+    registry = registries.residencies
     api_basename = "residency"
     changed_field = "until"
     rights = REGISTRY_RIGHTS

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from programs import views
+from programs import registries
 from programs.models import Tranche
 
 from ..matrix import RegistryMatrix, Rights
@@ -34,7 +34,7 @@ PROGRAM_RIGHTS = {
 
 
 class TestProgramMatrix(RegistryMatrix):
-    registry = views.programs
+    registry = registries.programs
     api_basename = "program"
     changed_field = "name"
     rights = PROGRAM_RIGHTS
@@ -61,7 +61,7 @@ class TestProgramMatrix(RegistryMatrix):
 
 
 class TestBatchMatrix(RegistryMatrix):
-    registry = views.batches
+    registry = registries.batches
     api_basename = "batch"
     changed_field = "quota"
     rights = PROGRAM_RIGHTS
@@ -85,7 +85,7 @@ class TestBatchMatrix(RegistryMatrix):
 class TestSelectionMatrix(RegistryMatrix):
     """Applications (still ``applied``) to a city program, recommended by county A, county B or the city."""
 
-    registry = views.selections
+    registry = registries.selections
     api_basename = "selection"
     changed_field = "notes"
     rights = REGISTRY_RIGHTS

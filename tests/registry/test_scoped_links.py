@@ -13,8 +13,8 @@ from rest_framework import serializers
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from platforms.models import Platform, Residency
-from platforms.views import platforms as platform_registry
-from platforms.views import residencies as residency_registry
+from platforms.registries import platforms as platform_registry
+from platforms.registries import residencies as residency_registry
 from talentportal.audit.models import AuditEntry
 from talentportal.orgs.forms import ScopedFormMixin
 from talentportal.registry.api import ScopedModelViewSet

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from talents import views
+from talents import registries
 
 from ..matrix import RegistryMatrix, Rights
 from . import factories
@@ -26,7 +26,7 @@ UNIT_OF = {"own": "330402001", "other": "330411", "parent": "330400"}
 
 
 class TestTalentMatrix(RegistryMatrix):
-    registry = views.talents
+    registry = registries.talents
     api_basename = "talent"
     changed_field = "position_title"
     rights = REGISTRY_RIGHTS
@@ -74,7 +74,7 @@ class TestTalentMatrix(RegistryMatrix):
 
 
 class TestEnterpriseMatrix(RegistryMatrix):
-    registry = views.enterprises
+    registry = registries.enterprises
     api_basename = "enterprise"
     changed_field = "address"
     rights = REGISTRY_RIGHTS
@@ -106,7 +106,7 @@ class TestEnterpriseMatrix(RegistryMatrix):
 
 
 class TestEnterpriseYearMatrix(RegistryMatrix):
-    registry = views.enterprise_years
+    registry = registries.enterprise_years
     api_basename = "enterpriseyear"
     changed_field = "employees"
     rights = REGISTRY_RIGHTS
@@ -146,7 +146,7 @@ class TestEnterpriseYearMatrix(RegistryMatrix):
 
 
 class TestTeamMatrix(RegistryMatrix):
-    registry = views.teams
+    registry = registries.teams
     api_basename = "team"
     changed_field = "name"
     rights = REGISTRY_RIGHTS
@@ -168,7 +168,7 @@ class TestTeamMatrix(RegistryMatrix):
 
 
 class TestServiceRequestMatrix(RegistryMatrix):
-    registry = views.service_requests
+    registry = registries.service_requests
     api_basename = "servicerequest"
     changed_field = "description"
     rights = REGISTRY_RIGHTS
