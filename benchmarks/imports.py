@@ -110,7 +110,7 @@ def roster_rows(count: int, seed: int = 2026) -> list[list[Any]]:
     unit_names = {str(pk): name for pk, name in OrgUnit.objects.values_list("pk", "name")}
     with translation.override("zh-hans"):
         labels = {
-            name: {code: str(label) for code, label in Talent._meta.get_field(name).flatchoices}
+            name: {code: str(label) for code, label in Talent._meta.get_field(name).flatchoices}  # type: ignore[union-attr]
             for name in ("gender", "highest_degree", "category", "tier", "recruitment_mode", "industry")
         }
     rows: list[list[Any]] = []
@@ -405,7 +405,10 @@ def talent_resource() -> Any:
         def __init__(self, name: str) -> None:
             super().__init__()
             with translation.override("zh-hans"):
-                self.codes = {str(label): code for code, label in Talent._meta.get_field(name).flatchoices}
+                self.codes = {
+                    str(label): code
+                    for code, label in Talent._meta.get_field(name).flatchoices  # type: ignore[union-attr]
+                }
 
         def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
             if value in (None, ""):

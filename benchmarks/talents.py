@@ -34,7 +34,7 @@ def bench_talents(small: int = 10_000, large: int = 1_000_000, repeat: int = 15)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE talents_talent")
-        surname = Talent.objects.order_by("id").values_list("name", flat=True).first()[:2]
+        surname = (Talent.objects.order_by("id").values_list("name", flat=True).first() or "王")[:2]
         urls = {
             "talent list page (default)": "/registry/talents/",
             f"name search (q={surname})": f"/registry/talents/?q={surname}",

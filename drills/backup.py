@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from .stack import Stack, pg_bin
 
@@ -52,7 +53,7 @@ def ensure_media(stack: Stack) -> None:
     if any(p.is_file() for p in stack.media.rglob("*")):
         return
     registry = REGISTRIES["talents.talent"]
-    rows: QuerySet = registry.model.objects.order_by("pk")[:3000]
+    rows: QuerySet[Any] = registry.model._default_manager.order_by("pk")[:3000]
     buffer = BytesIO()
     count = write_registry(registry, rows, buffer)
     admin = User.objects.get(username="admin")

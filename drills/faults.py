@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 
 from .http import Client
 from .load import Recorder, client_loop, signed_in, talent_ids, twin
@@ -202,7 +203,7 @@ def disk_full(stack: Stack) -> Result:
 
         def export() -> Job:
             job = Job.objects.create(kind="export", title="演练：导出", params=params, created_by=admin)
-            export_registry.apply_async(args=[job.pk], queue=queue)
+            export_registry.apply_async(args=(job.pk,), queue=queue)
             wait_until(lambda: Job.objects.get(pk=job.pk).is_finished, 600, "the export")
             return Job.objects.get(pk=job.pk)
 
@@ -211,7 +212,7 @@ def disk_full(stack: Stack) -> Result:
         filler.unlink()
         again = export()
         ok = full.status == "failed" and "磁盘已满" in full.message and not left and again.status == "succeeded"
-        ok = ok and (tiny / again.result_file.name).is_file()
+        ok = ok and (tiny / str(again.result_file.name)).is_file()
         # Their files lived on the scratch disk, which goes away now: the records of them go too.
         Job.objects.filter(pk__in=[full.pk, again.pk]).delete()
         return [
@@ -243,7 +244,7 @@ def background_export_query(stack: Stack) -> str:
 def run_faults(stack: Stack, clients: int, import_rows: int) -> Result:
     lines: list[str] = []
     ok = True
-    steps = [
+    steps: list[Callable[[], Result]] = [
         lambda: kill_mid_import(stack, import_rows),
         lambda: kill_mid_export(stack, background_export_query(stack)),
         lambda: restart_under_load(stack, "Redis", clients),

@@ -215,15 +215,15 @@ def report(rec: Recorder, seconds: int) -> tuple[list[str], bool, dict[str, Any]
     for kind in sorted(by_kind, key=lambda k: order.index(k) if k in order else 99):
         samples = by_kind[kind]
         ms = [s.ms for s in samples if s.ok]
-        errors = sum(not s.ok for s in samples)
+        failed = sum(not s.ok for s in samples)
         lines.append(
-            f"| {kind} | {len(samples)} | {errors} | {percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} | "
+            f"| {kind} | {len(samples)} | {failed} | {percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} | "
             f"{percentile(ms, 99):.0f} | {max(ms, default=0):.0f} |"
         )
     pages = [s.ms for s in rec.samples if s.kind in PAGE_KINDS and s.ok]
     interactive = [s for s in rec.samples if s.kind in WEIGHTS]
     errors = [s for s in rec.samples if not s.ok]
-    numbers = {
+    numbers: dict[str, Any] = {
         "requests": len(interactive),
         "rate": len(interactive) / seconds,
         "errors": len(errors),

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from glob import glob
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,7 @@ class Stack:
             )  # fmt: skip
         for number in range(1, count + 1):
             log = self.log / f"celery{number}.log"
-            wait_until(lambda log=log: " ready." in log.read_text(errors="replace"), 60, f"Celery worker {number}")
+            wait_until(partial(ready, log), 60, f"Celery worker {number}")
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name)
@@ -240,3 +241,8 @@ class Stack:
 
     def stop_redis_quietly(self) -> None:
         subprocess.run(["redis-cli", "-p", str(self.redis_port), "shutdown", "nosave"], capture_output=True)
+
+
+def ready(log: Path) -> bool:
+    """Whether a Celery worker's log says it is ready."""
+    return " ready." in log.read_text(errors="replace")

@@ -15,7 +15,7 @@ from .forms import residency_errors
 from .models import Platform, PlatformYear, Residency
 
 
-class PlatformSerializer(serializers.ModelSerializer):
+class PlatformSerializer(serializers.ModelSerializer[Platform]):
     org_unit = ScopedUnitField()
     host_enterprise = EmployerField()
 
@@ -48,7 +48,7 @@ class PlatformViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("org_unit", "host_enterprise")
 
 
-class PlatformYearSerializer(serializers.ModelSerializer):
+class PlatformYearSerializer(serializers.ModelSerializer[PlatformYear]):
     platform = EditableRelatedField(Platform)
 
     class Meta:
@@ -70,7 +70,7 @@ class PlatformYearViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("platform")
 
 
-class ResidencySerializer(serializers.ModelSerializer):
+class ResidencySerializer(serializers.ModelSerializer[Residency]):
     platform = EditableRelatedField(Platform)
 
     class Meta:

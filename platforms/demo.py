@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -302,11 +302,12 @@ class Hosts:
     def residents(self, plan: PlatformPlan, rng: random.Random, closed: datetime.date) -> list[Talent]:
         """Talents of the county who had landed before the platform closed (today for those still open)."""
         experts = ("top", "national_leading", "provincial_leading")
-        fits = {
+        rules: dict[str, Callable[[Talent], bool]] = {
             "academician_station": lambda t: t.tier in experts,
             "postdoc_station": lambda t: t.tier == "youth" and t.highest_degree == "doctorate",
             "postdoc_base": lambda t: t.tier == "youth" and t.highest_degree == "doctorate",
-        }.get(plan.kind, lambda t: True)
+        }
+        fits = rules.get(plan.kind, anyone)
         pool = [t for t in self.talents[plan.county] if fits(t) and (t.landed_on is None or t.landed_on <= closed)]
         return rng.sample(pool, min(plan.residents, len(pool)))
 
@@ -416,3 +417,8 @@ def seed_platforms(today: datetime.date | None = None) -> dict[str, int]:
         for obj in [platform for platform, _plan in new]
     )
     return {"platforms": len(new), "platform_years": len(years), "residencies": len(stays)}
+
+
+def anyone(talent: Talent) -> bool:
+    """Every talent of the county may stay at platforms of the other kinds."""
+    return True

@@ -13,7 +13,7 @@ from talents.forms import DATE, EmployerField, country_formfield
 from .models import Platform, PlatformYear, Residency
 
 
-class PlatformForm(ScopedFormMixin, forms.ModelForm):
+class PlatformForm(ScopedFormMixin, forms.ModelForm[Platform]):
     host_enterprise = EmployerField(label=_("host enterprise"))
 
     class Meta:
@@ -50,7 +50,7 @@ class RevokeForm(forms.Form):
     )
 
 
-class PlatformYearForm(ScopedFormMixin, forms.ModelForm):
+class PlatformYearForm(ScopedFormMixin, forms.ModelForm[PlatformYear]):
     platform = forms.ModelChoiceField(Platform.objects.none(), label=_("platform"))
 
     class Meta:
@@ -63,10 +63,10 @@ class PlatformYearForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A year's figures are added to a platform the user may change.
-        cast(forms.ModelChoiceField, self.fields["platform"]).queryset = Platform.objects.editable_by(self.user)
+        cast("forms.ModelChoiceField[Any]", self.fields["platform"]).queryset = Platform.objects.editable_by(self.user)
 
 
-class ResidencyForm(ScopedFormMixin, forms.ModelForm):
+class ResidencyForm(ScopedFormMixin, forms.ModelForm[Residency]):
     class Meta:
         model = Residency
         fields = ["platform", "talent", "enterprise", "since", "until"]
@@ -75,7 +75,7 @@ class ResidencyForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A platform the user may change takes in residents the user may read (shown by name).
-        cast(forms.ModelChoiceField, self.fields["platform"]).queryset = Platform.objects.editable_by(self.user)
+        cast("forms.ModelChoiceField[Any]", self.fields["platform"]).queryset = Platform.objects.editable_by(self.user)
         for name in ("talent", "enterprise"):
             field: Any = self.fields[name]
             field.queryset = field.queryset.only("id", "name")

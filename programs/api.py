@@ -29,7 +29,7 @@ def rule_error(exc: services.RuleError) -> exceptions.ValidationError:
     return exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(serializers.ModelSerializer[Program]):
     org_unit = ScopedUnitField()
 
     class Meta:
@@ -48,7 +48,7 @@ class ProgramViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("org_unit")
 
 
-class BatchSerializer(serializers.ModelSerializer):
+class BatchSerializer(serializers.ModelSerializer[Batch]):
     program = EditableRelatedField(Program)
 
     class Meta:
@@ -74,7 +74,7 @@ class BatchViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("program")
 
 
-class SelectionSerializer(serializers.ModelSerializer):
+class SelectionSerializer(serializers.ModelSerializer[Selection]):
     org_unit = ScopedUnitField()
     employer = EmployerField()
 
@@ -102,7 +102,7 @@ class SelectionSerializer(serializers.ModelSerializer):
         return data
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(serializers.Serializer[Any]):
     to = serializers.ChoiceField(choices=Status.choices)
     comment = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", validators=[validate_printable_text]
@@ -136,14 +136,14 @@ class TransitionAnswerSerializer(SelectionSerializer):
         fields = [*SelectionSerializer.Meta.fields, "cancelled_tranches"]
 
 
-class RowResultSerializer(serializers.Serializer):
+class RowResultSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     moved = serializers.BooleanField()
     message = serializers.CharField()
     cancelled_tranches = serializers.IntegerField()
 
 
-class BulkTransitionAnswerSerializer(serializers.Serializer):
+class BulkTransitionAnswerSerializer(serializers.Serializer[Any]):
     moved = serializers.IntegerField()
     refused = serializers.IntegerField()
     results = RowResultSerializer(many=True)
@@ -217,7 +217,7 @@ class SelectionViewSet(ScopedModelViewSet):
         )
 
 
-class TrancheSerializer(serializers.ModelSerializer):
+class TrancheSerializer(serializers.ModelSerializer[Tranche]):
     class Meta:
         model = Tranche
         fields = [

@@ -19,14 +19,14 @@ from talents.models import Talent
 from .models import FUNDED, Batch, Program, Selection, Status, Tranche
 
 
-class ProgramForm(ScopedFormMixin, forms.ModelForm):
+class ProgramForm(ScopedFormMixin, forms.ModelForm[Program]):
     class Meta:
         model = Program
         fields = ["code", "name", "short_name", "level", "category", "org_unit", "description", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class BatchForm(ScopedFormMixin, forms.ModelForm):
+class BatchForm(ScopedFormMixin, forms.ModelForm[Batch]):
     class Meta:
         model = Batch
         fields = ["program", "ordinal", "year", "opens_on", "closes_on", "quota", "status"]
@@ -35,7 +35,7 @@ class BatchForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A batch is opened in a program the user's office runs.
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.editable_by(self.user)
+        cast("forms.ModelChoiceField[Any]", self.fields["program"]).queryset = Program.objects.editable_by(self.user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -45,14 +45,14 @@ class BatchForm(ScopedFormMixin, forms.ModelForm):
         return data
 
 
-class TalentChoiceField(forms.ModelChoiceField):
+class TalentChoiceField(forms.ModelChoiceField[Any]):
     """Namesakes are told apart by their unit and the last digits of their ID number."""
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.org_unit.name} · {mask_id(obj.id_number)}）"
 
 
-class SelectionForm(ScopedFormMixin, forms.ModelForm):
+class SelectionForm(ScopedFormMixin, forms.ModelForm[Selection]):
     """An application (or, for the program's office, any selection's particulars). The status moves only
     through the lifecycle actions, never through this form."""
 
@@ -171,7 +171,7 @@ class BulkTransitionForm(TransitionForm):
         cast(forms.TypedMultipleChoiceField, self.fields["ids"]).choices = [(i, i) for i in valid]
 
 
-class TrancheForm(forms.ModelForm):
+class TrancheForm(forms.ModelForm[Tranche]):
     class Meta:
         model = Tranche
         fields = ["amount", "condition", "milestone_note", "planned_on"]

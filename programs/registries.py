@@ -32,7 +32,7 @@ def program_batches_context(request: HttpRequest, program: Program) -> dict[str,
         .annotate(total=Sum("amount"))
     )
     for batch in batches:
-        batch.figures = {**figures.get(batch.pk, {}), "paid": paid.get(batch.pk)}  # type: ignore[attr-defined]
+        batch.figures = {**figures.get(batch.pk, {}), "paid": paid.get(batch.pk)}
     return {
         "batches": batches,
         "can_add_batch": Program.objects.editable_by(request.user).filter(pk=program.pk).exists(),
@@ -67,7 +67,7 @@ def progress_context(request: HttpRequest, selection: Selection) -> dict[str, An
     tranches = list(selection.tranches.order_by("number"))
     for tranche in tranches:
         if tranche.status in (Tranche.Status.PLANNED, Tranche.Status.APPROVED):
-            tranche.waits_for = selection.money_waits_for(tranche.condition)  # type: ignore[attr-defined]
+            tranche.waits_for = selection.money_waits_for(tranche.condition)
     counted = [t for t in tranches if t.status != Tranche.Status.CANCELLED]
     committed = sum((t.amount for t in counted), Decimal(0))
     labels = dict(Status.choices)
@@ -113,7 +113,7 @@ def applicant_programs(field: str) -> Callable[[HttpRequest, Any], dict[str, Any
 
 def applicant_url(selection: Selection) -> str | None:
     applicant = selection.applicant
-    return applicant.get_absolute_url() if applicant is not None else None  # type: ignore[union-attr]
+    return applicant.get_absolute_url() if applicant is not None else None
 
 
 programs = register(

@@ -216,7 +216,7 @@ TERMS = ("amount", "condition", "milestone_note", "planned_on")
 def _locked_selection(selection_id: int, actor: Actor) -> Selection:
     """The selection row, locked: whoever adds or resizes a tranche waits here, so two clerks cannot both
     fit a tranche into the same remaining award."""
-    selection = (
+    selection: Selection | None = (
         Selection.objects.managed_by(actor.user)
         .select_for_update(of=("self",))
         .select_related(*SELECTION_RELATED)
@@ -234,7 +234,7 @@ def _locked_tranche(tranche_id: int, actor: Actor) -> Tranche:
     if selection_id is None:
         raise RuleError(_("No such tranche."))
     selection = _locked_selection(selection_id, actor)
-    tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
+    tranche: Tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
     tranche.selection = selection
     return tranche
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -25,7 +25,7 @@ from talentportal.orgs.models import role_of
 from . import services
 from .filters import TrancheFilterSet
 from .forms import BulkTransitionForm, PaymentForm, TrancheForm, TransitionForm
-from .models import SELECTED_OR_LATER, Batch, Selection, Status, Tranche
+from .models import SELECTED_OR_LATER, Batch, Selection, Status, Tranche, TrancheQuerySet
 from .registries import refuse, tranche_draft_key, tranches
 
 
@@ -93,7 +93,7 @@ def batch_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def managed_selection(request: HttpRequest, pk: int) -> Selection:
-    selection = get_object_or_404(Selection.objects.for_user(request.user), pk=pk)
+    selection: Selection = get_object_or_404(Selection.objects.for_user(request.user), pk=pk)
     if not Selection.objects.managed_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     return selection
@@ -239,7 +239,7 @@ def funding(request: HttpRequest) -> HttpResponse:
     visible = Tranche.objects.for_user(request.user)
     filterset = TrancheFilterSet(base or None, queryset=visible, user=request.user)
     # An invalid filter (e.g. a unit outside the scope) sums nothing, like the lists its figures link to.
-    scoped = visible if not base else filterset.qs if filterset.is_valid() else visible.none()
+    scoped = cast(TrancheQuerySet, visible if not base else filterset.qs if filterset.is_valid() else visible.none())
     keys = GROUPS[by]
     sums = {
         status: Sum("amount", filter=Q(status=status))

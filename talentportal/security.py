@@ -101,7 +101,7 @@ class AxesHandler(AxesDatabaseHandler):
             or 0
         )
         if from_address >= settings.AXES_ADDRESS_FAILURE_LIMIT:
-            return max(failures, get_failure_limit(request, credentials))
+            return max(failures, int(get_failure_limit(request, credentials)))
         return failures
 
 

@@ -39,14 +39,14 @@ class MediaStorage(FileSystemStorage):
 
     def _save(self, name: str, content: Any) -> str:
         if hasattr(content, "temporary_file_path"):
-            return super()._save(name, content)  # type: ignore[misc]
+            return str(super()._save(name, content))  # type: ignore[misc]
         directory = os.path.dirname(self.path(name))
         os.makedirs(directory, exist_ok=True)
         fd, staged = tempfile.mkstemp(dir=directory, prefix=".partial-")
         try:
             with os.fdopen(fd, "wb") as out:
                 copy_chunks(content, out)
-            return super()._save(name, _Staged(staged))  # type: ignore[misc]
+            return str(super()._save(name, _Staged(staged)))  # type: ignore[misc]
         finally:
             with suppress(FileNotFoundError):
                 os.remove(staged)

@@ -24,7 +24,7 @@ from .registries import team_snapshot
 from .services import registration_conflict
 
 
-class EmployerField(serializers.SlugRelatedField):
+class EmployerField(serializers.SlugRelatedField[Any]):
     """The employing enterprise by its credit code."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -40,7 +40,7 @@ class EmployerField(serializers.SlugRelatedField):
         return super().to_internal_value(validators.normalize_credit_code(data) if isinstance(data, str) else data)
 
 
-class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+class TalentSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer[Talent]):
     personal_fields = Talent.personal_fields
     org_unit = ScopedUnitField()
     employer = EmployerField()
@@ -113,7 +113,7 @@ class TalentViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("org_unit", "employer")
 
 
-class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+class EnterpriseSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer[Enterprise]):
     personal_fields = Enterprise.personal_fields
     org_unit = ScopedUnitField()
 
@@ -146,7 +146,7 @@ class EnterpriseViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("org_unit")
 
 
-class EnterpriseYearSerializer(serializers.ModelSerializer):
+class EnterpriseYearSerializer(serializers.ModelSerializer[EnterpriseYear]):
     enterprise = EditableRelatedField(Enterprise)
 
     class Meta:
@@ -176,7 +176,7 @@ class EnterpriseYearViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("enterprise")
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(serializers.ModelSerializer[Team]):
     org_unit = ScopedUnitField()
     employer = EmployerField()
     leader = EditableRelatedField(Talent)
@@ -200,7 +200,7 @@ class TeamViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("org_unit", "employer", "leader").prefetch_related("members")
 
 
-class HandlerField(serializers.SlugRelatedField):
+class HandlerField(serializers.SlugRelatedField[Any]):
     """A request's handler by username: an active editor or admin in the acting user's scope."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -213,7 +213,7 @@ class HandlerField(serializers.SlugRelatedField):
         return ServiceRequest.handler_choices(self.context["request"].user)
 
 
-class ServiceRequestSerializer(serializers.ModelSerializer):
+class ServiceRequestSerializer(serializers.ModelSerializer[ServiceRequest]):
     talent = EditableRelatedField(Talent)
     handler = HandlerField()
 

@@ -18,7 +18,7 @@ from .services import registration_conflict
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class EmployerField(forms.ModelChoiceField):
+class EmployerField(forms.ModelChoiceField[Any]):
     """An enterprise given by its credit code (typed, or picked from the suggestions the page offers)."""
 
     widget = forms.TextInput(
@@ -75,7 +75,7 @@ def country_formfield(field: Any, **kwargs: Any) -> Any:
     return field.formfield(**kwargs)
 
 
-class TalentForm(ScopedFormMixin, forms.ModelForm):
+class TalentForm(ScopedFormMixin, forms.ModelForm[Talent]):
     employer = EmployerField()
 
     class Meta:
@@ -123,7 +123,7 @@ class TalentForm(ScopedFormMixin, forms.ModelForm):
             super().validate_unique()
 
 
-class EnterpriseForm(ScopedFormMixin, forms.ModelForm):
+class EnterpriseForm(ScopedFormMixin, forms.ModelForm[Enterprise]):
     class Meta:
         model = Enterprise
         fields = ENTERPRISE_FIELDS
@@ -136,7 +136,7 @@ class EnterpriseForm(ScopedFormMixin, forms.ModelForm):
         return validators.normalize_phone(self.cleaned_data.get("contact_phone", ""))
 
 
-class EnterpriseYearForm(ScopedFormMixin, forms.ModelForm):
+class EnterpriseYearForm(ScopedFormMixin, forms.ModelForm[EnterpriseYear]):
     enterprise = forms.ModelChoiceField(Enterprise.objects.none(), label=_("enterprise"))
 
     class Meta:
@@ -155,10 +155,12 @@ class EnterpriseYearForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A year's figures are added to an enterprise the user may change.
-        cast(forms.ModelChoiceField, self.fields["enterprise"]).queryset = Enterprise.objects.editable_by(self.user)
+        cast("forms.ModelChoiceField[Any]", self.fields["enterprise"]).queryset = Enterprise.objects.editable_by(
+            self.user
+        )
 
 
-class TeamForm(ScopedFormMixin, forms.ModelForm):
+class TeamForm(ScopedFormMixin, forms.ModelForm[Team]):
     employer = EmployerField()
 
     class Meta:
@@ -173,7 +175,7 @@ class TeamForm(ScopedFormMixin, forms.ModelForm):
             field.queryset = field.queryset.only("id", "name")
 
 
-class ServiceRequestForm(ScopedFormMixin, forms.ModelForm):
+class ServiceRequestForm(ScopedFormMixin, forms.ModelForm[ServiceRequest]):
     class Meta:
         model = ServiceRequest
         fields = ["talent", "kind", "status", "submitted_on", "description", "handler", "resolved_on", "resolution"]
@@ -195,7 +197,7 @@ class ServiceRequestForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A request is filed for a talent the user may change, and handled by an editor or admin of the scope.
-        talent, handler = (cast(forms.ModelChoiceField, self.fields[name]) for name in ("talent", "handler"))
+        talent, handler = (cast("forms.ModelChoiceField[Any]", self.fields[name]) for name in ("talent", "handler"))
         talent.queryset = Talent.objects.editable_by(self.user).only("id", "name")
         handler.queryset = ServiceRequest.handler_choices(self.user)
 

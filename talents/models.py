@@ -441,9 +441,12 @@ class ServiceRequest(models.Model):
         return errors
 
     @staticmethod
-    def handler_choices(user: Any) -> models.QuerySet[Any]:
+    def handler_choices(user: Any) -> models.QuerySet[User]:
         """Who may be named as a request's handler: active editors and admins in the user's scope."""
-        return User.objects.for_user(user).filter(membership__role__in=["editor", "admin"], is_active=True)
+        handlers: models.QuerySet[User] = User.objects.for_user(user).filter(
+            membership__role__in=["editor", "admin"], is_active=True
+        )
+        return handlers
 
     @classmethod
     def resolution_date(

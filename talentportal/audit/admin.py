@@ -9,7 +9,7 @@ from .models import AuditEntry, Source
 from .services import Actor, delete_with_audit, record_change, snapshot
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin[Any]):
     """Django admin writes go to the audit log like every other door; rows are scoped like everywhere."""
 
     def get_queryset(self, request: HttpRequest) -> Any:
@@ -30,7 +30,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = ["at", "username", "source", "action", "content_type", "object_repr"]
     list_filter = ["source", "action", "content_type"]
     search_fields = ["object_repr", "username", "request_id"]

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
-from talentportal.orgs.models import unit_of
+from talentportal.orgs.models import Membership, unit_of
 from talentportal.security import client_ip
 
 from .models import Action, AuditEntry, Source
@@ -90,7 +90,7 @@ def _org_unit_id(obj: models.Model) -> int | None:
 
     if isinstance(obj, OrgUnit):
         return obj.pk
-    membership = getattr(obj, "membership", None) if hasattr(obj, "membership") else None
+    membership: Membership | None = getattr(obj, "membership", None) if hasattr(obj, "membership") else None
     if membership is not None:
         return membership.org_unit_id
     return getattr(obj, "org_unit_id", None)

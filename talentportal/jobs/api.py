@@ -21,7 +21,7 @@ from .importing.services import ImportStateError, import_apply, import_start, im
 from .models import Import, Job
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(serializers.ModelSerializer[Job]):
     progress = serializers.SerializerMethodField()
     result_file = serializers.SerializerMethodField()
     error_file = serializers.SerializerMethodField()
@@ -70,7 +70,7 @@ def link(serializer: serializers.BaseSerializer[Any], name: str, *args: Any) -> 
     return request.build_absolute_uri(url) if request else url
 
 
-class JobViewSet(viewsets.ReadOnlyModelViewSet):
+class JobViewSet(viewsets.ReadOnlyModelViewSet[Job]):
     """Background jobs the user started (admins: all jobs of their scope)."""
 
     queryset = Job.objects.none()
@@ -85,7 +85,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         return Job.objects.for_user(self.request.user).select_related("org_unit", "created_by")
 
 
-class ImportSerializer(serializers.ModelSerializer):
+class ImportSerializer(serializers.ModelSerializer[Import]):
     job = JobSerializer(read_only=True)
     progress = serializers.SerializerMethodField()
     error_report = serializers.SerializerMethodField()
@@ -149,7 +149,7 @@ class KeepValidSerializer(serializers.Serializer[Any]):
     keep_valid = serializers.BooleanField(default=False)
 
 
-class ImportViewSet(viewsets.ReadOnlyModelViewSet):
+class ImportViewSet(viewsets.ReadOnlyModelViewSet[Import]):
     """Roster imports (administrators of the scope). Upload with ``POST`` (multipart ``kind``, ``file``,
     ``apply``, ``keep_valid``, ``clear_blanks``): the file is checked in the background; ``apply/`` writes a checked import,
     ``undo/`` takes an applied one back."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,7 +50,8 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["kind"].choices = [(s.kind, str(s.label)) for s in all_specs()]  # type: ignore[attr-defined]
+        kind = cast("forms.ChoiceField", self.fields["kind"])
+        kind.choices = [(s.kind, str(s.label)) for s in all_specs()]
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.xlsm,.xls,.ods,.csv"
 
 
@@ -64,7 +67,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(imports, 25).get_page(request.GET.get("page"))
     labels = {s.kind: s.label for s in all_specs()}
     for imp in page.object_list:
-        imp.kind_label = labels.get(imp.kind, imp.kind)  # type: ignore[attr-defined]
+        imp.kind_label = labels.get(imp.kind, imp.kind)
     return render(request, "jobs/import_list.html", {"page": page, "section": "imports"})
 
 
@@ -124,7 +127,8 @@ def _tell_if_not_queued(request: HttpRequest, job: Job | None) -> None:
 
 def _scoped(request: HttpRequest, pk: int) -> Import:
     _admin_only(request)
-    return get_object_or_404(Import.objects.for_user(request.user), pk=pk)
+    imp: Import = get_object_or_404(Import.objects.for_user(request.user), pk=pk)
+    return imp
 
 
 @login_required

@@ -14,7 +14,9 @@ from .models import Import, Job
 log = logging.getLogger(__name__)
 
 
-def job_start(*, task: Task, kind: str, title: str, params: dict[str, Any] | None = None, acting_user: Any) -> Job:
+def job_start(
+    *, task: Task[Any, Any], kind: str, title: str, params: dict[str, Any] | None = None, acting_user: Any
+) -> Job:
     """Create the job row and enqueue its task once the row is committed.
 
     When the broker cannot take the task, the job (the same object the caller holds) ends failed with a message
@@ -29,7 +31,7 @@ def job_start(*, task: Task, kind: str, title: str, params: dict[str, Any] | Non
     return job
 
 
-def job_enqueue(job: Job, task: Task) -> None:
+def job_enqueue(job: Job, task: Task[Any, Any]) -> None:
     # Publishing retries are bounded by CELERY_BROKER_CONNECTION_TIMEOUT and CELERY_TASK_PUBLISH_RETRY_POLICY, so a
     # broker that is down answers within seconds, and the request with it.
     try:

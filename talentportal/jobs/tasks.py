@@ -40,7 +40,7 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
-class JobTask(Task):
+class JobTask(Task[Any, Any]):
     """Base for tasks called as ``task.delay(job_id, ...)``; the task body receives the Job itself.
 
     A job runs once: a redelivered message for a job that is no longer queued is ignored. Failures and time
@@ -89,7 +89,7 @@ def fail_stale_jobs() -> int:
 
 
 @shared_task(bind=True, name="talentportal.jobs.tasks.worker_heartbeat")
-def worker_heartbeat(self: Task) -> None:
+def worker_heartbeat(self: Task[Any, Any]) -> None:
     """Sent every minute by the scheduler: whichever worker runs it is alive and consuming the queue."""
     WorkerHeartbeat.objects.seen(self.request.hostname or "unknown")
 

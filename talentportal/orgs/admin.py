@@ -16,13 +16,13 @@ class OrgUnitAdmin(AuditedAdmin):
     readonly_fields = ["path"]
 
 
-class MembershipInline(admin.StackedInline):
+class MembershipInline(admin.StackedInline[Membership, User]):
     model = Membership
     can_delete = False
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
     inlines = [MembershipInline]
     list_display = ["username", "display_name", "email", "is_active", "is_superuser"]
     fieldsets = (*BaseUserAdmin.fieldsets, (None, {"fields": ("display_name", "phone")}))  # type: ignore[misc]

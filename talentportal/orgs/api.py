@@ -14,7 +14,7 @@ from .models import ROLE_RANK, Membership, OrgUnit, Role, User, role_of, unit_of
 from .registries import user_snapshot
 
 
-class ScopedUnitField(serializers.SlugRelatedField):
+class ScopedUnitField(serializers.SlugRelatedField[Any]):
     """An org unit given by its code, limited to the requesting user's scope."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -25,7 +25,7 @@ class ScopedUnitField(serializers.SlugRelatedField):
         return OrgUnit.objects.for_user(self.context["request"].user)
 
 
-class OrgUnitSerializer(serializers.ModelSerializer):
+class OrgUnitSerializer(serializers.ModelSerializer[OrgUnit]):
     # DRF's metaclass moves declared fields off the class, so this does not shadow ``Serializer.parent``.
     parent = ScopedUnitField(required=False, allow_null=True)  # type: ignore[assignment]
 
@@ -56,7 +56,7 @@ class OrgUnitViewSet(ScopedModelViewSet):
         return super().get_queryset().select_related("parent")
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(serializers.ModelSerializer[User]):
     org_unit = ScopedUnitField(source="membership.org_unit")
     role = serializers.ChoiceField(source="membership.role", choices=Role.choices)
     password = serializers.CharField(write_only=True, required=False, min_length=10)

@@ -21,7 +21,7 @@ class ScopedFormMixin:
     scoped_fields: tuple[str, ...] = ("org_unit",)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.user = user
         fields: dict[str, Any] = self.fields  # type: ignore[attr-defined]
         for field in fields.values():
@@ -37,7 +37,7 @@ class ScopedFormMixin:
                     self.initial.setdefault(name, own.pk)  # type: ignore[attr-defined]
 
 
-class OrgUnitForm(ScopedFormMixin, forms.ModelForm):
+class OrgUnitForm(ScopedFormMixin, forms.ModelForm[OrgUnit]):
     scoped_fields = ("parent",)
 
     class Meta:
@@ -47,13 +47,13 @@ class OrgUnitForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A county admin places units below their own; only the city's superuser creates a root.
-        parent = cast(forms.ModelChoiceField, self.fields["parent"])
+        parent = cast("forms.ModelChoiceField[Any]", self.fields["parent"])
         parent.required = unit_of(self.user) is not None
         if self.instance.pk:
             parent.queryset = OrgUnit.objects.for_user(self.user).exclude(path__startswith=self.instance.path)
 
 
-class UserForm(ScopedFormMixin, forms.ModelForm):
+class UserForm(ScopedFormMixin, forms.ModelForm[User]):
     org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("org unit"))
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
     password = forms.CharField(

@@ -41,7 +41,7 @@ def unit_of(user: AnyUser) -> OrgUnit | None:
     """The org unit whose subtree the user may see; None for users without access."""
     if not user.is_authenticated or not user.is_active:
         return None
-    membership = getattr(user, "membership", None)
+    membership: Membership | None = getattr(user, "membership", None)
     if membership is not None and membership.is_active:
         return membership.org_unit
     return None
@@ -50,7 +50,7 @@ def unit_of(user: AnyUser) -> OrgUnit | None:
 def role_of(user: AnyUser) -> str | None:
     if not user.is_authenticated or not user.is_active:
         return None
-    membership = getattr(user, "membership", None)
+    membership: Membership | None = getattr(user, "membership", None)
     if membership is not None and membership.is_active:
         return membership.role
     return Role.ADMIN if getattr(user, "is_superuser", False) else None
@@ -69,7 +69,7 @@ def is_admin(user: AnyUser) -> bool:
     return has_role(user, Role.ADMIN)
 
 
-class OrgScopedQuerySet(models.QuerySet):
+class OrgScopedQuerySet(models.QuerySet[Any]):
     """Base for every org-owned model's QuerySet.
 
     ``org_path_field`` is the lookup from the model to the owning unit's ``path``, declared once per model: the

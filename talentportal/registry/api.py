@@ -28,7 +28,7 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class EditableRelatedField(serializers.PrimaryKeyRelatedField):
+class EditableRelatedField(serializers.PrimaryKeyRelatedField[Any]):
     """A related record by id, among those the requesting user may change (a year's figures go to an
     enterprise the user edits). Every other link is limited to what the user may read (``scope_relations``)."""
 
@@ -88,7 +88,7 @@ class PersonalDataSerializerMixin:
         return data
 
 
-class ScopedModelViewSet(viewsets.ModelViewSet):
+class ScopedModelViewSet(viewsets.ModelViewSet[Any]):
     """Set ``registry`` (whose declared rights the API grants, as the pages do), ``queryset`` (the model's
     manager), ``serializer_class`` and ``filterset_class``."""
 

@@ -81,7 +81,7 @@ class ScopedFilterSet(django_filters.FilterSet):
             # is copied into every instance: it would carry that request's language, "---------" and unscoped
             # choices into every later page. Each filterset builds its fields afresh.
             f.__dict__.pop("_field", None)
-            if isinstance(f, django_filters.NumberFilter) and f.field_name.endswith("_id"):
+            if isinstance(f, django_filters.NumberFilter) and (f.field_name or "").endswith("_id"):
                 # Filters by a record's id come from links ("this batch's tranches"), not from typing; an id no
                 # database key can hold is refused as bad input.
                 f.extra.update(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
@@ -137,7 +137,7 @@ class ScopedFilterSet(django_filters.FilterSet):
 
     def filter_personal(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         """A filter on one personal field (``?id_number=``): the search's rule for that field alone."""
-        field = self.filters[name].field_name
+        field = self.filters[name].field_name or name
         return qs.filter(self.personal_matches(value, {field: self.personal_search_fields[field]}))
 
     def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:

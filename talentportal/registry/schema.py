@@ -50,7 +50,7 @@ STANDARD_ERRORS = ["400", "401", "403", "404", "429"]
 MASKED = _("Masked (e.g. %(example)s) unless a writer reveals it with ?reveal=true.")
 
 
-def model_field_nullable(serializer: Any, field: serializers.Field) -> bool:
+def model_field_nullable(serializer: Any, field: serializers.Field[Any, Any, Any, Any]) -> bool:
     """Whether the model attribute behind ``field`` may be empty: a nullable column, or a reverse one-to-one
     (``membership.org_unit``) the record may lack."""
     model = getattr(getattr(serializer, "Meta", None), "model", None)
@@ -74,7 +74,7 @@ class PortalAutoSchema(AutoSchema):
     as the serializers really write them."""
 
     def _map_serializer(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
-        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        schema: dict[str, Any] = super()._map_serializer(serializer, direction, bypass_extensions)
         if direction != "response":
             return schema
         serializer = force_instance(serializer)
@@ -109,7 +109,8 @@ class PortalAutoSchema(AutoSchema):
 
     def error_response(self, code: str) -> dict[str, Any]:
         if code != "400":
-            return self._get_response_for_code(ErrorDetailSerializer, code)
+            response: dict[str, Any] = self._get_response_for_code(ErrorDetailSerializer, code)
+            return response
         component = ResolvedComponent(
             name="ValidationError", type=ResolvedComponent.SCHEMA, schema=VALIDATION_ERROR, object="ValidationError"
         )

@@ -38,7 +38,7 @@ from .tasks import export_registry
 PAGE_SIZES = (25, 50, 100)
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator[Any]):
     """Counts at most ``cap`` rows: past that the page says “10,000+” instead of counting a million rows on
     every keystroke. Filters narrow a list long before anyone pages that far."""
 

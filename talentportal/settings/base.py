@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TALENTPORTAL_VAR_DIR", BASE_DIR / "var"))
@@ -58,6 +59,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Django's generic classes take their model as the type checker reads them: forms.ModelForm[Talent].
+django_stubs_ext.monkeypatch()
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -74,7 +74,7 @@ def text(value: Any) -> str:
     if not value.isprintable():  # a C-speed test first: most cells are plain text
         value = printable(value)
     if value.isascii():
-        return value.strip()
+        return str(value.strip())
     return unicodedata.normalize("NFKC", value).strip(" \t\r\n" + _SPACES)
 
 

@@ -62,8 +62,8 @@ class Display:
                 label = known.get(value)
                 if label is None:
                     if related is OrgUnit and value in self.units:
-                        return self.units[value].name
-                    found = related._default_manager.filter(pk=value).first() if related else None  # type: ignore[union-attr]
+                        return str(self.units[value].name)
+                    found = related._default_manager.filter(pk=value).first() if related else None
                     label = known[value] = str(found) if found else f"#{value}"
                 return label
 
@@ -82,7 +82,7 @@ class Display:
             unit = self.units.get(unit.parent_id) if unit.parent_id else None
         for candidate in reversed(chain):
             if candidate.kind == OrgUnit.Kind.COUNTY:
-                return candidate.name
+                return str(candidate.name)
         return chain[-2].name if len(chain) > 1 else (chain[0].name if chain else "?")
 
     def name_linked(self, records: Any) -> None:
@@ -98,5 +98,5 @@ class Display:
                 continue
             known = self.labels.setdefault(ref.name, {})
             wanted = {i for r in records for i in (r[ref.name] if ref.many else [r[f"{ref.name}_id"]])}
-            for obj in related._default_manager.filter(pk__in=wanted - set(known) - {None}):  # type: ignore[attr-defined]
+            for obj in related._default_manager.filter(pk__in=wanted - set(known) - {None}):
                 known[obj.pk] = str(obj)

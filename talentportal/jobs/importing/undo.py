@@ -28,7 +28,8 @@ CONFLICTS_KEPT = 500
 
 def read_undo_log(imp: Import) -> dict[str, Any]:
     with imp.undo_log.open("rb") as stream:
-        return orjson.loads(gzip.decompress(stream.read()))
+        log: dict[str, Any] = orjson.loads(gzip.decompress(stream.read()))
+        return log
 
 
 def _model(imp: Import) -> type[models.Model]:
@@ -126,7 +127,7 @@ def _dependents(model: type[models.Model], ids: list[int]) -> tuple[int, Any] | 
     """How many records outside the rows would be deleted with them, changed, or would forbid their deletion
     (yearly figures of an imported enterprise, say), and one of them; None when deleting the rows touches nothing
     else. The rows' own many-to-many links go with them."""
-    own = {f.remote_field.through for f in model._meta.many_to_many}  # type: ignore[union-attr]
+    own = {f.remote_field.through for f in model._meta.many_to_many}
     count, example = 0, None
     for start in range(0, len(ids), 5000):
         collector = Collector(using=router.db_for_write(model), origin=None)
