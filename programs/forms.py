@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -17,6 +17,9 @@ from talents.forms import DATE, EmployerField
 from talents.models import Talent
 
 from .models import FUNDED, Batch, Program, Selection, Status, Tranche
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 
 class ProgramForm(ScopedFormMixin, forms.ModelForm[Program]):
@@ -84,7 +87,7 @@ class SelectionForm(ScopedFormMixin, forms.ModelForm[Selection]):
         return data
 
 
-def selection_errors(data: dict[str, Any], instance: Selection, user: Any) -> dict[str, str]:
+def selection_errors(data: dict[str, Any], instance: Selection, user: AnyUser) -> dict[str, str]:
     """The rules of an application the form and the API share (see ``application_errors``)."""
     batch = data.get("batch")
     manages = batch is not None and Program.objects.editable_by(user).filter(pk=batch.program_id).exists()

@@ -67,8 +67,8 @@ def selections_transition(
     today = timezone.localdate()
     results: list[RowResult] = []
     with transaction.atomic():
-        visible = Selection.objects.for_user(actor.user).filter(id__in=wanted)
-        managed = set(Selection.objects.managed_by(actor.user).filter(id__in=wanted).values_list("id", flat=True))
+        visible = Selection.objects.for_user(actor.scope_user).filter(id__in=wanted)
+        managed = set(Selection.objects.managed_by(actor.scope_user).filter(id__in=wanted).values_list("id", flat=True))
         rows = {
             s.pk: s for s in visible.select_related(*SELECTION_RELATED).select_for_update(of=("self",)).order_by("id")
         }
@@ -217,7 +217,7 @@ def _locked_selection(selection_id: int, actor: Actor) -> Selection:
     """The selection row, locked: whoever adds or resizes a tranche waits here, so two clerks cannot both
     fit a tranche into the same remaining award."""
     selection: Selection | None = (
-        Selection.objects.managed_by(actor.user)
+        Selection.objects.managed_by(actor.scope_user)
         .select_for_update(of=("self",))
         .select_related(*SELECTION_RELATED)
         .filter(pk=selection_id)

@@ -3,22 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
+
 
 class Scoped(Protocol):
     """A model's QuerySet (or manager), or a ``Registry``: anything that tells what a user may read and write."""
 
-    def for_user(self, user: Any) -> QuerySet[Any]: ...
+    def for_user(self, user: AnyUser) -> QuerySet[Any]: ...
 
-    def editable_by(self, user: Any) -> QuerySet[Any]: ...
+    def editable_by(self, user: AnyUser) -> QuerySet[Any]: ...
 
 
-def get_for_user(scoped: Scoped, user: Any, pk: Any, write: bool = False) -> Any:
+def get_for_user(scoped: Scoped, user: AnyUser, pk: Any, write: bool = False) -> Any:
     """The record ``pk`` if ``user`` may read it, else ``Http404`` (its existence does not leak). With
     ``write``, a record the user reads but may not change is ``PermissionDenied`` (403)."""
     obj = get_object_or_404(scoped.for_user(user), pk=pk)
@@ -27,14 +30,14 @@ def get_for_user(scoped: Scoped, user: Any, pk: Any, write: bool = False) -> Any
     return obj
 
 
-def still_editable(scoped: Scoped, user: Any, obj: Any) -> None:
+def still_editable(scoped: Scoped, user: AnyUser, obj: Any) -> None:
     """After a write, inside its transaction: refuse (403, rolling the write back) a row the user has just
     moved out of what they may change, as NetBox's ``ObjectEditView`` re-reads the saved object."""
     if not scoped.editable_by(user).filter(pk=obj.pk).exists():
         raise PermissionDenied
 
 
-def scope_choices(queryset: Any, user: Any) -> Any:
+def scope_choices(queryset: Any, user: AnyUser) -> Any:
     """The records of ``queryset`` the user may read, when its model is scoped (has ``for_user``); other
     querysets as they are. A placeholder ``Model.objects.none()`` (a field whose choices depend on the user)
     stands for all the model's records. Forms and serializers scope every link through this."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,6 +20,9 @@ from talentportal.registry.masking import mask_birth_date, mask_email, mask_id, 
 from talentportal.validators import DATE, TEXT
 
 from . import validators
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -441,7 +444,7 @@ class ServiceRequest(models.Model):
         return errors
 
     @staticmethod
-    def handler_choices(user: Any) -> models.QuerySet[User]:
+    def handler_choices(user: AnyUser) -> models.QuerySet[User]:
         """Who may be named as a request's handler: active editors and admins in the user's scope."""
         handlers: models.QuerySet[User] = User.objects.for_user(user).filter(
             membership__role__in=["editor", "admin"], is_active=True

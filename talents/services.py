@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,8 +14,11 @@ from talentportal.audit.services import Actor, record_change, snapshot
 
 from .models import ServiceRequest, Talent
 
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
-def registration_conflict(id_type: str, id_number: str, user: Any, exclude_pk: int | None = None) -> str | None:
+
+def registration_conflict(id_type: str, id_number: str, user: AnyUser, exclude_pk: int | None = None) -> str | None:
     """Why this person cannot be registered again, or None. Outside the user's scope, the message names the
     registering county and nothing else about the record."""
     existing = (

@@ -9,13 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from talentportal.orgs.models import User
 from talentportal.security import client_ip
 
 from .models import Action, Source
 from .services import Actor, record
 
 
-def _actor(request: Any, user: Any = None) -> Actor:
+def _actor(request: Any, user: User | None = None) -> Actor:
     if request is None:
         return Actor(user=user, source=Source.AUTH)
     return Actor(
@@ -31,7 +32,7 @@ def _user_named(username: str) -> Any:
 
 
 @receiver(user_logged_in)
-def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def on_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     record(_actor(request, user), Action.LOGIN, user)
 
 

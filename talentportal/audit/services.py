@@ -7,16 +7,20 @@ import decimal
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
-from talentportal.orgs.models import Membership, unit_of
+from talentportal.orgs.models import Membership, User, unit_of
 from talentportal.security import client_ip
 
 from .models import Action, AuditEntry, Source
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 # Never copied into the log, whatever model they sit on.
 SECRET_FIELDS = {"password"}
@@ -68,15 +72,20 @@ def diff(before: Snapshot | None, after: Snapshot | None) -> dict[str, list[Any]
 class Actor:
     """Who acts, and through which door. Built from a request, or by hand for jobs and commands."""
 
-    user: Any = None
+    user: User | None = None
     source: str = Source.SYSTEM
     request_id: str = ""
     ip_address: str | None = None
     job_id: int | None = None
 
+    @property
+    def scope_user(self) -> AnyUser:
+        """The user whose scope the action has: nobody's (an anonymous user sees nothing) for the system."""
+        return self.user or AnonymousUser()
+
     @classmethod
     def from_request(cls, request: HttpRequest, source: str) -> Actor:
-        user = request.user if request.user.is_authenticated else None
+        user = request.user if isinstance(request.user, User) else None
         return cls(
             user=user,
             source=source,
@@ -181,7 +190,7 @@ def record_reveal(
     changes: dict[str, Any] = {"revealed": fields, "rows": len(objects) if objects is not None else rows}
     if objects is not None:
         changes["ids"] = [obj.pk for obj in objects]
-    unit = unit_of(actor.user)
+    unit = unit_of(actor.scope_user)
     return record(
         actor,
         Action.REVEAL,

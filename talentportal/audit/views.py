@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -18,6 +18,9 @@ from talentportal.registry.views import CappedPaginator, link_filters
 
 from .filters import AuditFilterSet
 from .models import Action, AuditEntry
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 PAGE_SIZE = 50
 # Field names an update's summary lists before the rest is left to the folded diff.
@@ -52,7 +55,7 @@ def audit_search(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def record_links(user: Any, entries: Any) -> dict[tuple[int, str], str]:
+def record_links(user: AnyUser, entries: Any) -> dict[tuple[int, str], str]:
     """The detail page of each entry's record that still exists and is in the user's scope: one query per kind
     of record on the page, whatever the number of entries."""
     wanted: dict[int, set[int]] = defaultdict(set)

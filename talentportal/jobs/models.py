@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,9 +15,12 @@ from django.utils.translation import pgettext_lazy
 
 from talentportal.orgs.models import OrgScopedQuerySet, is_admin
 
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
+
 
 class JobQuerySet(OrgScopedQuerySet):
-    def for_user(self, user: Any) -> JobQuerySet:
+    def for_user(self, user: AnyUser) -> JobQuerySet:
         """Admins see the jobs of their scope; everyone else only the jobs they started."""
         scoped = super().for_user(user)
         return scoped if is_admin(user) else scoped.filter(created_by=user)
@@ -162,7 +165,7 @@ class WorkerHeartbeat(models.Model):
 
 
 class ImportQuerySet(OrgScopedQuerySet):
-    def for_user(self, user: Any) -> ImportQuerySet:
+    def for_user(self, user: AnyUser) -> ImportQuerySet:
         """Imports are admins' work: an admin sees the imports of their scope, nobody else any."""
         return super().for_user(user) if is_admin(user) else self.none()
 

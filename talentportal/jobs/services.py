@@ -1,21 +1,24 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Task
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from talentportal.orgs.models import unit_of
+from talentportal.orgs.models import User, unit_of
 
 from .models import Import, Job
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 log = logging.getLogger(__name__)
 
 
 def job_start(
-    *, task: Task[Any, Any], kind: str, title: str, params: dict[str, Any] | None = None, acting_user: Any
+    *, task: Task[Any, Any], kind: str, title: str, params: dict[str, Any] | None = None, acting_user: AnyUser | None
 ) -> Job:
     """Create the job row and enqueue its task once the row is committed.
 
@@ -25,8 +28,9 @@ def job_start(
 
     ``acting_user`` may be None for jobs started from the command line (``manage.py check_worker``).
     """
-    org_unit = unit_of(acting_user) if acting_user is not None else None
-    job = Job.objects.create(kind=kind, title=title, params=params or {}, created_by=acting_user, org_unit=org_unit)
+    user = acting_user if isinstance(acting_user, User) else None
+    org_unit = unit_of(user) if user is not None else None
+    job = Job.objects.create(kind=kind, title=title, params=params or {}, created_by=user, org_unit=org_unit)
     transaction.on_commit(lambda: job_enqueue(job, task))
     return job
 

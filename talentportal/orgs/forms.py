@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -11,6 +11,9 @@ from talentportal.access import scope_choices
 
 from .models import ROLE_RANK, Membership, OrgUnit, Role, User, role_of, unit_of
 
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
+
 
 class ScopedFormMixin:
     """Limits every link of a form (each ``ModelChoiceField`` and ``ModelMultipleChoiceField``) to the records
@@ -20,7 +23,7 @@ class ScopedFormMixin:
 
     scoped_fields: tuple[str, ...] = ("org_unit",)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         fields: dict[str, Any] = self.fields  # type: ignore[attr-defined]

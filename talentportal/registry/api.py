@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -20,6 +20,9 @@ from talentportal.audit.services import Actor, delete_with_audit, record_change,
 from .base import API, Door, Registry
 from .filters import MAX_ID
 from .masking import may_reveal
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 
 class Conflict(exceptions.APIException):
@@ -40,7 +43,7 @@ class EditableRelatedField(serializers.PrimaryKeyRelatedField[Any]):
         return self.model.objects.editable_by(self.context["request"].user)
 
 
-def scope_relations(serializer: Any, user: Any) -> Any:
+def scope_relations(serializer: Any, user: AnyUser) -> Any:
     """Limit every writable link of ``serializer`` (a ``PrimaryKeyRelatedField``, ``SlugRelatedField``… alone or
     ``many``) to the records ``user`` may read, through the target model's ``for_user``. A field that picks its
     own queryset (``get_queryset``) is left to it."""

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.http import QueryDict
@@ -21,6 +21,9 @@ from django.utils.translation import gettext
 
 from talentportal.audit.services import Snapshot, snapshot
 from talentportal.orgs.models import can_write, role_of
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 
 def yes_no(value: bool) -> str:
@@ -132,7 +135,7 @@ class Registry:
     def verbose_name_plural(self) -> str:
         return capfirst(str(self.model._meta.verbose_name_plural))
 
-    def for_user(self, user: Any) -> models.QuerySet[Any]:
+    def for_user(self, user: AnyUser) -> models.QuerySet[Any]:
         qs = self.queryset(user) if self.queryset else self.model.objects.for_user(user)  # type: ignore[attr-defined]
         if self.select_related:
             qs = qs.select_related(*self.select_related)
@@ -140,7 +143,7 @@ class Registry:
             qs = qs.prefetch_related(*self.prefetch_related)
         return qs
 
-    def editable_by(self, user: Any) -> models.QuerySet[Any]:
+    def editable_by(self, user: AnyUser) -> models.QuerySet[Any]:
         return self.editable(user) if self.editable else self.model.objects.editable_by(user)  # type: ignore[attr-defined]
 
     def door(self, name: str) -> Door:
@@ -216,16 +219,16 @@ class Door:
     def writes(self) -> bool:
         return self.name in self.registry.written_through
 
-    def can_view(self, user: Any) -> bool:
+    def can_view(self, user: AnyUser) -> bool:
         return bool(self.registry.can_view(user))
 
-    def can_create(self, user: Any) -> bool:
+    def can_create(self, user: AnyUser) -> bool:
         return self.writes and bool(self.registry.can_create(user))
 
-    def for_user(self, user: Any) -> models.QuerySet[Any]:
+    def for_user(self, user: AnyUser) -> models.QuerySet[Any]:
         return self.registry.for_user(user)
 
-    def editable_by(self, user: Any) -> models.QuerySet[Any]:
+    def editable_by(self, user: AnyUser) -> models.QuerySet[Any]:
         editable = self.registry.editable_by(user)
         return editable if self.writes else editable.none()
 
@@ -239,7 +242,7 @@ def register(registry: Registry) -> Registry:
     return registry
 
 
-def filtered_queryset(registry: Registry, user: Any, params: QueryDict) -> models.QuerySet[Any]:
+def filtered_queryset(registry: Registry, user: AnyUser, params: QueryDict) -> models.QuerySet[Any]:
     """The scoped, filtered and sorted rows a list page (and its export) shows."""
     qs = registry.for_user(user)
     filterset = registry.filterset_class(params, queryset=qs, request=None, user=user)

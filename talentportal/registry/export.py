@@ -4,7 +4,7 @@ large ones."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -16,6 +16,9 @@ from talentportal.jobs.models import Job
 
 from .base import Registry
 from .masking import may_reveal
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 BATCH = 2000
 
@@ -55,7 +58,7 @@ def export_filename(registry: Registry) -> str:
     return f"{registry.model._meta.model_name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
-def may_export_personal_data(registry: Registry, user: Any) -> bool:
+def may_export_personal_data(registry: Registry, user: AnyUser) -> bool:
     """Editors and admins export their scope in full; viewers and reviewers get masked personal data."""
     return bool(registry.personal_columns) and may_reveal(user)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
@@ -20,6 +20,9 @@ from drf_spectacular.utils import extend_schema_field
 from talentportal.orgs.models import OrgScopedQuerySet, OrgUnit
 
 from .masking import could_be, may_reveal, personal_match, search_term
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 # The largest id a database key holds (a bigint); larger numbers in a query are bad input, not a lookup.
 MAX_ID = 2**63 - 1
@@ -72,7 +75,13 @@ class ScopedFilterSet(django_filters.FilterSet):
     personal_search_fields: dict[str, str] = {}
 
     def __init__(
-        self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None, user: Any = None
+        self,
+        data: Any = None,
+        queryset: Any = None,
+        *,
+        request: Any = None,
+        prefix: Any = None,
+        user: AnyUser | None = None,
     ) -> None:
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.user = user if user is not None else getattr(request, "user", None)

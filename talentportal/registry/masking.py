@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.db.models.functions import Reverse
@@ -14,8 +14,11 @@ from django.db.models.lookups import StartsWith
 
 from talentportal.orgs.models import can_write
 
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
-def may_reveal(user: Any) -> bool:
+
+def may_reveal(user: AnyUser) -> bool:
     """Editors and admins see personal data in full when they ask for it (audited); viewers and reviewers never."""
     return can_write(user)
 
