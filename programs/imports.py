@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.jobs.importing.spec import Column, ImportSpec, Ref, Resolved, lookup, register, resolve_org_units
+from talentportal.jobs.importing.vocabulary import ORG_UNIT_HEADERS
 from talentportal.orgs.models import OrgUnit
 from talents.imports import ID_NUMBER_ALIASES, ORG_UNIT_HELP, enterprise_column, talent_column, team_columns
 from talents.models import Talent, Team
@@ -199,7 +200,7 @@ register(
             *team_columns(),
             Ref(
                 "org_unit",
-                aliases=(_("region"), "推荐地区", "所属单位"),
+                aliases=(_("region"), "推荐地区", *ORG_UNIT_HEADERS),
                 resolve=resolve_org_units,
                 help=ORG_UNIT_HELP,
                 example="南湖区",

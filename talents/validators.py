@@ -429,6 +429,11 @@ def normalize_phone(value: str) -> str:
     return _strip_country_code(compact)
 
 
+def is_mobile(value: str) -> bool:
+    """Whether ``value`` is a mainland mobile number (after ``normalize_phone``)."""
+    return bool(_MOBILE_RE.fullmatch(normalize_phone(value)))
+
+
 def _mobile_error(number: str) -> ValidationError:
     if _NORMALIZED_PHONE_RE.fullmatch(number):
         return _fail(MOBILE_LANDLINE, "landline", value=number)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.validators import printable, validate_sensible_date
+from talentportal.validators import EARLIEST_DATE, LATEST_DATE, printable, validate_sensible_date
 
 
 class CellError(Exception):
@@ -36,6 +37,8 @@ _DATE_PATTERNS = [
     re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
 ]
+# A year and month alone, as 出生年月 is written: 1985.06, 1985-06, 1985/6, 1985年6月, 198506.
+_MONTH_PATTERNS = [re.compile(r"(\d{4})[-/.年](\d{1,2})月?"), re.compile(r"(\d{4})(\d{2})")]
 _TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 # What Excel shows (and writes to CSV) for a long number it keeps as a float: 3.30402E+17.
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+")
@@ -121,6 +124,41 @@ def _date(value: Any) -> datetime.date | None:
             except ValueError:
                 break
     raise CellError(NOT_A_DATE % {"value": raw})
+
+
+@dataclass(frozen=True)
+class YearMonth:
+    """A date given to the month only (出生年月: 1985.06). Never stored: the kind's rules make a date of it (from
+    another cell that gives the day) or refuse it."""
+
+    year: int
+    month: int
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def date_or_month(value: Any) -> datetime.date | YearMonth | None:
+    """The cell as a date, or as a year and month when that is all it gives."""
+    return _year_month(value) or date(value)
+
+
+def _year_month(value: Any) -> YearMonth | None:
+    if isinstance(value, bool | datetime.date):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        raw = repr(value)  # 1985.06 typed into a cell Excel keeps as a number
+    elif isinstance(value, int | float):
+        raw = str(int(value))  # 198506
+    else:
+        raw = text(value)
+    for pattern in _MONTH_PATTERNS:
+        match = pattern.fullmatch(raw)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1 <= month <= 12 and EARLIEST_DATE.year <= year <= LATEST_DATE.year:
+                return YearMonth(year, month)
+    return None
 
 
 _YES = {"是", "y", "yes", "true", "1", "√", "✓", "有"}

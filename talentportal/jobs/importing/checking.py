@@ -61,6 +61,7 @@ class Checker:
         key_fields: list[Any] = [self.model._meta.get_field(k) for k in spec.key]
         self.required_key = [f.attname for f in key_fields if not f.null]
         self.concrete = [f.attname for f in self.model._meta.concrete_fields]
+        self.unstored = [spec.attname(c) for c in spec.columns if not c.stored]
         self.seen: dict[tuple[Any, ...], int] = {}
         self.memo: dict[str, Any] = {}  # the spec's rules across the batches of one file
         # The columns whose blank cell stands for "no change" on a stored record: (field, the value blank reads as).
@@ -112,6 +113,8 @@ class Checker:
                 self.say(number, problems, self.spec.key[-1], self.registered_elsewhere, current["_owner"])
             if not problems and self.spec.adjust:
                 self.spec.adjust(values, current, self.display.display)
+            for attname in self.unstored:
+                values.pop(attname, None)
             pending.append((number, values, problems, current))
         if self.spec.check:
             ready = [i for i, (_n, _v, problems, _c) in enumerate(pending) if not problems]

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from . import cells
 from .reading import FileRefused
-from .spec import Column, ImportSpec, _labels, header_key
+from .spec import Column, ImportSpec, _labels
+from .vocabulary import header_keys
 
 HEADER_SEARCH_ROWS = 30
 # The error report's own column: uploaded again, the report is read like the roster it came from.
@@ -50,7 +51,7 @@ def find_header(
     seen = list(islice(rows, HEADER_SEARCH_ROWS))
     best, best_hits = -1, 0
     for position, (_number, row) in enumerate(seen):
-        hits = len({names[k].name for k in (header_key(c) for c in row) if k in names})
+        hits = len({column.name for column in (_named(names, c) for c in row) if column is not None})
         if hits > best_hits:
             best, best_hits = position, hits
     if best < 0:
@@ -64,10 +65,10 @@ def find_header(
     unknown: list[str] = []
     ignored = _labels(ERROR_COLUMN)
     for index, cell in enumerate(header):
-        key = header_key(cell)
+        key = header_keys(cell)[0]
         if not key or key in ignored:
             continue
-        found = names.get(key)
+        found = _named(names, cell)
         if found is None:
             unknown.append(f"{column_letter(index + first_column)}: {cells.text(cell)}")
             continue
@@ -86,3 +87,8 @@ def find_header(
             % {"columns": "、".join(missing), "row": header_number}
         )
     return Layout(header_number, mapped, unknown, header), seen[best + 1 :]
+
+
+def _named(names: dict[str, Column], cell: Any) -> Column | None:
+    """The column a header cell names, by its whole text or else without the note closing it."""
+    return next((names[key] for key in header_keys(cell) if key in names), None)

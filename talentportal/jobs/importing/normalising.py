@@ -46,7 +46,6 @@ class RowReader:
         self.memos: dict[str, dict[tuple[type, Any], tuple[str | None, Any, bool]] | None] = {
             c.name: {} for _i, c in layout.columns
         }
-        self.unstored = [spec.attname(c) for c in spec.columns if not c.stored]
 
     def rows(self, batch: list[tuple[int, list[Any]]], remember: bool = True) -> tuple[list[Row], dict[int, list[str]]]:
         """The rows as the kind stores them, checked by its rules; and, by row, the columns left blank.
@@ -107,10 +106,9 @@ class RowReader:
         return parsed, blanks
 
     def rules(self, parsed: list[Row]) -> list[Row]:
-        """The rows as the kind stores them, checked by the kind's own rules."""
+        """The rows checked by the kind's own rules (which still see the cells read only to name a record or to
+        be put elsewhere; they are dropped once the stored record is known)."""
         for _number, values, problems in parsed:
-            for attname in self.unstored:
-                values.pop(attname, None)
             for attname, default in self.key_defaults.items():
                 values.setdefault(attname, default)
             # The row's own rules run whatever its cells said: a row reports every error it has in one pass. A

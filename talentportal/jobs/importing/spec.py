@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from talentportal.orgs.models import org_unit_lookup
 
 from . import cells
+from .vocabulary import ORG_UNIT_SUFFIXES, choice_code, header_key
 
 # A row's values by field name; a row's problems by field name; what a reference column's lookup answers.
 Values = dict[str, Any]
@@ -44,11 +45,6 @@ def _labels(text: Any) -> set[str]:
     return found
 
 
-def header_key(text: Any) -> str:
-    """A header cell as compared: NFKC, no spaces, no required-marks (*), lower case."""
-    return cells.text(text).replace(" ", "").replace("*", "").replace("＊", "").lower()
-
-
 @dataclass
 class Column:
     """One column of a roster, mapped to one model field (``name``) or to a reference (``Ref``)."""
@@ -62,6 +58,9 @@ class Column:
     # Other ways rosters spell a choice (博士研究生 for 博士), by the code they stand for; labels and codes are
     # understood anyway.
     spellings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A date column that also takes a year and month alone (出生年月), as ``cells.YearMonth``: the kind's rules
+    # make a date of it or refuse it.
+    months: bool = False
     # An empty cell leaves the stored value as it is (a new record takes the model's default), for values a
     # roster seldom repeats: a selection's status, a tranche's payment.
     keep_blank: bool = False
@@ -104,7 +103,7 @@ class Column:
             value: Any = cells.code_text(raw)
             return self.normalize(value) if self.normalize and value else value
         if self.kind == "date":
-            value = cells.date(raw)
+            value = cells.date_or_month(raw) if self.months else cells.date(raw)
         elif self.kind == "bool":
             value = cells.boolean(raw)
         elif self.kind == "decimal":
@@ -116,7 +115,7 @@ class Column:
             if self.normalize and value:
                 value = self.normalize(value)
             if self.kind == "choice" and value:
-                code = self.choices.get(value.lower())
+                code = choice_code(self.choices, value)
                 if code is None:
                     raise cells.CellError(
                         cells.NOT_A_CHOICE % {"value": value, "choices": "、".join(self.choice_labels)}
@@ -167,8 +166,9 @@ class ImportSpec:
     key: tuple[str, ...]  # field names (``_id`` for references) that identify a row
     # Row-level checks beyond single cells: (values, user) -> {field: message}.
     clean: Callable[[Values, Any], Problems] | None = None
-    # Changes to a row's values once the existing record is known (e.g. to keep a linked employer's name).
-    # (values, the stored record or None, label(attname, id) naming a linked record).
+    # Changes to a row's values once the existing record is known (e.g. to keep a linked employer's name); the
+    # values still hold the cells that are not stored. (values, the stored record or None, label(attname, id)
+    # naming a linked record).
     adjust: Callable[[Values, Values | None, Callable[[str, Any], Any]], None] | None = None
     # Rules that need other records, checked a batch of rows at a time once each row's stored record is known:
     # (rows as [(values, the stored record or None)], user, memo) -> {position in rows: problems}. ``memo`` is
@@ -205,7 +205,7 @@ class ImportSpec:
         if model_field.choices:
             column.kind = "choice"
             for code, label in model_field.flatchoices:
-                column.choices[str(code).lower()] = code
+                column.choices[header_key(code)] = code
                 for key in _labels(label):
                     column.choices[key] = code
                 with translation.override("zh-hans"):
@@ -213,8 +213,6 @@ class ImportSpec:
             for code, spellings in column.spellings.items():
                 for spelling in spellings:
                     column.choices.setdefault(header_key(spelling), code)
-            # Labels are compared like headers: without spaces and case.
-            column.normalize = column.normalize or _choice_key
         elif isinstance(model_field, models.DateField):
             column.kind = "date"
         elif isinstance(model_field, models.BooleanField):
@@ -275,10 +273,6 @@ class ImportSpec:
         return None
 
 
-def _choice_key(value: str) -> str:
-    return header_key(value)
-
-
 SPECS: dict[str, ImportSpec] = {}
 
 
@@ -312,20 +306,29 @@ def all_specs() -> list[ImportSpec]:
 
 
 def resolve_org_units(user: Any, raws: set[str]) -> Resolved:
-    """Org units by code or name, within the importer's scope; a name two units share must be given as a code."""
+    """Org units by code or name, within the importer's scope; a name two units share must be given as a code. A
+    name without its suffix (南湖 for 南湖区) names the one unit in scope it can stand for."""
     from talentportal.orgs.models import OrgUnit, unit_of
 
     unit = unit_of(user)
     prefix = unit.path if unit is not None else "/"
-    found = list(OrgUnit.objects.filter(Q(code__in=raws) | Q(name__in=raws)).values("id", "code", "name", "path"))
+    names = raws | {raw + suffix for raw in raws for suffix in ORG_UNIT_SUFFIXES}
+    found = list(OrgUnit.objects.filter(Q(code__in=raws) | Q(name__in=names)).values("id", "code", "name", "path"))
     answers: Resolved = {}
     for raw in raws:
-        by_code = [u for u in found if u["code"] == raw]
-        matches = by_code or [u for u in found if u["name"] == raw]
+        matches = [u for u in found if u["code"] == raw] or [u for u in found if u["name"] == raw]
+        shortened = not matches
+        if shortened:
+            matches = [u for u in found if u["name"].startswith(raw) and u["name"][len(raw) :] in ORG_UNIT_SUFFIXES]
         inside = [u for u in matches if u["path"].startswith(prefix)]
         if len(inside) == 1:
             answers[raw] = (inside[0]["id"], inside[0]["name"])
-        elif len(inside) > 1:
+        elif inside and shortened:
+            answers[raw] = _("“%(value)s” may be %(units)s; write the unit's full name or code.") % {
+                "value": raw,
+                "units": "、".join(sorted(u["name"] for u in inside)),
+            }
+        elif inside:
             answers[raw] = _("Several units are called “%(value)s”; give the unit's code instead.") % {"value": raw}
         elif matches:
             answers[raw] = _("“%(value)s” is outside your scope; you can import rows of your own units only.") % {

@@ -136,11 +136,14 @@ def template_workbook(spec: ImportSpec) -> bytes:
 
 
 def _describe(column: Column) -> str:
+    """What a column takes, and the other headers and spellings the import understands for it."""
     required = _("required") if column.required else _("optional")
     if column.kind == "choice":
         what = _("one of: %(choices)s") % {"choices": "、".join(column.choice_labels)}
     elif column.kind == "bool":
         what = _("是 or 否")
+    elif column.kind == "date" and column.months:
+        what = _("a date; the year and month alone (1985.06) when the ID number gives the day")
     elif column.kind == "date":
         what = _("a date")
     elif column.kind in ("decimal", "int"):
@@ -149,4 +152,14 @@ def _describe(column: Column) -> str:
         what = str(column.help) if column.help else _("a reference")
     else:
         what = _("text")
-    return f"{required}; {what}"
+    parts = [required, what]
+    spellings = [spelling for words in column.spellings.values() for spelling in words]
+    if column.kind == "bool":
+        spellings = ["Y/N", "√/×", "有/无", "1/0"]
+    if spellings:
+        parts.append(_("also understood: %(words)s") % {"words": "、".join(spellings)})
+    # The other headers in the language of the roster (English field names are understood too, but not listed).
+    headers = [str(alias) for alias in column.aliases if not str(alias).isascii()]
+    if headers:
+        parts.append(_("the header may also be: %(headers)s") % {"headers": "、".join(headers)})
+    return "; ".join(parts)
