@@ -9,6 +9,9 @@ from collections.abc import Callable
 from difflib import SequenceMatcher
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from ..models import Import, ValueMapping
 from .spec import Column, ImportSpec, Ref, get_spec, header_key
 
@@ -40,11 +43,21 @@ def column_options(spec: ImportSpec, column: Column, user: Any) -> list[tuple[st
     return [(str(code), str(label)) for code, label in model_field.flatchoices]
 
 
-def suggest(typed: str, options: list[tuple[str, str]]) -> list[str]:
-    """The targets of the options closest to ``typed`` by label or by code, the closest first."""
+def names_of_options(spec: ImportSpec, column: Column, user: Any) -> dict[str, set[str]]:
+    """Each option's target with its code and its label in every language the portal speaks."""
+    names: dict[str, set[str]] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for target, label in column_options(spec, column, user):
+                names.setdefault(target, {target.lower()}).add(label)
+    return names
+
+
+def suggest(typed: str, names: dict[str, set[str]]) -> list[str]:
+    """The targets of the options closest to ``typed`` by a label or the code, the closest first."""
     scored = []
-    for target, label in options:
-        score = max(SequenceMatcher(None, typed, label).ratio(), SequenceMatcher(None, typed.lower(), target).ratio())
+    for target, spellings in names.items():
+        score = max(SequenceMatcher(None, typed, name).ratio() for name in spellings)
         if score >= CLOSE_ENOUGH:
             scored.append((score, target))
     scored.sort(key=lambda pair: -pair[0])  # stable: equally close options keep their declared order
@@ -96,7 +109,7 @@ class ValueMap:
             counts = self.counts.get(column.name)
             if not counts:
                 continue
-            options = column_options(spec, column, user)
+            options = names_of_options(spec, column, user)
             for key, rows in counts.most_common(MAX_GROUPS):
                 typed = self.typed[(column.name, key)]
                 found.append(
