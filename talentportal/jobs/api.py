@@ -169,7 +169,7 @@ class ValueChoiceSerializer(serializers.Serializer[Any]):
 class MapValuesSerializer(serializers.Serializer[Any]):
     """What each unknown value of the check (its ``unknown_values``) stands for: a target among the column's options."""
 
-    mappings = ValueChoiceSerializer(many=True, allow_empty=False, max_length=1000)
+    mappings = serializers.ListField(child=ValueChoiceSerializer(), allow_empty=False, max_length=1000)
 
 
 class ValueMappingSerializer(serializers.ModelSerializer):

@@ -37,8 +37,18 @@ def b_admin(units: dict[str, Any], people: dict[str, User]) -> User:
     return user
 
 
+def saved(unit: Any, target: str, value: str = CATEGORY) -> ValueMapping:
+    """A mapping of the talent category, as an admin of ``unit`` saves it."""
+    return ValueMapping.objects.create(org_unit=unit, kind="talents", column="category", value=value, target=target)
+
+
 def county_roster(tmp_path: Path, name: str = "r.xlsx") -> Path:
-    rows = [person(1, 人才类别=CATEGORY), person(2, 人才类别=CATEGORY), person(3, 人才类别=CATEGORY), person(4, unit=AREA)]
+    rows = [
+        person(1, 人才类别=CATEGORY),
+        person(2, 人才类别=CATEGORY),
+        person(3, 人才类别=CATEGORY),
+        person(4, unit=AREA),
+    ]
     return roster(tmp_path / name, rows)
 
 
@@ -79,7 +89,12 @@ def test_mapping_saved_then_checked_again_passes_and_is_audited(tmp_path, people
     answer = map_values(client, imp, {("category", CATEGORY): "professional", ("org_unit", AREA): "330402"})
     assert answer.status_code == 302
     saved = ValueMapping.objects.get(column="category")
-    assert (saved.org_unit.code, saved.kind, saved.value, saved.target) == ("330402", "talents", CATEGORY, "professional")
+    assert (saved.org_unit.code, saved.kind, saved.value, saved.target) == (
+        "330402",
+        "talents",
+        CATEGORY,
+        "professional",
+    )
     assert saved.created_by == people["a_admin"]
     imp = check_again(imp)
     assert imp.counts["errors"] == 0 and imp.unknown_values == []
@@ -106,11 +121,11 @@ def test_a_later_import_applies_the_mapping_and_stores_the_canonical_code(tmp_pa
 
 
 def test_another_countys_mapping_never_applies(tmp_path, people, b_admin, units) -> None:
-    ValueMapping.objects.create(org_unit=units["330411"], kind="talents", column="category", value=CATEGORY, target="skilled")
+    saved(units["330411"], "skilled")
     imp = run_cli(county_roster(tmp_path), "a_admin")
     assert imp.counts["errors"] == 4 and imp.applied_mappings == []
     # Nor does county A's apply to the city's own imports: a mapping goes down the tree, never up or sideways.
-    ValueMapping.objects.create(org_unit=units["330402"], kind="talents", column="category", value=CATEGORY, target="rural")
+    saved(units["330402"], "rural")
     assert run_cli(county_roster(tmp_path, "city.xlsx"), "city_admin").applied_mappings == []
     # Of another kind, the same column's mapping does not apply either.
     ValueMapping.objects.filter(org_unit=units["330402"]).update(kind="enterprises")
@@ -118,20 +133,16 @@ def test_another_countys_mapping_never_applies(tmp_path, people, b_admin, units)
 
 
 def test_the_citys_mapping_applies_below_it_and_the_countys_own_wins(tmp_path, people, units) -> None:
-    ValueMapping.objects.create(org_unit=units["330400"], kind="talents", column="category", value=CATEGORY, target="skilled")
+    saved(units["330400"], "skilled")
     imp = run_cli(county_roster(tmp_path), "a_admin")
     assert [m["target"] for m in imp.applied_mappings] == ["skilled"] and imp.counts["errors"] == 1
-    ValueMapping.objects.create(
-        org_unit=units["330402"], kind="talents", column="category", value=CATEGORY, target="professional"
-    )
+    saved(units["330402"], "professional")
     imp = run_cli(county_roster(tmp_path, "again.xlsx"), "a_admin")
     assert [m["target"] for m in imp.applied_mappings] == ["professional"]
 
 
 def test_a_deleted_mapping_no_longer_applies(tmp_path, people, client, units) -> None:
-    mapping = ValueMapping.objects.create(
-        org_unit=units["330402"], kind="talents", column="category", value=CATEGORY, target="professional"
-    )
+    mapping = saved(units["330402"], "professional")
     assert run_cli(county_roster(tmp_path), "a_admin").counts["errors"] == 1
     client.force_login(people["a_admin"])
     assert client.post(reverse("jobs:mapping_delete", args=[mapping.pk])).status_code == 302
@@ -181,10 +192,7 @@ def test_only_a_checked_import_is_mapped(tmp_path, people, client) -> None:
     ],
 )
 def test_who_may_see_delete_and_map(persona, listed, deletes, maps, tmp_path, people, b_admin, units, client) -> None:
-    mappings = {
-        code: ValueMapping.objects.create(org_unit=units[code], kind="talents", column="category", value=code, target="rural")
-        for code in ("330400", "330402", "330411")
-    }
+    mappings = {code: saved(units[code], "rural", value=code) for code in ("330400", "330402", "330411")}
     imp = run_cli(county_roster(tmp_path), "a_admin")
     client.force_login(User.objects.get(username=persona))
     page = client.get(reverse("jobs:mapping_list"))

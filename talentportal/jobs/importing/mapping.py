@@ -113,7 +113,13 @@ class ValueMap:
             for key, rows in counts.most_common(MAX_GROUPS):
                 typed = self.typed[(column.name, key)]
                 found.append(
-                    {"column": column.name, "value": key, "typed": typed, "rows": rows, "suggestions": suggest(typed, options)}
+                    {
+                        "column": column.name,
+                        "value": key,
+                        "typed": typed,
+                        "rows": rows,
+                        "suggestions": suggest(typed, options),
+                    }
                 )
         return found
 
