@@ -20,7 +20,7 @@ from talentportal.jobs.models import Import, ValueMapping
 from talentportal.orgs.models import Membership, Role, User
 from talents.models import Talent
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, choose_language
 from .test_imports import person, roster, run_cli
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +246,36 @@ def test_api_maps_lists_and_deletes(tmp_path, people, b_admin, api_client) -> No
     api_client.force_authenticate(people["a_admin"])
     assert api_client.delete(mapping_url).status_code == 204
     assert AuditEntry.objects.filter(action="delete", source="api").count() == 1
+
+
+def test_the_pages_speak_chinese(tmp_path, people, client, units) -> None:
+    imp = run_cli(county_roster(tmp_path), "a_admin")
+    saved(units["330402"], "professional", value="专技")
+    client.force_login(people["a_admin"])
+    choose_language(client, "zh-hans")
+    page = client.get(imp.get_absolute_url()).content.decode()
+    assert "系统未识别的值" in page and "保存值对照并重新检查" in page and "最接近：" in page
+    listed = client.get(reverse("jobs:mapping_list")).content.decode()
+    assert "值对照" in listed and "专业技术人才" in listed and "删除“专技”的值对照？" in listed
+
+
+def test_the_mapping_list_makes_a_fixed_number_of_queries(people, client, units) -> None:
+    client.force_login(people["city_admin"])
+
+    def queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("jobs:mapping_list")).status_code == 200
+        return len(captured)
+
+    saved(units["330402"], "professional", value="a")
+    ValueMapping.objects.create(org_unit=units["330402"], kind="talents", column="org_unit", value="x", target="330402")
+    few = queries()
+    for index in range(10):
+        saved(units["330411"], "skilled", value=f"b{index}")
+        ValueMapping.objects.create(
+            org_unit=units["330411"], kind="talents", column="org_unit", value=f"y{index}", target="330411"
+        )
+    assert queries() == few
