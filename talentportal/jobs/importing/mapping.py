@@ -92,6 +92,11 @@ class ValueMap:
         self.applied.add(key)
         return found[1]
 
+    def targets(self, column: Column, texts: set[str]) -> set[str]:
+        """The targets saved mappings give any of ``texts`` (not noted as applied: the texts may be known)."""
+        saved = (self.saved.get((column.name, value_key(column, text))) for text in texts)
+        return {found[1] for found in saved if found is not None}
+
     def met(self, column: Column, text: str) -> None:
         """One row naming a value the column does not know."""
         if not mappable(column) or not text or len(text) > MAX_VALUE:

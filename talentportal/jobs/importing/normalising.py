@@ -112,8 +112,10 @@ class RowReader:
                 self.resolve_over(ref, parsed)
                 continue
             found = raw_refs[ref.name]
-            targets = {t for raw in found if (t := self.value_map.saved.get((ref.name, raw), (0, None))[1])}
-            answers = ref.resolve(self.user, found | targets) if ref.resolve and found else {}
+            # What saved mappings name in place of these values is looked up with them.
+            answers = (
+                ref.resolve(self.user, found | self.value_map.targets(ref, found)) if ref.resolve and found else {}
+            )
             for _number, values, problems in parsed:
                 self.substitute(ref, values, problems, answers, remember)
         return parsed, blanks
