@@ -14,7 +14,7 @@ from rest_framework.routers import DefaultRouter
 
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
-from talentportal.jobs.api import ImportViewSet, JobViewSet
+from talentportal.jobs.api import ImportViewSet, JobViewSet, ValueMappingViewSet
 from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
 from talentportal.security import AnonRateThrottle, lockout_message, lockout_seconds
 from talents.api import EnterpriseViewSet, EnterpriseYearViewSet, ServiceRequestViewSet, TalentViewSet, TeamViewSet
@@ -51,6 +51,7 @@ router.register("org-units", OrgUnitViewSet, basename="orgunit")
 router.register("users", UserViewSet, basename="user")
 router.register("jobs", JobViewSet, basename="job")
 router.register("imports", ImportViewSet, basename="import")
+router.register("value-mappings", ValueMappingViewSet, basename="valuemapping")
 router.register("talents", TalentViewSet, basename="talent")
 router.register("teams", TeamViewSet, basename="team")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")

@@ -5,20 +5,29 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from talentportal.audit.models import Source
+from talentportal.audit.services import Actor, delete_with_audit
 from talentportal.orgs.models import is_admin
 from talentportal.registry.schema import ErrorDetailSerializer, UndoConflictSerializer
 
 from .importing.reading import FileRefused
 from .importing.report import for_reader
-from .importing.services import ImportStateError, import_apply, import_start, import_undo
-from .models import Import, Job
+from .importing.services import (
+    ImportStateError,
+    MappingRefused,
+    import_apply,
+    import_map_values,
+    import_start,
+    import_undo,
+)
+from .models import Import, Job, ValueMapping
 
 
 class JobSerializer(serializers.ModelSerializer[Job]):
@@ -111,6 +120,8 @@ class ImportSerializer(serializers.ModelSerializer[Import]):
             "preview",
             "columns",
             "conflicts",
+            "unknown_values",
+            "applied_mappings",
             "error_report",
             "job",
             "created_by",
@@ -147,6 +158,47 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
 
 class KeepValidSerializer(serializers.Serializer[Any]):
     keep_valid = serializers.BooleanField(default=False)
+
+
+class ValueChoiceSerializer(serializers.Serializer[Any]):
+    column = serializers.CharField(max_length=60)
+    value = serializers.CharField(max_length=200)
+    target = serializers.CharField(max_length=200)
+
+
+class MapValuesSerializer(serializers.Serializer[Any]):
+    """What each unknown value of the check (its ``unknown_values``) stands for: a target among the column's options."""
+
+    mappings = serializers.ListField(child=ValueChoiceSerializer(), allow_empty=False, max_length=1000)
+
+
+class ValueMappingSerializer(serializers.ModelSerializer[ValueMapping]):
+    org_unit = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+
+    class Meta:
+        model = ValueMapping
+        fields = ["id", "kind", "column", "value", "target", "org_unit", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class ValueMappingViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[ValueMapping]
+):
+    """Value mappings of the administrator's scope (saved with ``POST /api/v1/imports/ID/mappings/``); deleting one
+    makes its value unknown again to later imports."""
+
+    queryset = ValueMapping.objects.none()
+    serializer_class = ValueMappingSerializer
+    filterset_fields = ["kind", "column"]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return ValueMapping.objects.none()
+        return ValueMapping.objects.for_user(self.request.user).select_related("org_unit", "created_by")
+
+    def perform_destroy(self, instance: ValueMapping) -> None:
+        delete_with_audit(Actor.from_request(self.request, Source.API), instance)
 
 
 class ImportViewSet(viewsets.ReadOnlyModelViewSet[Import]):
@@ -211,6 +263,25 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet[Import]):
         options.is_valid(raise_exception=True)
         try:
             job = import_apply(imp=imp, keep_valid=options.validated_data["keep_valid"], acting_user=request.user)
+        except ImportStateError as refusal:
+            return self._conflict(refusal)
+        return self._started(imp, job)
+
+    @extend_schema(
+        request=MapValuesSerializer,
+        responses={202: ImportSerializer, 400: ErrorDetailSerializer, 409: ErrorDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def mappings(self, request: Request, pk: Any = None) -> Response:
+        """Map the check's unknown values for the administrator's unit, and check the import again with them."""
+        imp = self.get_object()
+        chosen = MapValuesSerializer(data=request.data)
+        chosen.is_valid(raise_exception=True)
+        targets = {(m["column"], m["value"]): m["target"] for m in chosen.validated_data["mappings"]}
+        try:
+            job = import_map_values(imp=imp, targets=targets, actor=Actor.from_request(request, Source.API))
+        except MappingRefused as refusal:
+            return Response({"detail": refusal.message}, status=status.HTTP_400_BAD_REQUEST)
         except ImportStateError as refusal:
             return self._conflict(refusal)
         return self._started(imp, job)

@@ -18,16 +18,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from talentportal.audit.models import Action, Source
-from talentportal.audit.services import Actor, record
+from talentportal.audit.services import Actor, delete_with_audit, record
 from talentportal.orgs.models import is_admin
 from talentportal.registry.http import HtmxHttpRequest
 
+from .importing.mapping import applied_for_reader, describer, mapping_step
 from .importing.reading import FileRefused
 from .importing.report import for_reader
-from .importing.services import ImportStateError, import_apply, import_start, import_undo
+from .importing.services import (
+    ImportStateError,
+    MappingRefused,
+    import_apply,
+    import_map_values,
+    import_start,
+    import_undo,
+)
 from .importing.spec import all_specs, get_spec
 from .importing.workbooks import template_workbook
-from .models import Import, Job
+from .models import Import, Job, ValueMapping
 
 
 class ImportForm(forms.Form):
@@ -114,6 +122,8 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "spec": spec,
         "touched_url": touched,
         "section": "imports",
+        "unknown_values": mapping_step(imp, request.user) if imp.status == Import.Status.CHECKED else [],
+        "applied_mappings": applied_for_reader(imp, request.user),
         **for_reader(imp),
     }
     template = "jobs/import_detail.html#state" if request.htmx else "jobs/import_detail.html"
@@ -153,6 +163,51 @@ def import_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ImportStateError as refusal:
         messages.error(request, refusal.message)
     return HttpResponseRedirect(imp.get_absolute_url())
+
+
+@login_required
+@require_POST
+def import_map_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mapping form: ``column-N``, ``value-N`` and ``target-N`` for each unknown value (no target: it stays an
+    error); the mappings are saved and the import is checked again."""
+    imp = _scoped(request, pk)
+    targets = {}
+    for index in range(len(imp.unknown_values)):
+        target = request.POST.get(f"target-{index}", "")
+        if target:
+            targets[(request.POST.get(f"column-{index}", ""), request.POST.get(f"value-{index}", ""))] = target
+    try:
+        _tell_if_not_queued(
+            request, import_map_values(imp=imp, targets=targets, actor=Actor.from_request(request, Source.FORM))
+        )
+    except (MappingRefused, ImportStateError) as refusal:
+        messages.error(request, refusal.message)
+    return HttpResponseRedirect(imp.get_absolute_url())
+
+
+@login_required
+def mapping_list(request: HttpRequest) -> HttpResponse:
+    """The value mappings of the admin's scope: what each maps, for which kind and column, who saved it and when."""
+    _admin_only(request)
+    mappings = ValueMapping.objects.for_user(request.user).select_related("org_unit", "created_by")
+    page = Paginator(mappings, 50).get_page(request.GET.get("page"))
+    describe = describer(request.user)
+    kinds = {s.kind: s.label for s in all_specs()}
+    for mapping in page.object_list:
+        mapping.kind_label = kinds.get(mapping.kind, mapping.kind)
+        mapping.column_label, mapping.target_label = describe(mapping.kind, mapping.column, mapping.target)
+    return render(request, "jobs/mapping_list.html", {"page": page, "section": "imports"})
+
+
+@login_required
+@require_POST
+def mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a mapping of the admin's scope: later imports report its value as unknown again."""
+    _admin_only(request)
+    mapping = get_object_or_404(ValueMapping.objects.for_user(request.user), pk=pk)
+    delete_with_audit(Actor.from_request(request, Source.FORM), mapping)
+    messages.success(request, _("The mapping of “%(value)s” was deleted.") % {"value": mapping.value})
+    return HttpResponseRedirect(reverse("jobs:mapping_list"))
 
 
 @login_required

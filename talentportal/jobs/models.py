@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from talentportal.orgs.models import OrgScopedQuerySet, is_admin
+from talentportal.orgs.models import OrgScopedQuerySet, is_admin, unit_of
 
 if TYPE_CHECKING:
     from talentportal.orgs.models import AnyUser
@@ -217,6 +217,10 @@ class Import(models.Model):
     error_report = models.FileField(_("error report"), upload_to="imports/%Y/%m/", blank=True)
     undo_log = models.FileField(_("undo log"), upload_to="imports/%Y/%m/", blank=True)
     conflicts = models.JSONField(_("undo conflicts"), default=list, blank=True)
+    # Values of choice and reference columns the check did not know, grouped with the rows naming them and the
+    # closest options; and the saved value mappings the check applied (``ValueMapping``).
+    unknown_values = models.JSONField(_("unknown values"), default=list, blank=True)
+    applied_mappings = models.JSONField(_("value mappings applied"), default=list, blank=True)
     job = models.ForeignKey(Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("job"))
     apply_job = models.ForeignKey(
         Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("apply job")
@@ -259,3 +263,49 @@ class Import(models.Model):
     @property
     def can_undo(self) -> bool:
         return self.status == self.Status.APPLIED and bool(self.undo_log)
+
+
+class ValueMappingQuerySet(OrgScopedQuerySet):
+    def for_user(self, user: AnyUser) -> ValueMappingQuerySet:
+        """Mappings are admins' work, like imports: an admin sees the mappings of their scope, nobody else any."""
+        return super().for_user(user) if is_admin(user) else self.none()
+
+    def applying_to(self, user: AnyUser, kind: str) -> ValueMappingQuerySet:
+        """The mappings an import of ``kind`` by ``user`` applies: those saved for the user's own unit and for the
+        units above it, the nearest last (a county's mapping overrides the city's for the same value). Never a
+        mapping of a unit beside or below the user's: another county's choices are its own."""
+        unit = unit_of(user)
+        if unit is None:
+            return self.none()
+        return self.filter(Q(org_unit=unit) | Q(org_unit__in=unit.ancestors()), kind=kind).order_by("org_unit__path")
+
+
+class ValueMapping(models.Model):
+    """A value an org unit's rosters write that no column knows, mapped once by an admin to one of the column's
+    options (a choice's code, a referenced record's code), and applied to that unit's later imports of the kind."""
+
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", models.CASCADE, related_name="value_mappings", verbose_name=_("org unit")
+    )
+    kind = models.CharField(_("import kind"), max_length=40)
+    column = models.CharField(_("column"), max_length=60)
+    value = models.CharField(_("value in the file"), max_length=200)
+    target = models.CharField(_("mapped to"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("mapped by")
+    )
+    created_at = models.DateTimeField(_("mapped at"), auto_now_add=True)
+
+    objects = ValueMappingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("value mapping")
+        verbose_name_plural = _("value mappings")
+        ordering = ["kind", "column", "value", "org_unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "kind", "column", "value"], name="value_mapping_unique"),
+            models.CheckConstraint(condition=~Q(value="") & ~Q(target=""), name="value_mapping_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} → {self.target}"

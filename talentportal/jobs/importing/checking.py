@@ -19,6 +19,7 @@ from ..models import Import
 from . import cells
 from .display import Display
 from .header import Layout
+from .mapping import ValueMap
 from .normalising import Row, RowReader
 from .spec import ImportSpec, link_table
 
@@ -44,6 +45,7 @@ class Findings:
     notes: list[dict[str, Any]] = field(default_factory=list)  # rows skipped, and why
     # Stored values the file's blank cells would clear: kept unless the import clears them (``clear_blanks``).
     blank_values: int = 0
+    value_map: ValueMap = field(default_factory=ValueMap)  # mappings applied, values no column knows
 
 
 class Checker:
@@ -51,8 +53,8 @@ class Checker:
         self.imp, self.spec, self.display = imp, spec, display
         user: Any = imp.created_by
         self.user = user
-        self.found = Findings(layout, hidden_skipped)
-        self.reader = RowReader(spec, self.user, layout, display.labels, self.found.notes)
+        self.found = Findings(layout, hidden_skipped, value_map=ValueMap.load(user, spec.kind))
+        self.reader = RowReader(spec, self.user, layout, display.labels, self.found.notes, self.found.value_map)
         self.model = spec.model
         unit = unit_of(user)
         self.scope = None if unit is None else set(unit.subtree_ids())

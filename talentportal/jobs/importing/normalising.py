@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from . import cells
 from .header import Layout
+from .mapping import ValueMap
 from .spec import Column, ImportSpec, Ref
 
 # A row as read: its number in the sheet, its values by attribute name, its problems by column name.
@@ -33,9 +34,17 @@ class RowReader:
     """Reads the rows of one file, batch after batch, remembering the outcome of the values a column repeats."""
 
     def __init__(
-        self, spec: ImportSpec, user: Any, layout: Layout, labels: dict[str, dict[Any, str]], notes: list[Any]
+        self,
+        spec: ImportSpec,
+        user: Any,
+        layout: Layout,
+        labels: dict[str, dict[Any, str]],
+        notes: list[Any],
+        value_map: ValueMap | None = None,
     ) -> None:
         self.spec, self.user, self.layout = spec, user, layout
+        # The saved mappings of values no column knows, consulted before such a value becomes an error.
+        self.value_map = value_map or ValueMap()
         self.labels = labels  # reference name -> {id: label}, for the preview and the audit log
         self.notes = notes  # rows skipped, and why
         fields: list[Any] = [spec.model._meta.get_field(k) for k in spec.key]
@@ -81,6 +90,8 @@ class RowReader:
                 if problem is not None:
                     if problem:
                         problems[column.name] = problem
+                        if remember and value is not None:  # an unknown choice: its text, to group for mapping
+                            self.value_map.met(column, value)
                     continue
                 if not filled:
                     blank.append(column.name)
@@ -100,9 +111,12 @@ class RowReader:
                 self.resolve_over(ref, parsed)
                 continue
             found = raw_refs[ref.name]
-            answers = ref.resolve(self.user, found) if ref.resolve and found else {}
+            # What saved mappings name in place of these values is looked up with them.
+            answers = (
+                ref.resolve(self.user, found | self.value_map.targets(ref, found)) if ref.resolve and found else {}
+            )
             for _number, values, problems in parsed:
-                self.substitute(ref, values, problems, answers)
+                self.substitute(ref, values, problems, answers, remember)
         return parsed, blanks
 
     def rules(self, parsed: list[Row]) -> list[Row]:
@@ -123,7 +137,11 @@ class RowReader:
         try:
             value = column.parse(raw)
         except cells.CellError as error:
-            return str(error.message), None, False
+            # A choice no label, code or spelling names: a mapping saved for it, or its text kept for grouping.
+            text = cells.text(raw) if column.kind == "choice" else None
+            value = self.value_map.target(column, text) if text else None
+            if value is None:
+                return str(error.message), text, False
         if column.empty(value):
             if column.required:
                 return str(REQUIRED), None, False
@@ -134,8 +152,11 @@ class RowReader:
                 return message, None, True
         return None, value, True
 
-    def substitute(self, ref: Ref, values: dict[str, Any], problems: dict[str, str], answers: dict[Any, Any]) -> None:
-        """A reference cell's value replaced by the id it names (ids, for a list), or a problem."""
+    def substitute(
+        self, ref: Ref, values: dict[str, Any], problems: dict[str, str], answers: dict[Any, Any], remember: bool = True
+    ) -> None:
+        """A reference cell's value replaced by the id it names (ids, for a list), or a problem; a value it does not
+        name may be mapped to one it does (``value_map``)."""
         if ref.name not in values:
             return
         value = values.pop(ref.name)
@@ -147,6 +168,13 @@ class RowReader:
         found, wrong = [], []
         for raw in value if ref.many else (value,):
             answer = answers.get(raw)
+            if not isinstance(answer, tuple) and not ref.many:
+                target = self.value_map.target(ref, raw)
+                mapped = answers.get(target) if target else None
+                if isinstance(mapped, tuple):
+                    answer = mapped
+                elif remember:
+                    self.value_map.met(ref, raw)
             if isinstance(answer, tuple):
                 found.append(answer[0])
                 known[answer[0]] = answer[1]

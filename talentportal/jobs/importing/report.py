@@ -27,6 +27,9 @@ def store_findings(imp: Import, found: Findings, status: str, message: str = "")
     }
     imp.notes = found.notes[:MAX_ERRORS_KEPT]
     imp.blank_values = found.blank_values
+    spec = get_spec(imp.kind)
+    imp.unknown_values = found.value_map.groups(spec, imp.created_by) if spec else []
+    imp.applied_mappings = found.value_map.applied_list()
     imp.status = status
     imp.message = message
 

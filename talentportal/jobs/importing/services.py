@@ -11,11 +11,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from talentportal.audit.models import Action
+from talentportal.audit.services import Actor, record, record_change, snapshot
 from talentportal.orgs.models import is_admin, unit_of
 
-from ..models import Import, Job
+from ..models import Import, Job, ValueMapping
 from ..services import job_start
 from . import engine
+from .mapping import column_options, mappable_columns
 from .reading import FileRefused, check_upload
 from .spec import get_spec
 from .undo import undo, undo_conflicts
@@ -144,6 +147,57 @@ def import_undo(*, imp: Import, acting_user: Any) -> Job:
     with transaction.atomic():
         _claim(imp, Import.Status.APPLIED, Import.Status.UNDOING, refusal)
         return _start(imp, UNDO, acting_user)
+
+
+class MappingRefused(Exception):
+    """A value mapping that cannot be saved; ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def import_map_values(*, imp: Import, targets: dict[tuple[str, str], str], actor: Actor) -> Job:
+    """Save the admin's mappings of values the check did not know (``(column, value) -> target``; a value left out
+    stays an error) for the admin's org unit, and check the import again with them.
+
+    Each value must be one the check grouped, each target one of the column's options in the admin's scope:
+    ``MappingRefused`` otherwise; ``ImportStateError`` when the import is not (or no longer) checked."""
+    user = actor.scope_user
+    if not is_admin(user):
+        raise PermissionDenied
+    unit = unit_of(user)
+    if unit is None:
+        raise MappingRefused(_("Only a member of an org unit can map values; the mapping is saved for the unit."))
+    spec = get_spec(imp.kind)
+    columns = mappable_columns(spec) if spec else {}
+    unknown = {(g["column"], g["value"]) for g in imp.unknown_values}
+    if not targets:
+        raise MappingRefused(_("Choose what at least one value stands for."))
+    options: dict[str, set[str]] = {}
+    for (column, value), target in targets.items():
+        if (column, value) not in unknown or column not in columns:
+            raise MappingRefused(_("“%(value)s” is not a value this check left unknown.") % {"value": value})
+        if column not in options:
+            options[column] = {t for t, _label in column_options(spec, columns[column], user)}  # type: ignore[arg-type]
+        if target not in options[column]:
+            raise MappingRefused(
+                _("“%(target)s” is not an option of %(column)s.") % {"target": target, "column": columns[column].label}
+            )
+    with transaction.atomic():
+        _claim(imp, Import.Status.CHECKED, Import.Status.CHECKING, _("Only a checked import can be checked again."))
+        saved = []
+        for (column, value), target in sorted(targets.items()):
+            mapping = ValueMapping.objects.filter(org_unit=unit, kind=imp.kind, column=column, value=value).first()
+            before = snapshot(mapping) if mapping else None
+            if mapping is None:
+                mapping = ValueMapping(org_unit=unit, kind=imp.kind, column=column, value=value)
+            mapping.target, mapping.created_by = target, actor.user
+            mapping.save()
+            record_change(actor, mapping, before, snapshot(mapping))
+            saved.append(f"{columns[column].label}: {value} → {target}")
+        record(actor, Action.UPDATE, imp, {"value_mappings": [None, saved]})
+        return _start(imp, CHECK, user)
 
 
 def run(imp: Import, action: str, job: Job | None = None) -> None:

@@ -145,6 +145,9 @@ class Ref(Column):
     resolve: Callable[[Any, set[Any]], Resolved] | None = None
     over: tuple[str, ...] = ()
     many: bool = False
+    # What an admin may map a value the column does not know to: (user) -> [(the value resolved, its label)].
+    # A reference to org units offers the units in the importer's scope.
+    options: Callable[[Any], list[tuple[str, str]]] | None = None
 
     @property
     def in_sheet(self) -> bool:
@@ -200,6 +203,8 @@ class ImportSpec:
             column.required = not (model_field.blank or model_field.has_default() or model_field.null)
         if isinstance(column, Ref):
             column.kind = column.kind or "text"
+            if column.resolve is resolve_org_units and column.options is None:
+                column.options = org_unit_options
             column.default = [] if column.many else None
             return
         if model_field.choices:
@@ -337,6 +342,13 @@ def resolve_org_units(user: Any, raws: set[str]) -> Resolved:
         else:
             answers[raw] = _("“%(value)s” is not an org unit; give its name or code.") % {"value": raw}
     return answers
+
+
+def org_unit_options(user: Any) -> list[tuple[str, str]]:
+    """The units an importer may name, by code, as a mapping of a unit name the roster spells its own way."""
+    from talentportal.orgs.models import OrgUnit
+
+    return list(OrgUnit.objects.for_user(user).filter(is_active=True).values_list("code", "name"))
 
 
 def lookup(
