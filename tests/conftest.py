@@ -11,7 +11,7 @@ from django.db import transaction
 from talentportal.orgs.models import OrgUnit, Role, User
 
 from . import factories
-from .factories import PASSWORD
+from .factories import PASSWORD  # noqa: F401 - the personas' password, which tests sign in with
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
