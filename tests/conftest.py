@@ -27,20 +27,15 @@ PERSONAS: dict[str, tuple[str, str]] = {
 }
 
 
-TRANSACTIONAL_FIXTURES = {
-    "transactional_db",
-    "live_server",
-    "django_db_reset_sequences",
-    "django_db_serialized_rollback",
-}
-
-
 def is_transactional(item: pytest.Item) -> bool:
-    """Whether the test commits for real (a worker process or a live server must see its data)."""
+    """Whether the test commits for real (a worker process or a live server must see its data), as pytest-django
+    decides it."""
+    from pytest_django.fixtures import validate_django_db
+
     marker = item.get_closest_marker("django_db")
-    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
-        return True
-    return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+    transactional, reset_sequences = validate_django_db(marker)[:2] if marker else (False, False)
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(transactional or reset_sequences or names & {"transactional_db", "live_server"})
 
 
 def build_cast(with_people: bool) -> tuple[dict[str, OrgUnit], dict[str, User]]:
