@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
+from django.db import transaction
 
-from talentportal.orgs.models import Membership, OrgUnit, Role, User
+from talentportal.orgs.models import OrgUnit, Role, User
+
+from . import factories
+from .factories import PASSWORD  # noqa: F401 - the personas' password, which tests sign in with
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
-PASSWORD = "Persona-pass-2026"
 
 # persona -> (org unit code, role). County A is 南湖区, county B is 秀洲区.
 PERSONAS: dict[str, tuple[str, str]] = {
@@ -24,22 +27,61 @@ PERSONAS: dict[str, tuple[str, str]] = {
 }
 
 
+def is_transactional(item: pytest.Item) -> bool:
+    """Whether the test commits for real (a worker process or a live server must see its data), as pytest-django
+    decides it."""
+    from pytest_django.fixtures import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    transactional, reset_sequences = validate_django_db(marker)[:2] if marker else (False, False)
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(transactional or reset_sequences or names & {"transactional_db", "live_server"})
+
+
+def build_cast(with_people: bool) -> tuple[dict[str, OrgUnit], dict[str, User]]:
+    units = factories.org_tree()
+    people = {name: factories.persona(name, units[code], role) for name, (code, role) in PERSONAS.items()}
+    return units, people if with_people else {}
+
+
+@pytest.fixture(scope="module")
+def _module_cast(request, django_db_setup, django_db_blocker):
+    """The org tree and the personas, built once for a module (the ``setUpTestData`` pattern): they are made in
+    a transaction opened before the module's first test, each test runs in a savepoint of its own inside it, and
+    the transaction is rolled back after the last test. A module with a test that commits for real (workers,
+    live server) cannot run inside a transaction: its tests build the cast each for itself (None here)."""
+    items = [item for item in request.session.items if getattr(item, "module", None) is request.module]
+    if any(is_transactional(item) for item in items):
+        yield None
+        return
+    with_people = any("people" in getattr(item, "fixturenames", ()) for item in items)
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        cast = build_cast(with_people)
+    yield cast
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def units(db: None) -> dict[str, OrgUnit]:
-    from talentportal.orgs.demo import seed_org_units
-
-    seed_org_units()
-    return {unit.code: unit for unit in OrgUnit.objects.all()}
+def _cast(request, _module_cast, db: None) -> tuple[dict[str, OrgUnit], dict[str, User]]:
+    """This test's own copies of the cast's objects (its changes in memory stay its own; in the database the
+    savepoint undoes them)."""
+    if _module_cast is None:
+        return build_cast("people" in request.fixturenames)
+    return copy.deepcopy(_module_cast)
 
 
 @pytest.fixture
-def people(units: dict[str, OrgUnit]) -> dict[str, User]:
-    result = {}
-    for name, (code, role) in PERSONAS.items():
-        user = User.objects.create_user(username=name, password=PASSWORD, display_name=name)
-        Membership.objects.create(user=user, org_unit=units[code], role=role)
-        result[name] = user
-    return result
+def units(_cast) -> dict[str, OrgUnit]:
+    return _cast[0]
+
+
+@pytest.fixture
+def people(_cast) -> dict[str, User]:
+    return _cast[1]
 
 
 def choose_language(client, language: str) -> None:

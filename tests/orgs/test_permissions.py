@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-from talentportal.orgs.models import Membership, OrgUnit, Role, User
+from talentportal.orgs.models import OrgUnit, Role, User
 from talentportal.orgs.registries import org_units, users
 
+from ..factories import persona
 from ..matrix import RegistryMatrix, Rights
 
 ALL = {"own", "other", "parent"}
+SEQUENCE = itertools.count(200)  # the records' codes and names, unique however many a test makes
 
 
 class TestOrgUnitMatrix(RegistryMatrix):
     registry = org_units
     api_basename = "orgunit"
     changed_field = "name"
+    queries = {
+        "list": 7,
+        "create_page": 16,
+        "update_page": 22,
+        "delete_page": 41,
+        "api_create": 8,
+        "api_update": 9,
+        "api_delete": 29,
+    }
     rights = {
         # The city's own unit (``parent``) is changed by nobody below the superuser: it is the scope's root.
         "city_admin": Rights(see=ALL, edit={"own", "other"}, create=True),
@@ -31,7 +43,8 @@ class TestOrgUnitMatrix(RegistryMatrix):
         if which == "parent":
             return units["330400"]
         parent = units["330402"] if which == "own" else units["330411"]
-        return OrgUnit.objects.create(code=f"{parent.code}199", name=f"测试镇{which}", kind="town", parent=parent)
+        n = next(SEQUENCE)
+        return OrgUnit.objects.create(code=f"{parent.code}{n}", name=f"测试镇{which}{n}", kind="town", parent=parent)
 
     def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -53,6 +66,15 @@ class TestUserMatrix(RegistryMatrix):
     registry = users
     api_basename = "user"
     changed_field = "display_name"
+    queries = {
+        "list": 8,
+        "create_page": 18,
+        "update_page": 20,
+        "delete_page": 33,
+        "api_create": 12,
+        "api_update": 7,
+        "api_delete": 25,
+    }
     closed = Rights(pages=False)
     rights = {
         "city_admin": Rights(see=ALL, edit=ALL, create=True),
@@ -66,9 +88,7 @@ class TestUserMatrix(RegistryMatrix):
 
     def make(self, which: str, units: dict[str, Any]) -> User:
         code = {"own": "330402001", "other": "330411", "parent": "330400"}[which]
-        user = User.objects.create_user(username=f"{which}_user", password="x-Long-pass-1", display_name=f"用户{which}")
-        Membership.objects.create(user=user, org_unit=units[code], role=Role.VIEWER)
-        return user
+        return persona(f"{which}_user{next(SEQUENCE)}", units[code], Role.VIEWER)
 
     def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
         return {

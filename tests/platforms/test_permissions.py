@@ -17,6 +17,15 @@ class TestPlatformMatrix(RegistryMatrix):
     api_basename = "platform"
     changed_field = "name"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 8,
+        "create_page": 15,
+        "update_page": 18,
+        "delete_page": 17,
+        "api_create": 6,
+        "api_update": 7,
+        "api_delete": 13,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.platform(units[UNIT_OF[which]], name=f"平台{which}")
@@ -59,6 +68,15 @@ class TestPlatformYearMatrix(RegistryMatrix):
     api_basename = "platformyear"
     changed_field = "events_held"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 8,
+        "create_page": 18,
+        "update_page": 21,
+        "delete_page": 11,
+        "api_create": 7,
+        "api_update": 7,
+        "api_delete": 9,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.platform_year(factories.platform(units[UNIT_OF[which]]))
@@ -103,6 +121,15 @@ class TestResidencyMatrix(RegistryMatrix):
     api_basename = "residency"
     changed_field = "until"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 8,
+        "create_page": 23,
+        "update_page": 26,
+        "delete_page": 11,
+        "api_create": 8,
+        "api_update": 8,
+        "api_delete": 9,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         unit = units[UNIT_OF[which]]

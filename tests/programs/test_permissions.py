@@ -16,7 +16,7 @@ from django.urls import reverse
 from programs import registries
 from programs.models import Tranche
 
-from ..matrix import RegistryMatrix, Rights
+from ..matrix import WHICH, RegistryMatrix, Rights
 from ..talents import factories as talent_factories
 from ..talents.test_permissions import ALL, REGISTRY_RIGHTS, UNIT_OF
 from . import factories
@@ -38,6 +38,15 @@ class TestProgramMatrix(RegistryMatrix):
     api_basename = "program"
     changed_field = "name"
     rights = PROGRAM_RIGHTS
+    queries = {
+        "list": 9,
+        "create_page": 14,
+        "update_page": 20,
+        "delete_page": 15,
+        "api_create": 6,
+        "api_update": 8,
+        "api_delete": 12,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.program(units[UNIT_OF[which]], name=f"计划{which}")
@@ -65,6 +74,15 @@ class TestBatchMatrix(RegistryMatrix):
     api_basename = "batch"
     changed_field = "quota"
     rights = PROGRAM_RIGHTS
+    queries = {
+        "list": 10,
+        "create_page": 18,
+        "update_page": 23,
+        "delete_page": 15,
+        "api_create": 7,
+        "api_update": 9,
+        "api_delete": 13,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.batch(factories.program(units[UNIT_OF[which]]), ordinal=1)
@@ -89,6 +107,15 @@ class TestSelectionMatrix(RegistryMatrix):
     api_basename = "selection"
     changed_field = "notes"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 10,
+        "create_page": 27,
+        "update_page": 30,
+        "delete_page": 17,
+        "api_create": 13,
+        "api_update": 15,
+        "api_delete": 15,
+    }
 
     @pytest.fixture
     def city_batch(self, units: dict[str, Any]) -> Any:
@@ -97,7 +124,10 @@ class TestSelectionMatrix(RegistryMatrix):
     @pytest.fixture
     def records(self, units: dict[str, Any], people: dict[str, Any], city_batch: Any) -> dict[str, Any]:
         self.city_batch = city_batch
-        return {which: factories.selection(city_batch, units[UNIT_OF[which]]) for which in ("own", "other", "parent")}
+        return {which: self.make(which, units) for which in WHICH}
+
+    def make(self, which: str, units: dict[str, Any]) -> Any:
+        return factories.selection(self.city_batch, units[UNIT_OF[which]])
 
     def payload(self, units: dict[str, Any], unit_value: Any) -> dict[str, Any]:
         applicant = talent_factories.talent(units["330402001"])

@@ -30,6 +30,15 @@ class TestTalentMatrix(RegistryMatrix):
     api_basename = "talent"
     changed_field = "position_title"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 10,
+        "create_page": 13,
+        "update_page": 16,
+        "delete_page": 25,
+        "api_create": 6,
+        "api_update": 9,
+        "api_delete": 19,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.talent(units[UNIT_OF[which]], name=f"人才{which}")
@@ -78,6 +87,15 @@ class TestEnterpriseMatrix(RegistryMatrix):
     api_basename = "enterprise"
     changed_field = "address"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 8,
+        "create_page": 14,
+        "update_page": 18,
+        "delete_page": 29,
+        "api_create": 6,
+        "api_update": 7,
+        "api_delete": 21,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.enterprise(units[UNIT_OF[which]], name=f"企业{which}")
@@ -110,6 +128,15 @@ class TestEnterpriseYearMatrix(RegistryMatrix):
     api_basename = "enterpriseyear"
     changed_field = "employees"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 8,
+        "create_page": 18,
+        "update_page": 21,
+        "delete_page": 11,
+        "api_create": 7,
+        "api_update": 7,
+        "api_delete": 9,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.enterprise_year(factories.enterprise(units[UNIT_OF[which]], name=f"年报企业{which}"))
@@ -150,6 +177,15 @@ class TestTeamMatrix(RegistryMatrix):
     api_basename = "team"
     changed_field = "name"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 9,
+        "create_page": 16,
+        "update_page": 21,
+        "delete_page": 17,
+        "api_create": 10,
+        "api_update": 10,
+        "api_delete": 13,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         unit = units[UNIT_OF[which]]
@@ -172,6 +208,15 @@ class TestServiceRequestMatrix(RegistryMatrix):
     api_basename = "servicerequest"
     changed_field = "description"
     rights = REGISTRY_RIGHTS
+    queries = {
+        "list": 8,
+        "create_page": 21,
+        "update_page": 24,
+        "delete_page": 11,
+        "api_create": 6,
+        "api_update": 7,
+        "api_delete": 9,
+    }
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return factories.service_request(factories.talent(units[UNIT_OF[which]], name=f"申请人{which}"))
