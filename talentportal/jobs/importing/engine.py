@@ -89,8 +89,11 @@ class ProgressWriter(threading.Thread):
         try:
             while not self.stopped.is_set():
                 self.write()
-                # Twice a second, so that the seconds shown never skip one; at once when the stage changes.
-                self.changed.wait(0.5)
+                # Just after each of the stage's seconds ticks (the page, polling every second, sees every one),
+                # at least twice a second for the progress, and at once when the stage changes.
+                shown = self.shown
+                since = shown[1] if shown is not None else time.monotonic()
+                self.changed.wait(min(0.5, 1.01 - (time.monotonic() - since) % 1))
                 self.changed.clear()
             self.write()
         finally:
