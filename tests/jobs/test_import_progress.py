@@ -1,5 +1,5 @@
-"""An import's stage on the job's page while python-calamine builds the sheet, when no row can be counted yet: it
-shows within a second of the start, with the seconds it has lasted, and none of those seconds is skipped."""
+"""An import's stage on its page while python-calamine builds the sheet, when no row can be counted yet: it shows
+within a second of the start, with the seconds it has lasted, and none of those seconds is skipped."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from talentportal.jobs.importing import services
 from talentportal.jobs.importing.engine import ProgressWriter
 from talentportal.jobs.importing.reading import open_sheet
-from talentportal.jobs.models import Job
+from talentportal.jobs.models import Import, Job
 from talents.validators import make_resident_id
+
+from .test_imports import person, upload
+from .test_imports import roster as small_roster
 
 ROWS = 40_000
 
@@ -58,3 +62,17 @@ def test_reading_shows_its_stage_every_second(tmp_path: Path, monkeypatch: pytes
     seconds = [int(re.sub(r"正在读取文件…（已用 (\d+) 秒）", r"\1", message)) for _at, message in staged]
     assert seconds == list(range(len(seconds)))  # every second shown, in turn: the page never stood still longer
     assert len(seconds) >= int(lasted)
+
+
+@pytest.mark.django_db
+def test_import_page_shows_the_stage_while_it_runs(tmp_path: Path, people: dict[str, Any], client: Any) -> None:
+    client.force_login(people["a_admin"])
+    upload(client, small_roster(tmp_path / "r.xlsx", [person(1)]))
+    imp = Import.objects.get()
+    assert imp.job is not None
+    Job.objects.filter(pk=imp.job.pk).update(status=Job.Status.RUNNING, message="正在读取文件…（已用 3 秒）")
+    page = client.get(imp.get_absolute_url()).content.decode()
+    assert '<p class="small text-muted mb-0" id="import-stage">正在读取文件…（已用 3 秒）</p>' in page
+    services.run(imp, services.CHECK, imp.job)
+    imp.refresh_from_db()
+    assert 'id="import-stage"' not in client.get(imp.get_absolute_url()).content.decode()
