@@ -61,7 +61,7 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 def main() -> int:
     """``python -m benchmarks [orgs] [talents] [programs] [imports] [--small N] [--large N] [--selections N N]
-    [--roster N N] [--profile-import N]``; no name runs all four."""
+    [--roster N N] [--runs N] [--profile-import N]``; no name runs all four."""
     import argparse
 
     from benchmarks.imports import bench_imports, profile_apply
@@ -89,6 +89,9 @@ def main() -> int:
         default=(100_000, 10_000),
         metavar=("LARGE", "SMALL"),
         help="rows in the imports benchmark's rosters, large and small (default 100000 10000)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="rounds of the imports benchmark's apply, floor and comparison (default 3)"
     )
     parser.add_argument(
         "--profile-import",
@@ -121,7 +124,7 @@ def main() -> int:
         large, small = args.roster
         with scratch_database():
             imports = [f"### Roster imports ({large:,} talents; {small:,} for the memory growth)", ""]
-            imports += bench_imports(large, small)
+            imports += bench_imports(large, small, runs=args.runs)
         Path("var").mkdir(exist_ok=True)
         Path("var/bench-imports.md").write_text(
             "\n".join([f"Machine: {machine_notes()}", "", *imports]) + "\n", encoding="utf-8"

@@ -314,13 +314,16 @@ def apply_in_worker(path: Path, rows: int, admin: Any) -> Applied:
         assert imp.job is not None
         job_id = imp.job.pk
         progress: list[tuple[float, int, int]] = []
-        last: tuple[int, int] | None = None
+        last: tuple[int, int, str] | None = None
         while True:
-            status, done, total = Job.objects.values_list("status", "progress_done", "progress_total").get(pk=job_id)
+            status, done, total, message = Job.objects.values_list(
+                "status", "progress_done", "progress_total", "message"
+            ).get(pk=job_id)
             now = time.perf_counter() - started
-            if status == Job.Status.RUNNING and (done, total) != last:
+            # What the page shows moves when the numbers or the stage (with its seconds) change.
+            if status == Job.Status.RUNNING and (done, total, message) != last:
                 progress.append((now, done, total))
-                last = (done, total)
+                last = (done, total, message)
             if status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
                 break
             if now > 3600:
@@ -495,7 +498,12 @@ def mb(kb: int) -> str:
     return f"{kb / 1024:,.0f} MB"
 
 
-def bench_imports(large: int = 100_000, small: int = 10_000, iex_sizes: Sequence[int] = (1_000, 10_000)) -> list[str]:
+def bench_imports(
+    large: int = 100_000, small: int = 10_000, iex_sizes: Sequence[int] = (1_000, 10_000), runs: int = 3
+) -> list[str]:
+    """Every size applied once, then ``runs`` rounds of what varies with the shared machine, each compared within
+    itself: our apply of ``large`` rows against the database floor, and of the largest ``iex_sizes`` against
+    django-import-export."""
     from django.db import connection
 
     admin = city_admin()
@@ -514,33 +522,43 @@ def bench_imports(large: int = 100_000, small: int = 10_000, iex_sizes: Sequence
     del rows
 
     floor = {size: median_seconds(partial(calamine_read, paths[size])) for size in sizes}
-    ours: dict[int, Applied] = {}
-    for size in sizes:
-        ours[size] = apply_in_worker(paths[size], size, admin)
-        if size == large and connection.vendor == "postgresql":
-            talents, entries, floor_seconds = database_floor()
-            notes.append(
-                f"Database floor: PostgreSQL alone writes the {talents:,} talents and {entries:,} audit entries "
-                f"(`INSERT … SELECT` from a copy, every index in place) in {floor_seconds:.1f} s"
-            )
-    theirs = {size: import_export(paths[size], size) for size in iex_sizes}
+    best_iex = max(iex_sizes)
+    ours: dict[int, Applied] = {size: apply_in_worker(paths[size], size, admin) for size in sizes if size != large}
+    rounds: list[tuple[Applied, float, Applied, Imported]] = []  # (large apply, database floor, best_iex apply, iex)
+    talents = entries = 0
+    for _round in range(runs):
+        big = apply_in_worker(paths[large], large, admin)
+        talents, entries, database = database_floor() if connection.vendor == "postgresql" else (0, 0, float("nan"))
+        mine = apply_in_worker(paths[best_iex], best_iex, admin)
+        rounds.append((big, database, mine, import_export(paths[best_iex], best_iex)))
+    ours[large] = rounds[-1][0]
+    theirs = {size: import_export(paths[size], size) for size in iex_sizes if size != best_iex}
+    theirs[best_iex] = rounds[-1][3]
+    ours[best_iex] = rounds[-1][2]
     clear_talents()
 
     big, little = ours[large], ours[small]
-    best_iex = max(iex_sizes)
     lines = [
-        "| figure | measured | goal |",
-        "|---|---|---|",
-        f"| python-calamine reading {large:,} rows to Python lists (median of 3) | {floor[large]:.2f} s | — |",
-        f"| our apply of {large:,} rows, upload → job finished (worker, `keep_valid`) | {big.seconds:.1f} s | — |",
-        f"| apply / calamine read | {big.seconds / floor[large]:.1f} | ≤ 4 |",
-        f"| speed-up over django-import-export, per row at {best_iex:,} rows | "
-        f"{theirs[best_iex].seconds / ours[best_iex].seconds:.1f} × | ≥ 20 |",
-        f"| worker's peak RSS at {small:,} / {large:,} rows | {mb(little.peak_kb)} / {mb(big.peak_kb)} | < 400 MB |",
+        f"| run | database floor: PostgreSQL alone writes the {talents:,} talents and {entries:,} audit entries | "
+        f"our apply of {large:,} rows (upload → job finished) | apply / floor (goal ≤ 1.5) | "
+        f"django-import-export at {best_iex:,} rows | our apply at {best_iex:,} | speed-up (goal ≥ 20) | "
+        f"worker's peak RSS at {large:,} (goal < 400 MB) | progress stood still at most (goal ≤ 1 s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for number, (run, database, mine, iex) in enumerate(rounds, 1):
+        lines.append(
+            f"| {number} | {database:.1f} s | {run.seconds:.1f} s | {run.seconds / database:.2f} | {iex.seconds:.1f} s | "
+            f"{mine.seconds:.2f} s | {iex.seconds / mine.seconds:.1f} × | {mb(run.peak_kb)} | {run.longest_gap:.2f} s |"
+        )
+    lines += [
+        "",
+        "| figure | measured |",
+        "|---|---|",
+        f"| python-calamine reading {large:,} rows to Python lists (median of 3) | {floor[large]:.2f} s |",
+        f"| apply / calamine read | {big.seconds / floor[large]:.1f} |",
+        f"| worker's peak RSS at {small:,} / {large:,} rows | {mb(little.peak_kb)} / {mb(big.peak_kb)} |",
         f"| peak growth, {large:,} vs {small:,} rows (ratio of peaks; of increases over idle) | "
-        f"{big.peak_kb / little.peak_kb:.2f} × ; {(big.peak_kb - big.idle_kb) / max(1, little.peak_kb - little.idle_kb):.1f} × "
-        f"| < 10 |",
-        f"| longest time the progress stood still at {large:,} rows | {big.longest_gap:.2f} s | ≤ 1 s |",
+        f"{big.peak_kb / little.peak_kb:.2f} × ; {(big.peak_kb - big.idle_kb) / max(1, little.peak_kb - little.idle_kb):.1f} × |",
     ]
     lines += [
         "",

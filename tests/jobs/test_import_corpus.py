@@ -29,7 +29,7 @@ from openpyxl.styles import Font
 
 from platforms.models import Platform, PlatformYear
 from talentportal.audit.models import AuditEntry
-from talentportal.jobs.importing.reading import open_sheet
+from talentportal.jobs.importing.reading import FileRefused, open_sheet
 from talentportal.jobs.models import Import
 from talents.models import Enterprise, EnterpriseYear, Talent
 from talents.validators import make_credit_code, make_resident_id
@@ -232,6 +232,17 @@ def _bomb(tmp: Path) -> Path:
     )
 
 
+def _padded(tmp: Path) -> Path:
+    # A roster that reads and applies as it is, its sheet's XML padded with 3 MiB of whitespace between the rows:
+    # under the unpacked-size limit, but packed more than 100 to 1.
+    whole = xlsx(tmp / "whole.xlsx", [HEADER, person(1), person(2)])
+    with zipfile.ZipFile(whole) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(b"</row>", b"</row>" + b" \n\t" * (1 << 20), 1)
+    return zipped(tmp / "padded.xlsx", members)
+
+
 REFUSALS = [
     Case("empty-file", lambda t: write(t / "roster.xlsx", b""), "The file is empty.", at_upload=True),
     Case(
@@ -267,6 +278,12 @@ REFUSALS = [
         _bomb,
         "The file unpacks to 3.0\xa0MB, far more than a roster holds; it was not read.",
         settings={"IMPORT_MAX_UNPACKED_BYTES": 1 << 20},
+    ),
+    Case(
+        "zip-bomb-by-ratio",
+        _padded,
+        "A part of the file unpacks to 847 times its packed size (3.0\xa0MB), more than any spreadsheet does; "
+        "it was not read. Open it in Excel and save it again.",
     ),
     Case("encrypted-workbook", _encrypted, PASSWORD),
     Case(
@@ -387,6 +404,14 @@ def test_refused_file_writes_nothing(case: Case, cast: dict[str, Any], tmp_path:
         assert (outcome.imp.status, outcome.imp.message) == (Import.Status.REFUSED, case.expected)
         assert case.expected in outcome.output
     assert snapshot() == before
+
+
+def test_zip_bomb_refused_in_chinese(tmp_path: Path) -> None:
+    with translation.override("zh-hans"), pytest.raises(FileRefused) as refused:
+        open_sheet(_padded(tmp_path))
+    assert refused.value.message == (
+        "文件中有一部分解压后达到压缩大小的 847 倍（3.0\xa0MB），任何电子表格都不会如此，未予读取。请用 Excel 打开后重新保存。"
+    )
 
 
 # -- row errors ----------------------------------------------------------------------------------------------

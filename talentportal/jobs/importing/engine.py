@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from itertools import chain, islice
 from pathlib import Path
 
@@ -36,10 +37,12 @@ class Rollback(Exception):
 
 
 class ProgressWriter(threading.Thread):
-    """Writes a job's progress from its own connection, so it shows while the apply transaction is open.
+    """Writes a job's progress and stage from its own connection, so they show while the apply transaction is open.
 
-    SQLite has one writer at a time: there the progress is written on the job's own connection instead (it
-    shows during a dry run, and once an apply commits).
+    The stage (``stage("Reading the file…")``) is shown with the seconds it has lasted, written as they tick: the
+    page moves every second even while python-calamine builds the sheet (it lets other threads run meanwhile), when
+    no row can be counted yet. SQLite has one writer at a time: there the progress alone is written, on the job's
+    own connection (it shows during a dry run, and once an apply commits).
     """
 
     def __init__(self, job: Job | None) -> None:
@@ -48,8 +51,21 @@ class ProgressWriter(threading.Thread):
         self.done = 0
         self.total = 0
         self.stopped = threading.Event()
-        self.written = (-1, -1)
+        self.changed = threading.Event()
+        self.written: tuple[int, int, str] = (-1, -1, "")
         self.threaded = job is not None and connection.vendor != "sqlite"
+        self.shown: tuple[str, float] | None = None  # the stage's message, in the job's language, and when it began
+
+    def stage(self, label: str) -> None:
+        """Show ``label`` (and the seconds since) from now on; the thread writes it at once."""
+        self.shown = (_("%(stage)s (%(seconds)s s)") % {"stage": label, "seconds": "{seconds}"}, time.monotonic())
+        self.changed.set()
+
+    def message(self) -> str:
+        if self.shown is None:
+            return ""
+        text, since = self.shown
+        return text.format(seconds=int(time.monotonic() - since))
 
     def update(self, done: int, total: int | None = None) -> None:
         self.done = done
@@ -62,28 +78,43 @@ class ProgressWriter(threading.Thread):
             super().start()
 
     def stop(self) -> None:
+        """The stage is over: the last write shows the progress alone."""
+        self.shown = None
         self.stopped.set()
+        self.changed.set()
         if self.threaded:
             self.join(timeout=5)
 
     def run(self) -> None:
         try:
-            while not self.stopped.wait(0.5):
+            while not self.stopped.is_set():
                 self.write()
+                # Just after each of the stage's seconds ticks (the page, polling every second, sees every one),
+                # at least twice a second for the progress, and at once when the stage changes.
+                shown = self.shown
+                since = shown[1] if shown is not None else time.monotonic()
+                self.changed.wait(min(0.5, 1.01 - (time.monotonic() - since) % 1))
+                self.changed.clear()
             self.write()
         finally:
             connection.close()
 
     def write(self) -> None:
-        if self.job is None or (self.done, self.total) == self.written:
+        shown = (min(self.done, self.total), self.total, self.message())
+        if self.job is None or shown == self.written:
             return
-        self.written = (self.done, self.total)
+        self.written = shown
+        done, total, message = shown
         try:
-            Job.objects.filter(pk=self.job.pk).update(
-                progress_done=min(self.done, self.total), progress_total=self.total, heartbeat_at=timezone.now()
-            )
+            self.store(done, total, message)
         except Exception:  # SQLite while the apply holds the write lock: progress shows once it commits
             connection.close()
+
+    def store(self, done: int, total: int, message: str) -> None:
+        assert self.job is not None
+        Job.objects.filter(pk=self.job.pk).update(
+            progress_done=done, progress_total=total, message=message, heartbeat_at=timezone.now()
+        )
 
 
 def check(imp: Import, job: Job | None = None) -> None:
@@ -100,10 +131,12 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
     """Every row of the file through the checks (and, given a ``saver``, its writes): the checker, with what it
     found."""
     spec = display.spec
+    progress.stage(_("Reading the file…"))
     sheet = open_sheet(Path(imp.file.path))
     rows = sheet.numbered()
     layout, head = find_header(spec, rows, sheet.first_column)
     checker = Checker(imp, spec, layout, display, sheet.hidden_skipped)
+    progress.stage(_("Writing the rows…") if saver is not None else _("Checking the rows…"))
     progress.update(0, max(sheet.height - (layout.header_row - sheet.first_row), 0))
     data = chain(head, rows)
     try:
@@ -124,6 +157,7 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
                 )
     finally:
         gc.unfreeze()
+    progress.stage(_("Saving the results…"))
     progress.update(progress.total)
     return checker
 

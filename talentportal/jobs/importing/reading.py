@@ -34,6 +34,11 @@ _ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"'](\d+)")
 _COLUMNS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"'](\d+)")
 # The references that can make a sheet large: a column past Z, or a row past 99,999 (a cell's or a row's own).
 _FAR_REFERENCE = re.compile(rb'r\s*=\s*["\'](?=[A-Za-z]{2}|[A-Za-z]?\d{6})([A-Za-z]*)(\d+)')
+# Apache POI's rule against zip bombs: no member may unpack to more than 100 times its packed size, once it
+# unpacks to more than 100 KiB (POI's ``MIN_INFLATE_RATIO`` and ``GRACE_ENTRY_SIZE``). A roster's XML packs
+# 5 to 20 times; only padding packs further.
+MAX_INFLATE_RATIO = 100
+RATIO_GRACE_BYTES = 100 * 1024
 
 
 class FileRefused(Exception):
@@ -122,6 +127,7 @@ def _check_zip(path: Path) -> str:
                     _("The file unpacks to %(size)s, far more than a roster holds; it was not read.")
                     % {"size": filesizeformat(unpacked)}
                 )
+            _check_ratios(members)
             if "content.xml" in names and "mimetype" in names:
                 _check_area(*_ods_area(archive))
                 return ""
@@ -138,6 +144,21 @@ def _check_zip(path: Path) -> str:
             return sheets[0] if sheets else ""
     except zipfile.BadZipFile:
         raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again.")) from None
+
+
+def _check_ratios(members: list[zipfile.ZipInfo]) -> None:
+    for member in members:
+        if member.file_size > RATIO_GRACE_BYTES and member.file_size > MAX_INFLATE_RATIO * member.compress_size:
+            raise FileRefused(
+                _(
+                    "A part of the file unpacks to %(ratio)s times its packed size (%(size)s), more than any "
+                    "spreadsheet does; it was not read. Open it in Excel and save it again."
+                )
+                % {
+                    "ratio": f"{member.file_size // max(member.compress_size, 1):,}",
+                    "size": filesizeformat(member.file_size),
+                }
+            )
 
 
 def _filled_area(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
