@@ -6,7 +6,7 @@ import copy
 import os
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from talentportal.orgs.models import OrgUnit, Role, User
 
@@ -25,6 +25,19 @@ PERSONAS: dict[str, tuple[str, str]] = {
     "a_viewer": ("330402", Role.VIEWER),
     "b_editor": ("330411", Role.EDITOR),
 }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, dropped at the end even when a thread or a process of a test left a connection to it
+    open (PostgreSQL refuses to drop a database in use, and the run would leave it behind)."""
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 def is_transactional(item: pytest.Item) -> bool:
