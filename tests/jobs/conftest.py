@@ -7,6 +7,7 @@ sees committed rows. Nothing here is mocked and nothing runs eagerly.
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import subprocess
@@ -19,8 +20,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.utils import translation
+from openpyxl import Workbook
 
 from talentportal.dburl import database_url
+from talents.validators import make_resident_id
 
 CELERY = Path(sys.prefix) / "bin" / "celery"
 READY_TIMEOUT = 30.0
@@ -179,3 +182,17 @@ def worker_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[
     yield start
     for worker in started:
         worker.stop()
+
+
+def roster(path: Path, rows: int) -> Path:
+    """A county's talent roster of ``rows`` valid rows (南湖区), written as .xlsx to ``path``."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(["姓名", "证件号码", "人才类别", "人才层次", "所属区域", "落地日期"])
+    for n in range(rows):
+        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=n // 900)
+        ws.append(
+            [f"人才{n}", make_resident_id("330402", birth, n % 900), "专业技术人才", "青年人才", "南湖区", "2025-06-01"]
+        )
+    wb.save(path)
+    return path

@@ -3,7 +3,6 @@ as failed, and the import can be applied again."""
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ from django.conf import settings
 from django.core.files import File
 from django.db import connection
 from django.test import override_settings
-from openpyxl import Workbook
 
 from talentportal.audit.models import AuditEntry
 from talentportal.jobs.importing import engine
@@ -21,26 +19,12 @@ from talentportal.jobs.models import Import, Job
 from talentportal.jobs.tasks import run_import
 from talentportal.orgs.models import unit_of
 from talents.models import Talent
-from talents.validators import make_resident_id
 
-from .conftest import Worker, stale_messages, wait_for
+from .conftest import Worker, roster, stale_messages, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 ROWS = 30_000
-
-
-def roster(path: Path) -> Path:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet()
-    ws.append(["姓名", "证件号码", "人才类别", "人才层次", "所属区域", "落地日期"])
-    for n in range(ROWS):
-        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=n // 900)
-        ws.append(
-            [f"人才{n}", make_resident_id("330402", birth, n % 900), "专业技术人才", "青年人才", "南湖区", "2025-06-01"]
-        )
-    wb.save(path)
-    return path
 
 
 @pytest.mark.skipif(
@@ -51,7 +35,7 @@ def test_worker_killed_mid_apply_keeps_none_of_the_rows(
     worker: Worker, worker_factory: Any, people: dict[str, Any], tmp_path: Path
 ) -> None:
     admin = people["a_admin"]
-    path = roster(tmp_path / "南湖区人才名册.xlsx")
+    path = roster(tmp_path / "南湖区人才名册.xlsx", ROWS)
     with path.open("rb") as stream:
         imp = Import(kind="talents", file_name=path.name, file_size=path.stat().st_size, created_by=admin)
         imp.org_unit = unit_of(admin)

@@ -5,7 +5,6 @@ registry because every process loads the apps' ``registries.py``."""
 
 from __future__ import annotations
 
-import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -14,31 +13,17 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from talentportal.jobs.importing.services import import_start
 from talentportal.jobs.models import Import, Job
 from talents.models import Talent
-from talents.validators import make_resident_id
 
-from .conftest import Worker, wait_for
+from .conftest import Worker, roster, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 ROWS = 3000
-
-
-def roster(path: Path) -> Path:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet()
-    ws.append(["姓名", "证件号码", "人才类别", "人才层次", "所属区域", "落地日期"])
-    for n in range(ROWS):
-        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=n // 900)
-        ws.append(
-            [f"人才{n}", make_resident_id("330402", birth, n % 900), "专业技术人才", "青年人才", "南湖区", "2025-06-01"]
-        )
-    wb.save(path)
-    return path
 
 
 @pytest.fixture
@@ -56,7 +41,7 @@ def test_import_and_large_export_through_a_worker_without_checks(
     bare_worker: Worker, people: dict[str, Any], client: Any, tmp_path: Path
 ) -> None:
     admin = people["a_admin"]
-    path = roster(tmp_path / "南湖区人才名册.xlsx")
+    path = roster(tmp_path / "南湖区人才名册.xlsx", ROWS)
     with path.open("rb") as stream:
         imp = import_start(
             kind="talents", upload=stream, name=path.name, size=path.stat().st_size, apply=True, acting_user=admin
