@@ -49,6 +49,9 @@ class JobTask(Task[Any, Any]):
 
     def __call__(self, job_id: int, *args: Any, **kwargs: Any) -> Any:
         close_old_connections()
+        # A worker lives for weeks; the content types it cached (the audit log names records by them) are
+        # re-created with new ids when the database is restored or flushed, and a stale id would fail the job.
+        ContentType.objects.clear_cache()
         claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
             status=Job.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
         )
