@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "talents",
     "platforms",
     "programs",
+    "assessments",
 ]
 
 MIDDLEWARE = [
