@@ -209,15 +209,20 @@ COUNTED: list[tuple[str, dict[str, Any], Any]] = [
         "enterprises.revenue_at_least",
         {"amount": 1000},
         lambda s, p: EnterpriseYear.objects.filter(
-            in_area(s, "enterprise__org_unit__path"), year=YEAR, revenue__gte=1000, enterprise__is_talent_enterprise=True
+            in_area(s, "enterprise__org_unit__path"),
+            year=YEAR,
+            revenue__gte=1000,
+            enterprise__is_talent_enterprise=True,
         ).count(),
     ),
     (
         "enterprises.listed",
         {},
-        lambda s, p: Enterprise.objects.filter(in_area(s, "org_unit__path"), is_talent_enterprise=True)
-        .exclude(listing="none")
-        .count(),
+        lambda s, p: (
+            Enterprise.objects.filter(in_area(s, "org_unit__path"), is_talent_enterprise=True)
+            .exclude(listing="none")
+            .count()
+        ),
     ),
 ]
 
