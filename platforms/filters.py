@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+from talentportal.registry.filters import AnyOfFilter, OrgUnitSubtreeFilter, ScopedFilterSet
 from talentportal.registry.masking import ID
 
 from .models import Platform, PlatformYear, Residency
@@ -18,6 +19,13 @@ class PlatformFilterSet(ScopedFilterSet):
     recognized_year = django_filters.NumberFilter(
         field_name="recognized_on", lookup_expr="year", label=_("recognised in year")
     )
+    kind = AnyOfFilter(choices=Platform.Kind.choices, label=_("kind"))
+    level_at_least = django_filters.ChoiceFilter(
+        method="filter_level_at_least", choices=Platform.Level.choices, label=_("level at or above")
+    )
+    active_year = django_filters.NumberFilter(
+        method="filter_active_year", label=_("active at the end of year"), min_value=1, max_value=9999
+    )
 
     class Meta:
         model = Platform
@@ -25,6 +33,8 @@ class PlatformFilterSet(ScopedFilterSet):
             "org_unit",
             "kind",
             "level",
+            "level_at_least",
+            "active_year",
             "location",
             "status",
             "star_rating",
@@ -32,6 +42,12 @@ class PlatformFilterSet(ScopedFilterSet):
             "country",
             "city",
         ]
+
+    def filter_level_at_least(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return qs.at_least(value) if value else qs  # type: ignore[attr-defined]
+
+    def filter_active_year(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return qs.active_at(datetime.date(int(value), 12, 31)) if value is not None else qs  # type: ignore[attr-defined]
 
 
 class PlatformYearFilterSet(ScopedFilterSet):

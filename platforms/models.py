@@ -18,6 +18,22 @@ from talentportal.validators import DATE, TEXT
 from talents.models import MONEY, Enterprise, Talent
 
 
+class PlatformQuerySet(OrgScopedQuerySet):
+    def recognized_in(self, year: int) -> PlatformQuerySet:
+        return self.filter(recognized_on__year=year)
+
+    def at_least(self, level: str) -> PlatformQuerySet:
+        """Platforms of ``level`` or above (national > provincial > municipal > county)."""
+        ranks = list(Platform.Level.values)
+        return self.filter(level__in=ranks[: ranks.index(level) + 1])
+
+    def active_at(self, day: datetime.date) -> PlatformQuerySet:
+        """Platforms active on ``day``: recognised by then (or with no recognition date on record) and not
+        revoked by then."""
+        recognized = Q(recognized_on__isnull=True) | Q(recognized_on__lte=day)
+        return self.filter(recognized, Q(status=Platform.Status.ACTIVE) | Q(revoked_on__gt=day))
+
+
 class Platform(models.Model):
     class Kind(models.TextChoices):
         INCUBATOR = "incubator", _("Technology business incubator")
@@ -85,7 +101,7 @@ class Platform(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PlatformQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("platform")

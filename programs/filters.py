@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+from talentportal.registry.filters import AnyOfFilter, OrgUnitSubtreeFilter, ScopedFilterSet
 from talentportal.registry.masking import ID
 
 from .models import LANDED_OR_LATER, SELECTED_OR_LATER, Batch, Level, Program, Selection, Tranche
@@ -39,7 +39,14 @@ class SelectionFilterSet(ScopedFilterSet):
     )
     batch = django_filters.NumberFilter(field_name="batch_id", label=_("batch"))
     year = django_filters.NumberFilter(field_name="batch__year", label=_("batch year"))
-    level = django_filters.ChoiceFilter(field_name="batch__program__level", choices=Level.choices, label=_("level"))
+    level = AnyOfFilter(field_name="batch__program__level", choices=Level.choices, label=_("level"))
+    category = AnyOfFilter(
+        field_name="batch__program__category", choices=Program.Category.choices, label=_("program category")
+    )
+    decided_year = django_filters.NumberFilter(field_name="decided_on", lookup_expr="year", label=_("decided in year"))
+    exited_year = django_filters.NumberFilter(
+        method="filter_exited_year", label=_("exited in year"), min_value=1, max_value=9999
+    )
     talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
     team = django_filters.NumberFilter(field_name="team_id", label=_("team"))
     reached = django_filters.ChoiceFilter(
@@ -53,7 +60,23 @@ class SelectionFilterSet(ScopedFilterSet):
 
     class Meta:
         model = Selection
-        fields = ["program", "batch", "year", "level", "status", "reached", "org_unit", "talent", "team"]
+        fields = [
+            "program",
+            "batch",
+            "year",
+            "level",
+            "category",
+            "status",
+            "reached",
+            "decided_year",
+            "exited_year",
+            "org_unit",
+            "talent",
+            "team",
+        ]
+
+    def filter_exited_year(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return qs.exited_in(int(value)) if value is not None else qs  # type: ignore[attr-defined]
 
     def filter_reached(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return qs.filter(status__in={"selected": SELECTED_OR_LATER, "landed": LANDED_OR_LATER}.get(value, []))

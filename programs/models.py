@@ -233,6 +233,16 @@ class SelectionQuerySet(ProgramOwnedQuerySet):
             return self.none()
         return self.managed_by(user) | self.in_scope_of(user).filter(status=Status.APPLIED)
 
+    def selected_in(self, year: int) -> Self:
+        """Selections decided as selected in ``year`` (still funded, finished, or exited since): the decision
+        date is the one the office records, in imported rosters as well as in the lifecycle."""
+        return self.filter(status__in=SELECTED_OR_LATER, decided_on__year=year)
+
+    def exited_in(self, year: int) -> Self:
+        """Selections that exited in ``year``: the day of the move to ``exited`` is its event's."""
+        exits = SelectionEvent.objects.filter(to_status=Status.EXITED, at__year=year).values("selection_id")
+        return self.filter(status=Status.EXITED, pk__in=exits)
+
     def summary_by(self, key: str) -> dict[Any, dict[str, Any]]:
         """Per value of ``key`` (e.g. ``batch_id``): applied, selected (incl. those who left since), landed,
         exited, and the award of those selected."""
@@ -398,6 +408,9 @@ class TrancheQuerySet(ProgramOwnedQuerySet):
         return self.filter(
             status__in=[TrancheStatus.PLANNED, TrancheStatus.APPROVED], planned_on__lt=timezone.localdate()
         )
+
+    def paid_in(self, year: int) -> Self:
+        return self.filter(status=TrancheStatus.PAID, paid_on__year=year)
 
     def due_within(self, days: int, today: datetime.date | None = None) -> Self:
         today = today or timezone.localdate()

@@ -6,13 +6,14 @@ from typing import Any
 import django_filters
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.registry.filters import OrgUnitSubtreeFilter, ScopedFilterSet
+from talentportal.registry.filters import AnyOfFilter, OrgUnitSubtreeFilter, ScopedFilterSet
 from talentportal.registry.masking import EMAIL, ID, PHONE
 
-from .models import Enterprise, EnterpriseYear, Industry, ServiceRequest, Talent, Team
+from .models import Enterprise, EnterpriseYear, Industry, ServiceRequest, ServiceRequestQuerySet, Talent, Team
 
 # Programs build on the talents (a selection names a talent): their models are named here, not imported.
 Program: Any = apps.get_model("programs", "Program")
@@ -54,6 +55,9 @@ class TalentFilterSet(ScopedFilterSet):
     id_number = personal_filter("id_number", _("ID number"))
     phone = personal_filter("phone", _("mobile phone"))
     email = personal_filter("email", _("e-mail"))
+    category = AnyOfFilter(choices=Talent.Category.choices, label=_("talent category"))
+    tier = AnyOfFilter(choices=Talent.Tier.choices, label=_("talent tier"))
+    recruitment_mode = AnyOfFilter(choices=Talent.RecruitmentMode.choices, label=_("recruitment mode"))
     landed_year = django_filters.NumberFilter(field_name="landed_on", lookup_expr="year", label=_("landed in year"))
     program = django_filters.ModelChoiceFilter(
         queryset=Program.objects.all(), method="filter_selection", label=_("talent program")
@@ -112,10 +116,17 @@ class EnterpriseFilterSet(ScopedFilterSet):
     personal_search_fields = {"contact_phone": PHONE}
     org_unit = OrgUnitSubtreeFilter()
     contact_phone = personal_filter("contact_phone", _("contact phone"))
+    listed = django_filters.BooleanFilter(field_name="listing", method="filter_listed", label=_("listed (any market)"))
 
     class Meta:
         model = Enterprise
-        fields = ["org_unit", "industry", "listing", "is_talent_enterprise", "contact_phone"]
+        fields = ["org_unit", "industry", "listing", "is_talent_enterprise", "listed", "contact_phone"]
+
+    def filter_listed(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        unlisted = Q(listing=Enterprise.Listing.NONE)
+        return qs.exclude(unlisted) if value else qs.filter(unlisted)
 
 
 class EnterpriseYearFilterSet(ScopedFilterSet):
@@ -125,20 +136,29 @@ class EnterpriseYearFilterSet(ScopedFilterSet):
     industry = django_filters.ChoiceFilter(
         field_name="enterprise__industry", choices=Industry.choices, label=_("industry")
     )
+    talent_enterprise = django_filters.BooleanFilter(
+        field_name="enterprise__is_talent_enterprise", label=_("talent-founded enterprise")
+    )
+    min_revenue = django_filters.NumberFilter(
+        field_name="revenue", lookup_expr="gte", label=_("revenue at least (10k yuan)"), min_value=0
+    )
 
     class Meta:
         model = EnterpriseYear
-        fields = ["org_unit", "year", "enterprise", "industry"]
+        fields = ["org_unit", "year", "enterprise", "industry", "talent_enterprise", "min_revenue"]
 
 
 class TeamFilterSet(ScopedFilterSet):
     search_fields = ("name", "leader__name", "employer__name")
     personal_search_fields = {"leader__id_number": ID}
     org_unit = OrgUnitSubtreeFilter()
+    landed_year = django_filters.NumberFilter(
+        field_name="leader__landed_on", lookup_expr="year", label=_("leader landed in year")
+    )
 
     class Meta:
         model = Team
-        fields = ["org_unit", "industry"]
+        fields = ["org_unit", "industry", "landed_year"]
 
 
 class ServiceRequestFilterSet(ScopedFilterSet):
@@ -146,10 +166,29 @@ class ServiceRequestFilterSet(ScopedFilterSet):
     org_unit = OrgUnitSubtreeFilter()
     talent = django_filters.NumberFilter(field_name="talent_id", label=_("talent"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    resolved_year = django_filters.NumberFilter(
+        field_name="resolved_on", lookup_expr="year", label=_("resolved or declined in year")
+    )
+    overdue_year = django_filters.NumberFilter(
+        method="filter_overdue_year", label=_("overdue in year"), min_value=1, max_value=9998
+    )
+    due_days = django_filters.NumberFilter(
+        method="filter_overdue_year", label=_("days allowed to resolve"), min_value=0, max_value=36500
+    )
 
     class Meta:
         model = ServiceRequest
-        fields = ["org_unit", "status", "kind", "talent", "overdue"]
+        fields = ["org_unit", "status", "kind", "talent", "overdue", "resolved_year", "overdue_year", "due_days"]
+
+    def filter_overdue_year(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        """Overdue in the year (``ServiceRequestQuerySet.overdue_in``), against ``due_days`` when given."""
+        data = self.form.cleaned_data
+        if name != "overdue_year" or data.get("overdue_year") is None:
+            return qs
+        days = data.get("due_days")
+        year = int(data["overdue_year"])
+        assert isinstance(qs, ServiceRequestQuerySet)
+        return qs.overdue_in(year, settings.SERVICE_REQUEST_DUE_DAYS if days is None else int(days))
 
     def filter_overdue(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, DurationField, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -336,6 +337,10 @@ class Team(models.Model):
         return reverse("talents:team_detail", args=[self.pk])
 
 
+# How long a closed request waited, from acceptance to its closing day.
+WAITED = ExpressionWrapper(F("resolved_on") - F("submitted_on"), output_field=DurationField())
+
+
 class ServiceRequestQuerySet(OrgScopedQuerySet):
     org_path_field = "talent__org_unit__path"
 
@@ -351,6 +356,28 @@ class ServiceRequestQuerySet(OrgScopedQuerySet):
         cutoff = (today or timezone.localdate()) - datetime.timedelta(days=settings.SERVICE_REQUEST_DUE_DAYS)
         open_states = [ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS]
         return Q(status__in=open_states, submitted_on__lt=cutoff)
+
+    def resolved_in(self, year: int) -> Self:
+        """Requests resolved (not declined) in ``year``."""
+        return self.filter(status=ServiceRequest.Status.RESOLVED, resolved_on__year=year)
+
+    @staticmethod
+    def closed_within(days: int) -> LessThanOrEqual:
+        """That the request was closed at most ``days`` days after it was accepted (an expression for
+        ``filter=`` of an aggregate as well as for ``filter()``)."""
+        return LessThanOrEqual(WAITED, datetime.timedelta(days=days))
+
+    def overdue_in(self, year: int, days: int) -> Self:
+        """Requests overdue in ``year``, as ``is_overdue`` sees a request on the last day of that year, plus the
+        ones closed in that year late: still open on 31 December (open now, or closed after that day) more than
+        ``days`` days after they were accepted, or closed during the year more than ``days`` days after."""
+        end = datetime.date(year, 12, 31)
+        open_states = [ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS]
+        open_at_end = Q(submitted_on__lt=end - datetime.timedelta(days=days)) & (
+            Q(status__in=open_states) | Q(resolved_on__gt=end)
+        )
+        closed_late = Q(resolved_on__year=year) & Q(GreaterThan(WAITED, datetime.timedelta(days=days)))
+        return self.filter(open_at_end | closed_late)
 
     def overdue_first(self) -> Self:
         """Overdue requests first, then the oldest."""

@@ -45,6 +45,30 @@ class FastSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
 
 
+class AnyOfSelect(FastSelect):
+    """A select that reads every value given for its name (``?tier=a&tier=b``: the links the assessment's
+    figures lead to) and shows them chosen; one value, as the filter bar sends it, reads as before."""
+
+    allow_multiple_selected = True
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        getter = getattr(data, "getlist", None)
+        chosen = getter(name) if getter else [data.get(name)]
+        return [value for value in chosen if value not in (None, "")]
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        several = isinstance(value, list | tuple) and len(value) > 1
+        return super().render(name, value, {**(attrs or {}), **({"multiple": True} if several else {})}, renderer)
+
+
+class AnyOfFilter(django_filters.MultipleChoiceFilter):
+    """Records whose field takes any of the values given (one value or several)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class OrgUnitSubtreeFilter(django_filters.ModelChoiceFilter):
     """``org_unit=CODE``: the unit and everything below it, along the model's own path to its unit (its
@@ -101,6 +125,9 @@ class ScopedFilterSet(django_filters.FilterSet):
             if isinstance(f, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
                 f.extra["empty_label"] = _("All")
                 f.extra["widget"] = FastSelect
+            if isinstance(f, AnyOfFilter):
+                f.extra["choices"] = [("", _("All")), *f.extra["choices"]]
+                f.extra["widget"] = AnyOfSelect
             if isinstance(f, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter):
                 manager = f.extra.get("queryset")
                 model = getattr(manager, "model", None)
