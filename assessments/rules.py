@@ -559,9 +559,7 @@ EXPLANATIONS: dict[str, Promise] = {
         "%(points)s points (of %(max_points)s)."
     ),
     "bands": gettext_lazy("Actual %(actual)s: %(points)s points by the indicator's bands (of %(max_points)s)."),
-    "rank": gettext_lazy(
-        "Actual %(actual)s: rank %(rank)s of %(ranked)s, %(points)s points (of %(max_points)s)."
-    ),
+    "rank": gettext_lazy("Actual %(actual)s: rank %(rank)s of %(ranked)s, %(points)s points (of %(max_points)s)."),
     "relative_to_best": gettext_lazy(
         "Actual %(actual)s, best %(best)s: %(points)s points in proportion to the best (of %(max_points)s)."
     ),
