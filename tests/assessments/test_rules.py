@@ -311,7 +311,7 @@ REFUSALS = [
 )
 def test_clean_rule_names_each_faulty_parameter(rule: Any, max_points: Any, keys: set[str]) -> None:
     with pytest.raises(RuleError) as refused:
-        clean_rule(rule, D(str(max_points)) if not isinstance(max_points, str) else D(max_points))
+        clean_rule(rule, D(str(max_points)))
     assert set(refused.value.errors) == keys
     assert all(message.strip() for message in refused.value.errors.values())
 
