@@ -1,0 +1,1 @@
+"""The annual assessment: schemes, indicator trees, the scoring-rule engine (``rules``), results."""
