@@ -24,6 +24,7 @@ urlpatterns = [
     path("registry/", include("talents.urls")),
     path("platforms/", include("platforms.urls")),
     path("programs/", include("programs.urls")),
+    path("assessments/", include("assessments.urls")),
     path("audit/", include("talentportal.audit.urls")),
     path("jobs/", include("talentportal.jobs.urls")),
     path("api/v1/", include("talentportal.api")),

@@ -1,0 +1,282 @@
+"""Scoring a scheme: gather every input in a fixed number of queries, run the rule engine line by line, add the
+lines up the indicator tree, rank and grade.
+
+The queries depend on the number of metric-bound indicators (one grouped query each, two with ``growth``), never
+on the number of assessees or records. A published scheme is read from its frozen ``Result`` rows instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from talentportal import metrics
+from talentportal.metrics import Subject
+
+from . import rules
+from .models import Assessee, Entry, Event, Indicator, Mark, Result, Scheme, Target
+
+ZERO = Decimal("0")
+SIGN = {"score": 1, "bonus": 1, "penalty": -1, "veto": 0}
+
+
+@dataclass
+class Line:
+    """One indicator of one assessee: what went in, what came out, and why."""
+
+    indicator: str  # code
+    name: str
+    actual: Decimal | None
+    target: Decimal | None
+    points: Decimal
+    max_points: Decimal
+    effect: str
+    note: str
+    facts: dict[str, str]
+    unit: str = ""
+    records_url: str | None = None
+    vetoed: bool = False
+    rule: dict[str, Any] = field(default_factory=dict)  # the parameters it was scored with
+
+    @property
+    def explanation(self) -> str:
+        """In the reader's language, from the stored note and facts."""
+        return rules.explain(self.note, self.facts, self.unit)
+
+    @property
+    def lost(self) -> Decimal:
+        """Points a scored line missed (bonus, penalty and veto lines lose nothing)."""
+        return self.max_points - self.points if self.effect == "score" else ZERO
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "name": self.name,
+            "actual": _str(self.actual),
+            "target": _str(self.target),
+            "points": str(self.points),
+            "max_points": str(self.max_points),
+            "effect": self.effect,
+            "note": self.note,
+            "facts": self.facts,
+            "unit": self.unit,
+            "records_url": self.records_url,
+            "vetoed": self.vetoed,
+            "rule": self.rule,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Line:
+        return cls(
+            **{
+                **data,
+                "actual": _dec(data["actual"]),
+                "target": _dec(data["target"]),
+                "points": Decimal(data["points"]),
+                "max_points": Decimal(data["max_points"]),
+            }
+        )
+
+
+@dataclass
+class AssesseeResult:
+    assessee: Assessee
+    total: Decimal
+    subtotals: dict[str, Decimal]
+    lines: list[Line]
+    vetoed: bool = False
+    veto_reasons: list[str] = field(default_factory=list)
+    forced_grade: str | None = None
+    rank: int | None = None
+    grade: str = ""
+    provisional: bool = True
+
+    @property
+    def lost(self) -> Decimal:
+        return sum((line.lost for line in self.lines), ZERO)
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def subject_of(assessee: Assessee) -> Subject:
+    object_id = {
+        Assessee.Kind.PLATFORM: assessee.platform_id,
+        Assessee.Kind.ENTERPRISE: assessee.enterprise_id,
+    }.get(Assessee.Kind(assessee.kind), assessee.org_unit_id)
+    path = assessee.org_unit.path if assessee.kind == Assessee.Kind.ORG_UNIT else ""
+    return Subject(id=assessee.pk, kind=assessee.kind, object_id=int(object_id or 0), path=path, code=assessee.key)
+
+
+def metric_binding(indicator: Indicator) -> tuple[str, dict[str, Any], bool]:
+    """The metric code, its parameters and whether it is taken as growth over the previous year."""
+    binding = dict(indicator.metric or {})
+    code = str(binding.pop("code"))
+    growth = bool(binding.pop("growth", False))
+    return code, binding, growth
+
+
+def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
+    """Every included assessee's live (provisional) result, ranked and graded."""
+    assessees = list(scheme.assessees.filter(excluded=False).select_related("org_unit").order_by("order", "id"))
+    indicators = list(scheme.indicators.order_by("order", "code"))
+    leaves = [i for i in indicators if i.rule is not None]
+    by_pair: dict[str, dict[tuple[int, int], Any]] = {
+        "target": {(t.indicator_id, t.assessee_id): t.value for t in Target.objects.filter(indicator__scheme=scheme)},
+        "entry": {
+            (e.indicator_id, e.submission.assessee_id): e.value
+            for e in Entry.objects.filter(indicator__scheme=scheme).select_related("submission")
+        },
+    }
+    marks: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for indicator_id, assessee_id, points in Mark.objects.filter(indicator__scheme=scheme).values_list(
+        "indicator_id", "submission__assessee_id", "points"
+    ):
+        marks[(indicator_id, assessee_id)].append(points)
+    events: dict[tuple[int, int], list[tuple[str, str]]] = defaultdict(list)
+    descriptions: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for event in Event.objects.filter(scheme=scheme, status=Event.Status.VERIFIED).order_by("occurred_on", "id"):
+        events[(event.indicator_id, event.assessee_id)].append((event.level, event.key or f"#{event.pk}"))
+        descriptions[(event.indicator_id, event.assessee_id)].append(event.description)
+
+    subjects = [subject_of(a) for a in assessees]
+    actuals: dict[int, dict[int, Decimal | None]] = {}
+    urls: dict[int, dict[int, str | None]] = {}
+    for leaf in leaves:
+        if leaf.source == Indicator.Source.METRIC and leaf.metric:
+            code, params, growth = metric_binding(leaf)
+            actuals[leaf.pk] = metrics.values(code, subjects, scheme.year, params, growth=growth)
+            urls[leaf.pk] = {
+                s.id: None if growth else metrics.records_url(code, s, scheme.year, params) for s in subjects
+            }
+        elif leaf.source == Indicator.Source.ENTERED:
+            actuals[leaf.pk] = {a.pk: by_pair["entry"].get((leaf.pk, a.pk)) for a in assessees}
+
+    results = []
+    for assessee in assessees:
+        lines = []
+        for leaf in leaves:
+            pair = (leaf.pk, assessee.pk)
+            peers = actuals.get(leaf.pk, {})
+            inputs = rules.Inputs(
+                actual=peers.get(assessee.pk),
+                target=by_pair["target"].get(pair),
+                peers=tuple(peers.get(a.pk) for a in assessees),
+                marks=tuple(marks.get(pair, ())),
+                events=tuple(events.get(pair, ())),
+            )
+            outcome = rules.score(dict(leaf.rule or {}), leaf.max_points, inputs)
+            lines.append(
+                Line(
+                    indicator=leaf.code,
+                    name=leaf.name,
+                    actual=inputs.actual,
+                    target=inputs.target,
+                    points=outcome.points,
+                    max_points=leaf.max_points,
+                    effect=outcome.effect,
+                    note=outcome.note,
+                    facts=outcome.facts,
+                    unit=leaf.unit,
+                    records_url=urls.get(leaf.pk, {}).get(assessee.pk),
+                    vetoed=outcome.vetoed,
+                    rule=dict(leaf.rule or {}),
+                )
+            )
+        result = _add_up(assessee, indicators, lines)
+        for leaf, line in zip(leaves, lines, strict=True):
+            if line.vetoed:
+                result.vetoed = True
+                result.forced_grade = (leaf.rule or {}).get("grade") or ""
+                result.veto_reasons += [f"{leaf.name}：{d}" for d in descriptions[(leaf.pk, assessee.pk)]]
+        results.append(result)
+    rank_and_grade(scheme, results)
+    return results
+
+
+def _add_up(assessee: Assessee, indicators: list[Indicator], lines: list[Line]) -> AssesseeResult:
+    """Subtotals up the tree: a node's is the signed sum of its children, its size capped at its max points;
+    the total is the sum of the level-1 subtotals, never below 0."""
+    signed = {line.indicator: line.points * SIGN[line.effect] for line in lines}
+    children: dict[int | None, list[Indicator]] = defaultdict(list)
+    for indicator in indicators:
+        children[indicator.parent_id].append(indicator)
+
+    def subtotal(node: Indicator) -> Decimal:
+        if node.rule is not None:
+            return signed.get(node.code, ZERO)
+        value = sum((subtotal(child) for child in children[node.pk]), ZERO)
+        return max(-node.max_points, min(value, node.max_points))
+
+    subtotals = {node.code: subtotal(node) for node in children[None]}
+    total = max(ZERO, sum(subtotals.values(), ZERO))
+    return AssesseeResult(assessee=assessee, total=total, subtotals=subtotals, lines=lines)
+
+
+def rank_and_grade(scheme: Scheme, results: list[AssesseeResult]) -> None:
+    totals = [r.total for r in results]
+    for result, rank in zip(results, rules.rank_positions(totals), strict=True):
+        result.rank = rank
+    grades = scheme.grades or rules.DEFAULT_GRADES
+    forced = [r.forced_grade if r.vetoed else None for r in results]
+    for result, grade in zip(results, rules.assign_grades(totals, grades, scheme.excellent_share, forced), strict=True):
+        result.grade = grade
+
+
+def published_results(scheme: Scheme) -> list[AssesseeResult]:
+    """The frozen results of a published scheme, in rank order."""
+    rows = Result.objects.filter(assessee__scheme=scheme).select_related("assessee__org_unit")
+    results = [
+        AssesseeResult(
+            assessee=row.assessee,
+            total=row.total,
+            subtotals={code: Decimal(value) for code, value in row.subtotals.items()},
+            lines=[Line.from_json(line) for line in row.lines],
+            vetoed=row.vetoed,
+            veto_reasons=list(row.veto_reasons),
+            rank=row.rank,
+            grade=row.grade,
+            provisional=False,
+        )
+        for row in rows
+    ]
+    return sorted(results, key=lambda r: (r.rank or 10**9, r.assessee.order, r.assessee.pk))
+
+
+def results_of(scheme: Scheme) -> list[AssesseeResult]:
+    """What the scheme's results are today: frozen once published, live before."""
+    if scheme.status == Scheme.Status.PUBLISHED:
+        return published_results(scheme)
+    return sorted(score_scheme(scheme), key=lambda r: (r.rank or 10**9, r.assessee.order, r.assessee.pk))
+
+
+def freeze(scheme: Scheme, results: Iterable[AssesseeResult]) -> None:
+    """Store the results with their inputs and the rule parameters used: the published year never moves."""
+    now = timezone.now()
+    with transaction.atomic():
+        Result.objects.filter(assessee__scheme=scheme).delete()
+        Result.objects.bulk_create(
+            Result(
+                assessee=r.assessee,
+                total=r.total,
+                subtotals={code: str(value) for code, value in r.subtotals.items()},
+                rank=r.rank,
+                grade=r.grade,
+                vetoed=r.vetoed,
+                veto_reasons=r.veto_reasons,
+                lines=[line.as_json() for line in r.lines],
+                published_at=now,
+            )
+            for r in results
+        )
