@@ -21,7 +21,7 @@ class TestPlatformMatrix(RegistryMatrix):
         "list": 8,
         "create_page": 15,
         "update_page": 18,
-        "delete_page": 17,
+        "delete_page": 19,
         "api_create": 6,
         "api_update": 7,
         "api_delete": 13,

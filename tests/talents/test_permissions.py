@@ -91,7 +91,7 @@ class TestEnterpriseMatrix(RegistryMatrix):
         "list": 8,
         "create_page": 14,
         "update_page": 18,
-        "delete_page": 29,
+        "delete_page": 31,
         "api_create": 6,
         "api_update": 7,
         "api_delete": 21,
