@@ -279,6 +279,23 @@ def submit(submission: Submission, actor: Actor) -> Submission:
         return _move(submission, Submission.Status.SUBMITTED, actor, submitted_at=timezone.now())
 
 
+def attach_evidence(submission: Submission, indicator: Indicator, upload: Any, actor: Actor) -> Evidence:
+    """A file backing the value the assessee enters for ``indicator``; only while it may still be changed."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().select_related("assessee__scheme").get(pk=submission.pk)
+        refuse_unless_open_for(submission, actor)
+        if indicator.scheme_id != submission.assessee.scheme_id or indicator.source != Indicator.Source.ENTERED:
+            raise Refused(
+                _("Indicator %(code)s is not one the assessee enters a value for.") % {"code": indicator.code},
+                "indicator",
+            )
+        evidence = Evidence.objects.create(
+            submission=submission, indicator=indicator, file=upload, name=upload.name[:200], uploaded_by=actor.user
+        )
+        _audited(actor, evidence, None)
+        return evidence
+
+
 def _move(submission: Submission, to: str, actor: Actor, **changes: Any) -> Submission:
     before = snapshot(submission)
     submission.status = to
