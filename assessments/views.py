@@ -63,6 +63,11 @@ def back_to(request: HttpRequest, default: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(default)
 
 
+def plain(value: Decimal | None) -> str:
+    """``7``, ``0.25``: a stored value as people type it."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
 def visible_assessees(request: HttpRequest, scheme: Scheme) -> set[int]:
     """The assessees whose result pages the user may open: the office and reviewers all, a county its own."""
     return set(Assessee.objects.for_user(request.user).filter(scheme=scheme).values_list("pk", flat=True))
@@ -234,6 +239,9 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "event": EventForm(event_ids, *([request.POST, request.FILES] if action == "event" else [])),
         "return": ReturnForm(request.POST if action == "return" else None),
     }
+    if not (fills and scheme.status == Status.OPEN and submission.status in ("pending", "returned")):
+        for field in forms["entries"].fields.values():
+            field.disabled = True
     actor = Actor.from_request(request, Source.FORM)
     mark_forms = {}
     my_marks = {m.indicator_id: m for m in Mark.objects.filter(submission=submission, reviewer_id=user.pk)}
@@ -440,7 +448,7 @@ def targets_grid(request: HttpRequest, pk: int) -> HttpResponse:
                 (
                     indicator,
                     f"cell-{indicator.pk}-{assessee.pk}",
-                    posted.get((indicator.pk, assessee.pk)) or values.get((indicator.pk, assessee.pk)),
+                    posted.get((indicator.pk, assessee.pk)) or plain(values.get((indicator.pk, assessee.pk))),
                     errors.get((indicator.pk, assessee.pk)),
                 )
                 for indicator in indicators
