@@ -101,12 +101,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     grades, the spread per indicator, points lost and points within reach. Every name opens its result."""
     schemes = list(Scheme.objects.for_user(request.user).order_by("-year", "-id"))
     context: dict[str, Any] = {"schemes": schemes, "section": "assessments"}
-    if not schemes:
-        return render(request, "assessments/dashboard.html", context)
     chosen = request.GET.get("scheme", "")
     scheme = next((s for s in schemes if str(s.pk) == chosen), None)
     if chosen and scheme is None:
         raise Http404
+    if not schemes:
+        return render(request, "assessments/dashboard.html", context)
     scheme = scheme or schemes[0]
     results = results_of(scheme)
     visible = visible_assessees(request, scheme)
