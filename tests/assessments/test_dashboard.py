@@ -83,13 +83,17 @@ def test_stacked_totals_leave_out_zero_segments_and_empty_groups_and_link_each_a
 
 
 def test_radar_puts_one_assessee_against_the_mean_on_the_scored_groups() -> None:
-    chart = dashboard.radar(RESULTS[1], RESULTS, GROUPS, "组内平均")
-    assert [axis["name"] for axis in chart["radar"]["indicator"]] == ["人才引育", "人才服务"]
+    groups = [*GROUPS, dashboard.Group("4", "平台建设", Decimal(5), True)]
+    chart = dashboard.radar(RESULTS[1], RESULTS, groups, "组内平均")
+    assert [axis["name"] for axis in chart["radar"]["indicator"]] == ["人才引育", "人才服务", "平台建设"]
     mine, mean = chart["series"][0]["data"]
-    assert mine == {"name": "秀洲区", "value": [4.0, 2.0]}
-    assert mean == {"name": "组内平均", "value": [4.67, 1.0]}
-    alone = dashboard.radar(RESULTS[1], [RESULTS[1]], GROUPS, "组内平均")
+    assert mine == {"name": "秀洲区", "value": [4.0, 2.0, 0]}
+    assert mean == {"name": "组内平均", "value": [4.67, 1.0, 0]}
+    alone = dashboard.radar(RESULTS[1], [RESULTS[1]], groups, "组内平均")
     assert len(alone["series"][0]["data"]) == 1  # no mean of one
+    # Two scored groups make no polygon: the same figures as bars.
+    bars = dashboard.radar(RESULTS[1], RESULTS, GROUPS, "组内平均")
+    assert [s["name"] for s in bars["series"]] == ["秀洲区", "组内平均"] and bars["xAxis"]["data"] == ["人才引育", "人才服务"]
 
 
 def test_grades_spread_lost_and_within_reach() -> None:
