@@ -122,9 +122,7 @@ def radar(result: AssesseeResult, results: Sequence[AssesseeResult], groups: Seq
     mine = [max(ZERO, result.subtotals.get(g.code, ZERO)) for g in axes]
     series = [Series(result.assessee.name, mine)]
     if len(results) > 1:
-        mean = [
-            sum((max(ZERO, r.subtotals.get(g.code, ZERO)) for r in results), ZERO) / len(results) for g in axes
-        ]
+        mean = [sum((max(ZERO, r.subtotals.get(g.code, ZERO)) for r in results), ZERO) / len(results) for g in axes]
         series.append(Series(mean_label, [m.quantize(Decimal("0.01")) for m in mean]))
     if len(axes) < 3:  # a radar of one or two axes is a line: bars say the same plainly
         return bar_chart([g.name for g in axes], series, money=True)

@@ -59,6 +59,8 @@ MOVES: dict[str, set[str]] = {
     Status.PUBLISHED: {Status.REVIEW},
 }
 REOPENING = {(Status.FINAL, Status.REVIEW), (Status.PUBLISHED, Status.REVIEW)}
+# The submissions their assessee may still change.
+FILLABLE = (Submission.Status.PENDING, Submission.Status.RETURNED)
 
 
 def _audited(actor: Actor, obj: Any, before: dict[str, Any] | None) -> None:
@@ -228,7 +230,7 @@ def refuse_unless_open_for(submission: Submission, actor: Actor, today: datetime
         raise Refused(
             _("The scheme is not open for entry (it is %(status)s).") % {"status": scheme.get_status_display()}
         )
-    if submission.status not in (Submission.Status.PENDING, Submission.Status.RETURNED):
+    if submission.status not in FILLABLE:
         raise Refused(
             _("The submission is %(status)s; it can be changed again only if a reviewer returns it.")
             % {"status": submission.get_status_display()}

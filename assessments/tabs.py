@@ -24,4 +24,7 @@ def scheme_workflow(request: HttpRequest, scheme: Scheme) -> dict[str, Any]:
     return {**workflow(request, scheme), "submissions": list(submissions)}
 
 
-add_tab("assessments.scheme", Tab("workflow", _("Workflow and submissions"), "assessments/_scheme_tab.html", scheme_workflow))
+add_tab(
+    "assessments.scheme",
+    Tab("workflow", _("Workflow and submissions"), "assessments/_scheme_tab.html", scheme_workflow),
+)

@@ -31,7 +31,7 @@ from talentportal.audit.services import Actor
 from . import dashboard as figures
 from . import rules, services
 from .models import Assessee, Entry, Event, Evidence, Indicator, Mark, Scheme, Submission, Target
-from .scoring import AssesseeResult, results_of, score_scheme
+from .scoring import AssesseeResult, Line, results_of, score_scheme
 from .workflow_forms import (
     CopyForm,
     DecisionForm,
@@ -167,7 +167,7 @@ def result_detail(request: HttpRequest, pk: int, assessee_id: int) -> HttpRespon
     indicators = list(scheme.indicators.all())
     groups = figures.groups_of(indicators)
     group_of = figures.group_of_lines(indicators)
-    sections = []
+    sections: list[tuple[figures.Group | None, Decimal | None, list[Line]]] = []
     if result is not None:
         for group in groups:
             lines = [line for line in result.lines if group_of.get(line.indicator) == group.code]
@@ -239,7 +239,8 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "event": EventForm(event_ids, *([request.POST, request.FILES] if action == "event" else [])),
         "return": ReturnForm(request.POST if action == "return" else None),
     }
-    if not (fills and scheme.status == Status.OPEN and submission.status in ("pending", "returned")):
+    can_fill = fills and scheme.status == Status.OPEN and submission.status in services.FILLABLE
+    if not can_fill:
         for field in forms["entries"].fields.values():
             field.disabled = True
     actor = Actor.from_request(request, Source.FORM)
@@ -266,7 +267,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assessee": assessee,
         "scheme": scheme,
         "fills": fills,
-        "can_fill": fills and scheme.status == Status.OPEN and submission.status in ("pending", "returned"),
+        "can_fill": can_fill,
         "reviews": reviews and not scheme.is_frozen,
         "forms": forms,
         "entry_rows": forms["entries"].rows(),
@@ -318,7 +319,9 @@ def act(
                 raise Http404
             form = mark_forms[indicator.pk]
             if form.is_valid():
-                services.save_mark(submission, indicator, form.cleaned_data["points"], form.cleaned_data["comment"], actor)
+                services.save_mark(
+                    submission, indicator, form.cleaned_data["points"], form.cleaned_data["comment"], actor
+                )
                 return _("Your points for %(code)s were saved.") % {"code": indicator.code}
         elif form is not None and form.is_valid():
             data = form.cleaned_data
@@ -367,9 +370,7 @@ def scheme_transition(request: HttpRequest, pk: int) -> HttpResponse:
         except services.Refused as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(
-                request, _("The scheme is now “%(status)s”.") % {"status": scheme.get_status_display()}
-            )
+            messages.success(request, _("The scheme is now “%(status)s”.") % {"status": scheme.get_status_display()})
     return back_to(request, dashboard_url(scheme))
 
 
@@ -380,7 +381,7 @@ def scheme_copy(request: HttpRequest, pk: int) -> HttpResponse:
     form = CopyForm(request.POST)
     if not form.is_valid():
         for name, errors in form.errors.items():
-            messages.error(request, f"{form.fields[name].label}: {' '.join(errors)}")
+            messages.error(request, f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}")
         return back_to(request, dashboard_url(scheme))
     data = form.cleaned_data
     copy = services.copy_scheme(

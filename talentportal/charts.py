@@ -126,8 +126,7 @@ def radar_chart(axes: Sequence[tuple[str, Number]], series: Sequence[Series]) ->
             {
                 "type": "radar",
                 "data": [
-                    {"name": str(s.name), "value": [float(v) if v is not None else 0 for v in s.values]}
-                    for s in series
+                    {"name": str(s.name), "value": [float(v) if v is not None else 0 for v in s.values]} for s in series
                 ],
             }
         ],

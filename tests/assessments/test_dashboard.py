@@ -62,9 +62,30 @@ def result(pk: int, name: str, subtotals: dict[str, str], lines: list[Line], ran
 
 
 RESULTS = [
-    result(1, "南湖区", {"1": "8", "2": "0"}, [line("1.1", "5", "6"), line("1.2", "3", "4"), line("2.1", "0", "5", None)], 1, "优秀"),  # noqa: E501
-    result(2, "秀洲区", {"1": "4", "2": "2"}, [line("1.1", "1", "6"), line("1.2", "3", "4"), line("2.1", "2", "5")], 2, "良好"),  # noqa: E501
-    result(3, "嘉善县", {"1": "2", "2": "1"}, [line("1.1", "0", "6"), line("1.2", "2", "4"), line("2.1", "1", "5"), line("3.1", "1", "3", effect="bonus")], 3, "合格"),  # noqa: E501
+    result(
+        1,
+        "南湖区",
+        {"1": "8", "2": "0"},
+        [line("1.1", "5", "6"), line("1.2", "3", "4"), line("2.1", "0", "5", None)],
+        1,
+        "优秀",
+    ),
+    result(
+        2,
+        "秀洲区",
+        {"1": "4", "2": "2"},
+        [line("1.1", "1", "6"), line("1.2", "3", "4"), line("2.1", "2", "5")],
+        2,
+        "良好",
+    ),
+    result(
+        3,
+        "嘉善县",
+        {"1": "2", "2": "1"},
+        [line("1.1", "0", "6"), line("1.2", "2", "4"), line("2.1", "1", "5"), line("3.1", "1", "3", effect="bonus")],
+        3,
+        "合格",
+    ),
 ]
 GROUPS = [
     dashboard.Group("1", "人才引育", Decimal(10), True),
@@ -93,11 +114,19 @@ def test_radar_puts_one_assessee_against_the_mean_on_the_scored_groups() -> None
     assert len(alone["series"][0]["data"]) == 1  # no mean of one
     # Two scored groups make no polygon: the same figures as bars.
     bars = dashboard.radar(RESULTS[1], RESULTS, GROUPS, "组内平均")
-    assert [s["name"] for s in bars["series"]] == ["秀洲区", "组内平均"] and bars["xAxis"]["data"] == ["人才引育", "人才服务"]
+    assert [s["name"] for s in bars["series"]] == ["秀洲区", "组内平均"] and bars["xAxis"]["data"] == [
+        "人才引育",
+        "人才服务",
+    ]
 
 
 def test_grades_spread_lost_and_within_reach() -> None:
-    grades = [{"min": 90, "label": "优秀"}, {"min": 75, "label": "良好"}, {"min": 60, "label": "合格"}, {"min": 0, "label": "不合格"}]  # noqa: E501
+    grades = [
+        {"min": 90, "label": "优秀"},
+        {"min": 75, "label": "良好"},
+        {"min": 60, "label": "合格"},
+        {"min": 0, "label": "不合格"},
+    ]
     assert dashboard.grade_distribution(RESULTS, grades) == [("优秀", 1), ("良好", 1), ("合格", 1), ("不合格", 0)]
     spread = {s.code: (s.least, s.median, s.most) for s in dashboard.spread(RESULTS)}
     assert spread["1.1"] == (Decimal(0), Decimal(1), Decimal(5))

@@ -25,7 +25,9 @@ YEAR = 2026
 NANHU, XIUZHOU = "330402", "330411"
 
 
-def leaf(scheme: Scheme, parent: Indicator, code: str, name: str, points: int, rule: dict, source: str, **extra) -> Indicator:  # noqa: E501
+def leaf(
+    scheme: Scheme, parent: Indicator, code: str, name: str, points: int, rule: dict, source: str, **extra
+) -> Indicator:
     max_points = Decimal(points)
     return Indicator.objects.create(
         scheme=scheme, parent=parent, code=code, name=name, level=parent.level + 1, max_points=max_points,
@@ -40,10 +42,28 @@ def county_scheme(city: OrgUnit, year: int = YEAR, name: str = "县（市、区�
     service = Indicator.objects.create(scheme=scheme, code="2", name="人才服务", level=1, max_points=5, order=2)
     bonus = Indicator.objects.create(scheme=scheme, code="3", name="加分项", level=1, max_points=3, order=3)
     veto = Indicator.objects.create(scheme=scheme, code="4", name="一票否决", level=1, max_points=0, order=4)
-    leaf(scheme, growth, "1.1", "新引进人才", 6, {"kind": "proportional"}, "metric", metric={"code": "talents.landed"}, unit="人")  # noqa: E501
+    leaf(
+        scheme,
+        growth,
+        "1.1",
+        "新引进人才",
+        6,
+        {"kind": "proportional"},
+        "metric",
+        metric={"code": "talents.landed"},
+        unit="人",
+    )
     leaf(scheme, growth, "1.2", "人才工作创新", 4, {"kind": "manual"}, "reviewed")
     leaf(scheme, service, "2.1", "人才公寓", 5, {"kind": "threshold"}, "entered", unit="套")
-    leaf(scheme, bonus, "3.1", "国家级荣誉", 3, {"kind": "bonus", "levels": {"national": 3, "provincial": 2, "municipal": 1}}, "events")  # noqa: E501
+    leaf(
+        scheme,
+        bonus,
+        "3.1",
+        "国家级荣誉",
+        3,
+        {"kind": "bonus", "levels": {"national": 3, "provincial": 2, "municipal": 1}},
+        "events",
+    )
     leaf(scheme, veto, "4.1", "重大失误", 0, {"kind": "veto"}, "events")
     return scheme
 
@@ -75,7 +95,9 @@ def assessee(scheme: Scheme, key: str) -> Assessee:
 
 
 def submission_url(scheme: Scheme, key: str) -> str:
-    return reverse("assessments:submission_detail", args=[Submission.objects.get(assessee__scheme=scheme, assessee__key=key).pk])  # noqa: E501
+    return reverse(
+        "assessments:submission_detail", args=[Submission.objects.get(assessee__scheme=scheme, assessee__key=key).pk]
+    )
 
 
 def result_url(scheme: Scheme, key: str) -> str:
@@ -217,7 +239,9 @@ def test_the_county_enters_attaches_and_submits_and_sees_its_provisional_score(c
     url = submission_url(scheme, NANHU)
     apartments = scheme.indicators.get(code="2.1")
     client.force_login(people["a_editor"])
-    response = client.post(url, {"action": "entries", f"value_{apartments.pk}": "4", f"note_{apartments.pk}": "人才公寓"})
+    response = client.post(
+        url, {"action": "entries", f"value_{apartments.pk}": "4", f"note_{apartments.pk}": "人才公寓"}
+    )
     assert response.status_code == 302
     assert Entry.objects.get(indicator=apartments).value == 4
     upload = SimpleUploadedFile("公寓清单.pdf", b"%PDF-1.4", content_type="application/pdf")
@@ -248,7 +272,9 @@ def test_county_b_never_reaches_county_as_evidence(client, people, scheme) -> No
     assert client.post(url, {"action": "submit"}).status_code == 404
 
 
-@pytest.mark.parametrize(("persona", "action"), [("city_viewer", "submit"), ("a_viewer", "entries"), ("a_editor", "accept")])
+@pytest.mark.parametrize(
+    ("persona", "action"), [("city_viewer", "submit"), ("a_viewer", "entries"), ("a_editor", "accept")]
+)
 def test_actions_outside_ones_role_are_forbidden(client, people, scheme, persona, action) -> None:
     client.force_login(people[persona])
     assert client.post(submission_url(scheme, NANHU), {"action": action}).status_code == 403
@@ -265,7 +291,10 @@ def test_the_reviewer_returns_marks_and_the_office_accepts(client, people, schem
     too_many = client.post(url, {"action": "mark", "indicator": innovation.pk, f"mark{innovation.pk}-points": "5"})
     assert too_many.status_code == 400 and "0 到 4.00" in too_many.content.decode()
     assert not Mark.objects.exists()
-    assert client.post(url, {"action": "mark", "indicator": innovation.pk, f"mark{innovation.pk}-points": "3"}).status_code == 302  # noqa: E501
+    assert (
+        client.post(url, {"action": "mark", "indicator": innovation.pk, f"mark{innovation.pk}-points": "3"}).status_code
+        == 302
+    )
     assert Mark.objects.get().points == 3
     assert client.post(url, {"action": "return", "comment": "请补充公寓清单"}).status_code == 302
     assert Submission.objects.get(pk=Mark.objects.get().submission_id).status == "returned"
@@ -287,7 +316,9 @@ def test_claimed_event_is_verified_and_counts(client, people, scheme) -> None:
     assert client.post(url, {**data, "level": "national", "key": "T1"}).status_code == 302
     event = scheme.events.get()
     client.force_login(people["reviewer"])
-    assert client.post(url, {"action": "decide", "event": event.pk, f"event{event.pk}-verified": "1"}).status_code == 302
+    assert (
+        client.post(url, {"action": "decide", "event": event.pk, f"event{event.pk}-verified": "1"}).status_code == 302
+    )
     assert client.get(url).context["provisional"].total == Decimal("7.20")  # 4.20 + 3 bonus
 
 
@@ -316,12 +347,15 @@ def test_transition_and_reopening_need_an_admin_and_a_reason(client, people, sch
 def test_copy_to_a_new_year_with_targets(client, people, scheme) -> None:
     client.force_login(people["city_admin"])
     response = client.post(
-        reverse("assessments:scheme_copy", args=[scheme.pk]), {"year": 2027, "name": "2027年度考核", "with_targets": "on"}
+        reverse("assessments:scheme_copy", args=[scheme.pk]),
+        {"year": 2027, "name": "2027年度考核", "with_targets": "on"},
     )
     copy = Scheme.objects.get(year=2027)
     assert response.status_code == 302 and f"scheme={copy.pk}" in response["Location"]
     assert copy.status == "draft" and copy.indicators.count() == scheme.indicators.count()
-    assert Target.objects.filter(indicator__scheme=copy).count() == Target.objects.filter(indicator__scheme=scheme).count()
+    assert (
+        Target.objects.filter(indicator__scheme=copy).count() == Target.objects.filter(indicator__scheme=scheme).count()
+    )
 
 
 def test_targets_grid_saves_changed_cells_and_refuses_a_bad_one_whole(client, people, scheme) -> None:

@@ -17,7 +17,7 @@ from talentportal.audit.services import Actor
 from talentportal.orgs.demo import seed
 from talentportal.orgs.models import OrgUnit, User
 
-from ..assessments.test_pages import NANHU, XIUZHOU, YEAR, county_scheme, landed, open_scheme, publish
+from ..assessments.test_pages import NANHU, YEAR, county_scheme, landed, open_scheme, publish
 from .conftest import NetworkLog
 
 pytestmark = pytest.mark.browser
