@@ -388,3 +388,32 @@ def test_side_navigation_leads_to_the_dashboard(client, people) -> None:
     response = client.get(reverse("assessments:dashboard"))
     assert response.status_code == 200
     assert f'href="{reverse("assessments:dashboard")}"' in response.content.decode()
+
+
+def test_evidence_is_held_to_the_upload_limit(client, people, scheme, settings) -> None:
+    settings.IMPORT_MAX_FILE_BYTES = 4
+    apartments = scheme.indicators.get(code="2.1")
+    client.force_login(people["a_editor"])
+    upload = SimpleUploadedFile("大文件.pdf", b"%PDF-1.4 too long", content_type="application/pdf")
+    response = client.post(
+        submission_url(scheme, NANHU), {"action": "evidence", "indicator": apartments.pk, "file": upload}
+    )
+    assert response.status_code == 400 and "最多接受" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_the_scheme_page_gets_a_workflow_tab_with_the_submissions(rf, people, scheme) -> None:
+    from django.template.loader import render_to_string
+
+    from talentportal.registry.base import ADDED_TABS
+
+    tab = next(t for t in ADDED_TABS["assessments.scheme"] if t.slug == "workflow")
+    request = rf.get("/")
+    request.user = people["city_admin"]
+    assert tab.context is not None
+    html = render_to_string(tab.template, tab.context(request, scheme), request=request)
+    assert submission_url(scheme, XIUZHOU) in html and 'data-move="review"' in html
+    request.user = people["a_editor"]
+    html = render_to_string(tab.template, tab.context(request, scheme), request=request)
+    assert submission_url(scheme, NANHU) in html and submission_url(scheme, XIUZHOU) not in html
+    assert "data-move" not in html
