@@ -59,6 +59,8 @@ MOVES: dict[str, set[str]] = {
     Status.PUBLISHED: {Status.REVIEW},
 }
 REOPENING = {(Status.FINAL, Status.REVIEW), (Status.PUBLISHED, Status.REVIEW)}
+# The submissions their assessee may still change.
+FILLABLE = (Submission.Status.PENDING, Submission.Status.RETURNED)
 
 
 def _audited(actor: Actor, obj: Any, before: dict[str, Any] | None) -> None:
@@ -228,7 +230,7 @@ def refuse_unless_open_for(submission: Submission, actor: Actor, today: datetime
         raise Refused(
             _("The scheme is not open for entry (it is %(status)s).") % {"status": scheme.get_status_display()}
         )
-    if submission.status not in (Submission.Status.PENDING, Submission.Status.RETURNED):
+    if submission.status not in FILLABLE:
         raise Refused(
             _("The submission is %(status)s; it can be changed again only if a reviewer returns it.")
             % {"status": submission.get_status_display()}
@@ -277,6 +279,23 @@ def submit(submission: Submission, actor: Actor) -> Submission:
             codes = ", ".join(missing.values_list("code", flat=True)[:10])
             raise Refused(_("Attach the evidence these indicators require: %(codes)s.") % {"codes": codes})
         return _move(submission, Submission.Status.SUBMITTED, actor, submitted_at=timezone.now())
+
+
+def attach_evidence(submission: Submission, indicator: Indicator, upload: Any, actor: Actor) -> Evidence:
+    """A file backing the value the assessee enters for ``indicator``; only while it may still be changed."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().select_related("assessee__scheme").get(pk=submission.pk)
+        refuse_unless_open_for(submission, actor)
+        if indicator.scheme_id != submission.assessee.scheme_id or indicator.source != Indicator.Source.ENTERED:
+            raise Refused(
+                _("Indicator %(code)s is not one the assessee enters a value for.") % {"code": indicator.code},
+                "indicator",
+            )
+        evidence = Evidence.objects.create(
+            submission=submission, indicator=indicator, file=upload, name=upload.name[:200], uploaded_by=actor.user
+        )
+        _audited(actor, evidence, None)
+        return evidence
 
 
 def _move(submission: Submission, to: str, actor: Actor, **changes: Any) -> Submission:

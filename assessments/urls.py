@@ -1,7 +1,16 @@
-from django.urls import path  # noqa: F401 - the pages' own paths follow the registries'
+from django.urls import path
+
+from . import views
 
 app_name = "assessments"
 urlpatterns: list[object] = [
     # The registries' pages (schemes, indicators, assessees, targets, submissions, marks, events).
     # The workflow and results pages.
+    path("", views.dashboard, name="dashboard"),
+    path("schemes/<int:pk>/results/<int:assessee_id>/", views.result_detail, name="result_detail"),
+    path("schemes/<int:pk>/transition/", views.scheme_transition, name="scheme_transition"),
+    path("schemes/<int:pk>/copy/", views.scheme_copy, name="scheme_copy"),
+    path("schemes/<int:pk>/targets/", views.targets_grid, name="targets_grid"),
+    path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
 ]

@@ -109,3 +109,25 @@ def _point(value: Number | None, link: str | None, stacked: bool) -> Any:
         return None
     number = float(value) if isinstance(value, Decimal) else value
     return {"value": number, "link": link} if link else number
+
+
+def radar_chart(axes: Sequence[tuple[str, Number]], series: Sequence[Series]) -> dict[str, Any]:
+    """One polygon per series over ``axes`` (name, maximum): one assessee's figures beside a group's mean."""
+    return {
+        "tooltip": {"trigger": "item", "renderMode": "richText"},
+        "legend": {"type": "scroll", "top": 0},
+        "radar": {
+            "indicator": [{"name": str(name), "max": float(maximum)} for name, maximum in axes],
+            "center": ["50%", "56%"],
+            "radius": "62%",
+            "axisName": {"width": LABEL_WIDTH, "overflow": "break"},
+        },
+        "series": [
+            {
+                "type": "radar",
+                "data": [
+                    {"name": str(s.name), "value": [float(v) if v is not None else 0 for v in s.values]} for s in series
+                ],
+            }
+        ],
+    }
