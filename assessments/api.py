@@ -48,16 +48,11 @@ def denied(exc: services.Refused) -> exceptions.PermissionDenied:
     return exceptions.PermissionDenied(exc.message)
 
 
-class CommentSerializer(serializers.Serializer[Any]):
+class ReviewCommentSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", validators=TEXT)
 
 
 # --- schemes ----------------------------------------------------------------------------------------------------
-
-
-class GradeSerializer(serializers.Serializer[Any]):
-    min = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
-    label = serializers.CharField(max_length=20)
 
 
 class SchemeSerializer(serializers.ModelSerializer[Scheme]):
@@ -89,24 +84,24 @@ class SchemeSerializer(serializers.ModelSerializer[Scheme]):
         return data
 
 
-class TransitionSerializer(serializers.Serializer[Any]):
+class SchemeTransitionSerializer(serializers.Serializer[Any]):
     to = serializers.ChoiceField(choices=Scheme.Status.choices)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", validators=TEXT)
 
 
-class CopySerializer(serializers.Serializer[Any]):
+class SchemeCopySerializer(serializers.Serializer[Any]):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     name = serializers.CharField(max_length=200, validators=TEXT)
     targets = serializers.BooleanField(required=False, default=False, help_text="Copy the targets too (by key).")
 
 
-class ResultAssesseeSerializer(serializers.Serializer[Any]):
+class AssessmentResultAssesseeSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     key = serializers.CharField()
     name = serializers.CharField()
 
 
-class ResultLineSerializer(serializers.Serializer[Any]):
+class AssessmentResultLineSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField(help_text="The indicator's code.")
     actual = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
     target = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
@@ -116,15 +111,15 @@ class ResultLineSerializer(serializers.Serializer[Any]):
     records_url = serializers.CharField(allow_null=True)
 
 
-class ResultSerializer(serializers.Serializer[Any]):
-    assessee = ResultAssesseeSerializer()
+class AssessmentResultSerializer(serializers.Serializer[Any]):
+    assessee = AssessmentResultAssesseeSerializer()
     total = serializers.DecimalField(max_digits=8, decimal_places=2)
     subtotals = serializers.DictField(child=serializers.DecimalField(max_digits=8, decimal_places=2))
     rank = serializers.IntegerField(allow_null=True)
     grade = serializers.CharField()
     vetoed = serializers.BooleanField()
     veto_reasons = serializers.ListField(child=serializers.CharField())
-    lines = ResultLineSerializer(many=True)
+    lines = AssessmentResultLineSerializer(many=True)
     provisional = serializers.BooleanField()
 
 
@@ -184,13 +179,13 @@ class SchemeViewSet(ScopedModelViewSet):
             return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         return super().get_object()
 
-    @extend_schema(request=TransitionSerializer, responses=SchemeSerializer, operation_id="assessment_schemes_transition")
+    @extend_schema(request=SchemeTransitionSerializer, responses=SchemeSerializer, operation_id="assessment_schemes_transition")
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: Any = None) -> Response:
         """Move the scheme: draft → open (snapshots the assessees) → review → final → published (freezes the
         results); reopening a final or published scheme needs an administrator and a reason."""
         scheme = self.managed()
-        form = TransitionSerializer(data=request.data)
+        form = SchemeTransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
             scheme = services.transition(scheme, form.validated_data["to"], self.actor(), form.validated_data["reason"])
@@ -198,18 +193,18 @@ class SchemeViewSet(ScopedModelViewSet):
             raise refused(exc) from exc
         return Response(self.get_serializer(scheme).data)
 
-    @extend_schema(request=CopySerializer, responses={201: SchemeSerializer}, operation_id="assessment_schemes_copy")
+    @extend_schema(request=SchemeCopySerializer, responses={201: SchemeSerializer}, operation_id="assessment_schemes_copy")
     @action(detail=True, methods=["post"])
     def copy(self, request: Request, pk: Any = None) -> Response:
         """A new draft scheme with this one's indicators, rules and metric bindings (and targets, if asked)."""
         scheme = self.managed()
-        form = CopySerializer(data=request.data)
+        form = SchemeCopySerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         copy = services.copy_scheme(scheme, data["year"], data["name"], self.actor(), with_targets=data["targets"])
         return Response(self.get_serializer(copy).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ResultSerializer(many=True), filters=False, operation_id="assessment_schemes_results")
+    @extend_schema(responses=AssessmentResultSerializer(many=True), filters=False, operation_id="assessment_schemes_results")
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def results(self, request: Request, pk: Any = None) -> Response:
         """Every assessee's total, subtotals, rank, grade and lines. Before publication the office and the
@@ -226,7 +221,7 @@ class SchemeViewSet(ScopedModelViewSet):
         if not whole:
             own = set(Assessee.objects.for_user(user).filter(scheme=scheme).values_list("pk", flat=True))
             results = [r for r in results if r.assessee.pk in own]
-        return Response(ResultSerializer([result_row(r, ranked=whole) for r in results], many=True).data)
+        return Response(AssessmentResultSerializer([result_row(r, ranked=whole) for r in results], many=True).data)
 
 
 # --- assessees ---------------------------------------------------------------------------------------------------
@@ -400,14 +395,14 @@ class TargetViewSet(ScopedModelViewSet):
 # --- submissions -------------------------------------------------------------------------------------------------
 
 
-class EntrySerializer(serializers.Serializer[Any]):
+class SubmissionEntrySerializer(serializers.Serializer[Any]):
     indicator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The indicator's id.")
     value = serializers.DecimalField(**VALUE, allow_null=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", validators=TEXT)
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
-    entries = EntrySerializer(many=True, required=False, max_length=1000)
+    entries = SubmissionEntrySerializer(many=True, required=False, max_length=1000)
 
     class Meta:
         model = Submission
@@ -485,12 +480,12 @@ class SubmissionViewSet(ScopedModelViewSet):
         """Hand the submission in (before the deadline or the assessee's extension)."""
         return self.answer(services.submit, self.get_object())
 
-    @extend_schema(request=CommentSerializer, responses=SubmissionSerializer, operation_id="assessment_submissions_return")
+    @extend_schema(request=ReviewCommentSerializer, responses=SubmissionSerializer, operation_id="assessment_submissions_return")
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: Any = None) -> Response:
         """Send the submission back to the assessee with what to correct."""
         submission = self.reviewed()
-        form = CommentSerializer(data=request.data)
+        form = ReviewCommentSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self.answer(services.return_submission, submission, form.validated_data["comment"])
 
@@ -623,7 +618,7 @@ class EventViewSet(ScopedModelViewSet):
             services.refuse_own_unit(user, event.assessee)
         except services.Refused as exc:
             raise denied(exc) from exc
-        form = CommentSerializer(data=self.request.data)
+        form = ReviewCommentSerializer(data=self.request.data)
         form.is_valid(raise_exception=True)
         try:
             event = services.decide_event(event, verified, form.validated_data["comment"], self.actor())
@@ -631,12 +626,12 @@ class EventViewSet(ScopedModelViewSet):
             raise refused(exc) from exc
         return Response(self.get_serializer(event).data)
 
-    @extend_schema(request=CommentSerializer, responses=EventSerializer, operation_id="assessment_events_verify")
+    @extend_schema(request=ReviewCommentSerializer, responses=EventSerializer, operation_id="assessment_events_verify")
     @action(detail=True, methods=["post"])
     def verify(self, request: Request, pk: Any = None) -> Response:
         return self.decide(True)
 
-    @extend_schema(request=CommentSerializer, responses=EventSerializer, operation_id="assessment_events_reject")
+    @extend_schema(request=ReviewCommentSerializer, responses=EventSerializer, operation_id="assessment_events_reject")
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: Any = None) -> Response:
         return self.decide(False)
