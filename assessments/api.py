@@ -103,8 +103,9 @@ class AssessmentResultAssesseeSerializer(serializers.Serializer[Any]):
 
 class AssessmentResultLineSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField(help_text="The indicator's code.")
-    actual = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
-    target = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
+    # As counted or entered (a count, 万元, a ratio): a decimal in a string, with its own precision.
+    actual = serializers.CharField(allow_null=True)
+    target = serializers.CharField(allow_null=True)
     points = serializers.DecimalField(max_digits=8, decimal_places=2)
     max_points = serializers.DecimalField(max_digits=8, decimal_places=2)
     explanation = serializers.CharField()
@@ -396,7 +397,9 @@ class TargetViewSet(ScopedModelViewSet):
 
 
 class SubmissionEntrySerializer(serializers.Serializer[Any]):
-    indicator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The indicator's id.")
+    indicator = serializers.IntegerField(
+        source="indicator_id", min_value=1, max_value=MAX_ID, help_text="The indicator's id."
+    )
     value = serializers.DecimalField(**VALUE, allow_null=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", validators=TEXT)
 
@@ -408,14 +411,6 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         model = Submission
         fields = ["id", "assessee", "status", "submitted_at", "comment", "entries"]
         read_only_fields = ["assessee", "status", "submitted_at", "comment"]
-
-    def to_representation(self, instance: Submission) -> Any:
-        data = super().to_representation(instance)
-        data["entries"] = [
-            {"indicator": e.indicator_id, "value": None if e.value is None else str(e.value), "note": e.note}
-            for e in instance.entries.all()
-        ]
-        return data
 
 
 class SubmissionViewSet(ScopedModelViewSet):
@@ -442,13 +437,13 @@ class SubmissionViewSet(ScopedModelViewSet):
         serializer = self.get_serializer(submission, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         items = serializer.validated_data.get("entries", [])
-        ids = {item["indicator"] for item in items}
+        ids = {item["indicator_id"] for item in items}
         found = Indicator.objects.filter(scheme_id=submission.assessee.scheme_id, pk__in=ids).in_bulk()
         if ids - set(found):
             raise exceptions.ValidationError(
                 {"entries": [_("No indicator %(ids)s in this scheme.") % {"ids": ", ".join(map(str, sorted(ids - set(found))))}]}
             )
-        entries = [{**item, "indicator": found[item["indicator"]]} for item in items]
+        entries = [{**item, "indicator": found[item["indicator_id"]]} for item in items]
         try:
             services.save_entries(submission, entries, self.actor())
         except services.Refused as exc:

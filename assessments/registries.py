@@ -184,6 +184,8 @@ submissions = register(
         # Created when the scheme opens; the assessee fills it in and reviewers return or accept it, each step
         # through the workflow (the API's entries and actions, the submission page).
         can_create=lambda user: False,
+        # Its own editors and administrators fill it in (the assessee's unit, or one above it).
+        editable=lambda user: Submission.objects.filter(assessee__in=Assessee.objects.own_of(user)),
         written_through=(API,),
     )
 )
