@@ -2,7 +2,19 @@ from django.contrib import admin
 
 from talentportal.audit.admin import AuditedAdmin
 
-from .models import Assessee, Entry, Event, Evidence, Indicator, Mark, ReviewerAssignment, Result, Scheme, Submission, Target
+from .models import (
+    Assessee,
+    Entry,
+    Event,
+    Evidence,
+    Indicator,
+    Mark,
+    Result,
+    ReviewerAssignment,
+    Scheme,
+    Submission,
+    Target,
+)
 
 
 @admin.register(Scheme)

@@ -180,7 +180,9 @@ class SchemeViewSet(ScopedModelViewSet):
             return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         return super().get_object()
 
-    @extend_schema(request=SchemeTransitionSerializer, responses=SchemeSerializer, operation_id="assessment_schemes_transition")
+    @extend_schema(
+        request=SchemeTransitionSerializer, responses=SchemeSerializer, operation_id="assessment_schemes_transition"
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: Any = None) -> Response:
         """Move the scheme: draft → open (snapshots the assessees) → review → final → published (freezes the
@@ -194,7 +196,9 @@ class SchemeViewSet(ScopedModelViewSet):
             raise refused(exc) from exc
         return Response(self.get_serializer(scheme).data)
 
-    @extend_schema(request=SchemeCopySerializer, responses={201: SchemeSerializer}, operation_id="assessment_schemes_copy")
+    @extend_schema(
+        request=SchemeCopySerializer, responses={201: SchemeSerializer}, operation_id="assessment_schemes_copy"
+    )
     @action(detail=True, methods=["post"])
     def copy(self, request: Request, pk: Any = None) -> Response:
         """A new draft scheme with this one's indicators, rules and metric bindings (and targets, if asked)."""
@@ -205,7 +209,9 @@ class SchemeViewSet(ScopedModelViewSet):
         copy = services.copy_scheme(scheme, data["year"], data["name"], self.actor(), with_targets=data["targets"])
         return Response(self.get_serializer(copy).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=AssessmentResultSerializer(many=True), filters=False, operation_id="assessment_schemes_results")
+    @extend_schema(
+        responses=AssessmentResultSerializer(many=True), filters=False, operation_id="assessment_schemes_results"
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def results(self, request: Request, pk: Any = None) -> Response:
         """Every assessee's total, subtotals, rank, grade and lines. Before publication the office and the
@@ -214,9 +220,7 @@ class SchemeViewSet(ScopedModelViewSet):
         user = request.user
         published = scheme.status == Scheme.Status.PUBLISHED
         whole = (
-            published
-            or Scheme.objects.office_of(user).filter(pk=scheme.pk).exists()
-            or services.reviews(user, scheme)
+            published or Scheme.objects.office_of(user).filter(pk=scheme.pk).exists() or services.reviews(user, scheme)
         )
         results = results_of(scheme)
         if not whole:
@@ -266,7 +270,7 @@ class AssesseeViewSet(ScopedModelViewSet):
 
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     scheme = EditableRelatedField(Scheme)
-    parent = serializers.CharField(
+    parent = serializers.CharField(  # type: ignore[assignment]
         max_length=20, required=False, allow_null=True, allow_blank=True, help_text="The parent's code."
     )
     rule = serializers.JSONField(required=False, allow_null=True, help_text='{"kind": …, parameters…}')
@@ -298,7 +302,9 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
             code = data.pop("parent") or ""
             parent = Indicator.objects.filter(scheme=scheme, code=code).first() if code else None
             if code and parent is None:
-                raise serializers.ValidationError({"parent": [_("No indicator “%(code)s” in this scheme.") % {"code": code}]})
+                raise serializers.ValidationError(
+                    {"parent": [_("No indicator “%(code)s” in this scheme.") % {"code": code}]}
+                )
         else:
             parent = instance.parent if instance else None
 
@@ -405,7 +411,7 @@ class SubmissionEntrySerializer(serializers.Serializer[Any]):
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
-    entries = SubmissionEntrySerializer(many=True, required=False, max_length=1000)
+    entries = SubmissionEntrySerializer(many=True, required=False, max_length=1000)  # type: ignore[call-arg]
 
     class Meta:
         model = Submission
@@ -441,7 +447,12 @@ class SubmissionViewSet(ScopedModelViewSet):
         found = Indicator.objects.filter(scheme_id=submission.assessee.scheme_id, pk__in=ids).in_bulk()
         if ids - set(found):
             raise exceptions.ValidationError(
-                {"entries": [_("No indicator %(ids)s in this scheme.") % {"ids": ", ".join(map(str, sorted(ids - set(found))))}]}
+                {
+                    "entries": [
+                        _("No indicator %(ids)s in this scheme.")
+                        % {"ids": ", ".join(map(str, sorted(ids - set(found))))}
+                    ]
+                }
             )
         entries = [{**item, "indicator": found[item["indicator_id"]]} for item in items]
         try:
@@ -475,7 +486,9 @@ class SubmissionViewSet(ScopedModelViewSet):
         """Hand the submission in (before the deadline or the assessee's extension)."""
         return self.answer(services.submit, self.get_object())
 
-    @extend_schema(request=ReviewCommentSerializer, responses=SubmissionSerializer, operation_id="assessment_submissions_return")
+    @extend_schema(
+        request=ReviewCommentSerializer, responses=SubmissionSerializer, operation_id="assessment_submissions_return"
+    )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: Any = None) -> Response:
         """Send the submission back to the assessee with what to correct."""
@@ -495,7 +508,7 @@ class SubmissionViewSet(ScopedModelViewSet):
 
 class MarkSerializer(serializers.ModelSerializer[Mark]):
     points = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewer = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
 
     class Meta:
         model = Mark
@@ -528,7 +541,7 @@ class MarkViewSet(ScopedModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         submission, indicator = data["submission"], data["indicator"]
-        existed = Mark.objects.filter(submission=submission, indicator=indicator, reviewer=request.user).exists()
+        existed = Mark.objects.filter(submission=submission, indicator=indicator, reviewer_id=request.user.pk).exists()
         mark = self.save(submission, indicator, data["points"], data.get("comment", ""))
         answer = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
         return Response(self.get_serializer(mark).data, status=answer)

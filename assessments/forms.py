@@ -48,7 +48,10 @@ def parse_grades(text: str) -> list[dict[str, Any]]:
         least, _space, label = line.strip().partition(" ")
         if not label.strip():
             raise rules.RuleError(
-                {"grades": gettext("Line %(line)s: write the lowest score and the grade, e.g. “90 优秀”.") % {"line": number}}
+                {
+                    "grades": gettext("Line %(line)s: write the lowest score and the grade, e.g. “90 优秀”.")
+                    % {"line": number}
+                }
             )
         bands.append({"min": least, "label": label.strip()})
     return rules.clean_grades(bands)
@@ -126,7 +129,7 @@ def clean_indicator(
     kind = values["rule"]["kind"]
     fitting = {"manual": Source.REVIEWED, **dict.fromkeys(rules.EVENT_KINDS, Source.EVENTS)}.get(kind)
     source = source or fitting or (Source.METRIC if metric else Source.ENTERED)
-    if fitting and source != fitting or not fitting and source not in (Source.METRIC, Source.ENTERED):
+    if (fitting and source != fitting) or (not fitting and source not in (Source.METRIC, Source.ENTERED)):
         errors["source"] = gettext("A rule of kind %(kind)s takes its input from: %(source)s.") % {
             "kind": kind,
             "source": Source(fitting).label if fitting else f"{Source.METRIC.label} / {Source.ENTERED.label}",
@@ -332,4 +335,3 @@ class ReadOnlyForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, instance: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance = instance
-

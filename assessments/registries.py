@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from talentportal.orgs.models import is_admin, role_of
 from talentportal.registry.base import API, Column, Registry, register

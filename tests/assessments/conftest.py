@@ -16,7 +16,15 @@ TREE: list[tuple[str, str | None, str, str, str, dict[str, Any] | None, bool]] =
     ("1", None, "人才引育", "10", "", None, False),
     ("1.1", "1", "引进人才数", "6", "entered", {"kind": "proportional"}, False),
     ("1.2", "1", "工作机制评价", "4", "reviewed", {"kind": "manual"}, False),
-    ("B", None, "加分项", "3", "events", {"kind": "bonus", "levels": {"national": 3, "provincial": 2, "municipal": 1}}, False),
+    (
+        "B",
+        None,
+        "加分项",
+        "3",
+        "events",
+        {"kind": "bonus", "levels": {"national": 3, "provincial": 2, "municipal": 1}},
+        False,
+    ),
     ("P", None, "扣分项", "2", "events", {"kind": "penalty", "per_event": 1}, True),
 ]
 

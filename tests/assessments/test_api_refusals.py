@@ -39,7 +39,9 @@ def scheme(units: dict[str, Any]) -> Scheme:
     return make_scheme(units, targets={"1.1": "10"})
 
 
-def refused(api: Any, user: Any, method: str, path: str, data: Any, status: int, field: str | None = None, **kw: Any) -> Any:
+def refused(
+    api: Any, user: Any, method: str, path: str, data: Any, status: int, field: str | None = None, **kw: Any
+) -> Any:
     """The request is refused with ``status`` (and a message under ``field``), and nothing was written."""
     before = counts()
     api.force_authenticate(user)
@@ -86,7 +88,14 @@ def test_a_final_scheme_refuses_edits(api_client, people, scheme) -> None:
     refused(api_client, office, "patch", url("scheme", scheme.pk), {"name": "改名"}, 400, "non_field_errors")
     data = {"indicator": leaf.pk, "assessee": assessee_of(scheme, A).pk, "value": "3"}
     refused(api_client, office, "post", url("target"), data, 400, "non_field_errors")
-    refused(api_client, office, "post", url("indicator"), {"scheme": scheme.pk, "code": "9", "name": "新", "max_points": "1"}, 400)
+    refused(
+        api_client,
+        office,
+        "post",
+        url("indicator"),
+        {"scheme": scheme.pk, "code": "9", "name": "新", "max_points": "1"},
+        400,
+    )
     refused(api_client, office, "delete", url("indicator", leaf.pk), None, 409)
     assessee = assessee_of(scheme, A)
     refused(api_client, office, "patch", url("assessee", assessee.pk), {"excluded": True, "exclusion_reason": "x"}, 400)
@@ -111,7 +120,9 @@ def test_a_reviewer_never_reviews_their_own_unit(api_client, people, units, sche
     ReviewerAssignment.objects.create(scheme=scheme, user=own)
     a, b = assessee_of(scheme, A), assessee_of(scheme, B)
     manual = indicator_of(scheme, "1.2").pk
-    response = refused(api_client, own, "post", url("mark"), {"submission": a.submission.pk, "indicator": manual, "points": "2"}, 403)
+    response = refused(
+        api_client, own, "post", url("mark"), {"submission": a.submission.pk, "indicator": manual, "points": "2"}, 403
+    )
     assert a.name in response.json()["detail"]
     event = Event.objects.create(scheme=scheme, assessee=a, indicator=indicator_of(scheme, "B"), level="national",
                                  occurred_on=datetime.date(2026, 3, 1), description="入选")  # fmt: skip
@@ -119,7 +130,10 @@ def test_a_reviewer_never_reviews_their_own_unit(api_client, people, units, sche
     refused(api_client, people["a_editor"], "post", url("event", event.pk, "verify"), {}, 403)
     # The same reviewer marks another county.
     api_client.force_authenticate(own)
-    assert api_client.post(url("mark"), {"submission": b.submission.pk, "indicator": manual, "points": "2"}).status_code == 201
+    assert (
+        api_client.post(url("mark"), {"submission": b.submission.pk, "indicator": manual, "points": "2"}).status_code
+        == 201
+    )
 
 
 def test_events_without_the_evidence_their_indicator_requires(api_client, people, scheme) -> None:
@@ -172,7 +186,9 @@ def test_hostile_indicators(api_client, people, scheme, field, value) -> None:
     refused(api_client, people["city_admin"], "post", url("indicator"), data, 400)
 
 
-@pytest.mark.parametrize(("field", "value"), [("occurred_on", "9999-01-01"), ("occurred_on", "明天"), ("description", "x\x07")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("occurred_on", "9999-01-01"), ("occurred_on", "明天"), ("description", "x\x07")]
+)
 def test_hostile_events(api_client, people, scheme, field, value) -> None:
     data = {"assessee": assessee_of(scheme, A).pk, "indicator": indicator_of(scheme, "B").pk, "level": "national",
             "occurred_on": "2026-03-01", "description": "入选", field: value}  # fmt: skip
@@ -180,12 +196,24 @@ def test_hostile_events(api_client, people, scheme, field, value) -> None:
 
 
 def test_scheme_moves_the_workflow_refuses(api_client, people, scheme) -> None:
-    refused(api_client, people["city_admin"], "post", url("scheme", scheme.pk, "transition"), {"to": "final"}, 400, "to")
-    refused(api_client, people["city_admin"], "post", url("scheme", scheme.pk, "transition"), {"to": "closed"}, 400, "to")
+    refused(
+        api_client, people["city_admin"], "post", url("scheme", scheme.pk, "transition"), {"to": "final"}, 400, "to"
+    )
+    refused(
+        api_client, people["city_admin"], "post", url("scheme", scheme.pk, "transition"), {"to": "closed"}, 400, "to"
+    )
     # County A sees the open scheme it is assessed in, but does not run it.
     refused(api_client, people["a_admin"], "post", url("scheme", scheme.pk, "transition"), {"to": "review"}, 403)
     refused(api_client, people["a_admin"], "post", url("scheme", scheme.pk, "copy"), {"year": 2027, "name": "x"}, 403)
-    refused(api_client, people["city_admin"], "post", url("scheme", scheme.pk, "copy"), {"year": 3000, "name": "x"}, 400, "year")
+    refused(
+        api_client,
+        people["city_admin"],
+        "post",
+        url("scheme", scheme.pk, "copy"),
+        {"year": 3000, "name": "x"},
+        400,
+        "year",
+    )
 
 
 def test_results_show_a_county_its_own_row_only_before_publication(api_client, people, scheme) -> None:

@@ -84,9 +84,16 @@ def test_a_whole_year_through_the_api(api_client, people, units) -> None:
     by_key = {row["key"]: row["id"] for row in assessees}
     for row in assessees:
         if row["key"] not in (A, B):
-            patch(api_client, office, url("assessee", row["id"]), {"excluded": True, "exclusion_reason": "不参加本年度考核"})
+            patch(
+                api_client,
+                office,
+                url("assessee", row["id"]),
+                {"excluded": True, "exclusion_reason": "不参加本年度考核"},
+            )
     for key, target in ((A, "10"), (B, "10")):
-        post(api_client, office, url("target"), {"indicator": ids["1.1"], "assessee": by_key[key], "value": target}, 201)
+        post(
+            api_client, office, url("target"), {"indicator": ids["1.1"], "assessee": by_key[key], "value": target}, 201
+        )
         post(api_client, office, url("target"), {"indicator": ids["2"], "assessee": by_key[key], "value": "1"}, 201)
     # Setting a pair again changes it.
     changed = post(api_client, office, url("target"), {"indicator": ids["2"], "assessee": by_key[A], "value": "2"}, 200)
@@ -99,9 +106,16 @@ def test_a_whole_year_through_the_api(api_client, people, units) -> None:
     sub_a = subs[by_key[A]]
     api_client.force_authenticate(b_editor)
     sub_b = api_client.get(url("submission")).json()["results"][0]["id"]
-    entry = patch(api_client, a_editor, url("submission", sub_a), {"entries": [{"indicator": ids["1.1"], "value": "7"}]})
+    entry = patch(
+        api_client, a_editor, url("submission", sub_a), {"entries": [{"indicator": ids["1.1"], "value": "7"}]}
+    )
     assert entry["entries"] == [{"indicator": ids["1.1"], "value": "7.0000", "note": ""}]
-    patch(api_client, b_editor, url("submission", sub_b), {"entries": [{"indicator": ids["1.1"], "value": "12", "note": "含柔性引进"}]})
+    patch(
+        api_client,
+        b_editor,
+        url("submission", sub_b),
+        {"entries": [{"indicator": ids["1.1"], "value": "12", "note": "含柔性引进"}]},
+    )
     # A claims a provincial achievement twice (once as national, rejected) and B a penalty with its evidence.
     bonus = post(api_client, a_editor, url("event"), {"assessee": by_key[A], "indicator": ids["B"], "level": "provincial",
                  "key": "省领军-张三", "occurred_on": "2026-04-01", "description": "入选省级领军人才"}, 201)  # fmt: skip

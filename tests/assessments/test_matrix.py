@@ -209,7 +209,9 @@ def test_a_county_sees_its_own_workflow_records_only(client, api_client, people,
         obj, visible = records[kind], which in SEES[persona]
         assert (obj.pk in listed) == visible == (obj.pk in {row["id"] for row in answered}), (persona, which)
         assert client.get(registry.url("detail", obj)).status_code == (200 if visible else 404)
-        assert api_client.get(reverse(f"assessment{kind}-detail", args=[obj.pk])).status_code == (200 if visible else 404)
+        assert api_client.get(reverse(f"assessment{kind}-detail", args=[obj.pk])).status_code == (
+            200 if visible else 404
+        )
         # The pages never write them: the workflow does.
         assert client.post(registry.url("delete", obj)).status_code == (403 if visible else 404)
     assert client.get(registry.url("create")).status_code == 403
