@@ -15,7 +15,7 @@ from talentportal import metrics
 from talentportal.orgs.forms import ScopedFormMixin
 from talents.forms import DATE
 
-from . import rules
+from . import rules, services
 from .models import Assessee, Indicator, Scheme, Target
 
 Source = Indicator.Source
@@ -25,12 +25,12 @@ MAX_JSON = 5000
 
 
 def frozen_error(scheme: Scheme) -> str | None:
-    """Why the scheme's tree, targets and particulars cannot change now, or None."""
-    if not scheme.is_frozen:
-        return None
-    return gettext(
-        "The scheme “%(scheme)s” is %(status)s: it can no longer be changed. An administrator can reopen it."
-    ) % {"scheme": scheme, "status": scheme.get_status_display()}
+    """Why the scheme's tree, targets and particulars cannot change now (the workflow's message), or None."""
+    try:
+        services.refuse_if_frozen(scheme)
+    except services.Refused as exc:
+        return exc.message
+    return None
 
 
 # --- grade bands ------------------------------------------------------------------------------------------------
