@@ -2,9 +2,18 @@ from django.urls import path
 
 from . import views
 
+from . import registries
+
 app_name = "assessments"
 urlpatterns: list[object] = [
     # The registries' pages (schemes, indicators, assessees, targets, submissions, marks, events).
+    *registries.schemes.urls(),
+    *registries.indicators.urls(),
+    *registries.assessees.urls(),
+    *registries.targets.urls(),
+    *registries.submissions.urls(),
+    *registries.marks.urls(),
+    *registries.events.urls(),
     # The workflow and results pages.
     path("", views.dashboard, name="dashboard"),
     path("schemes/<int:pk>/results/<int:assessee_id>/", views.result_detail, name="result_detail"),

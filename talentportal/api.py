@@ -12,6 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from assessments.api import (
+    AssesseeViewSet,
+    EventViewSet,
+    IndicatorViewSet,
+    MarkViewSet,
+    SchemeViewSet,
+    SubmissionViewSet,
+    TargetViewSet,
+)
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
 from talentportal.jobs.api import ImportViewSet, JobViewSet, ValueMappingViewSet
@@ -64,6 +73,13 @@ router.register("programs", ProgramViewSet, basename="program")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("selections", SelectionViewSet, basename="selection")
 router.register("tranches", TrancheViewSet, basename="tranche")
+router.register("assessment-schemes", SchemeViewSet, basename="assessmentscheme")
+router.register("assessment-assessees", AssesseeViewSet, basename="assessmentassessee")
+router.register("assessment-indicators", IndicatorViewSet, basename="assessmentindicator")
+router.register("assessment-targets", TargetViewSet, basename="assessmenttarget")
+router.register("assessment-submissions", SubmissionViewSet, basename="assessmentsubmission")
+router.register("assessment-marks", MarkViewSet, basename="assessmentmark")
+router.register("assessment-events", EventViewSet, basename="assessmentevent")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

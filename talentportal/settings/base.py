@@ -306,6 +306,11 @@ SPECTACULAR_SETTINGS = {
         "TrancheStatusEnum": "programs.models.Tranche.Status",
         "ServiceRequestKindEnum": "talents.models.ServiceRequest.Kind",
         "ServiceRequestStatusEnum": "talents.models.ServiceRequest.Status",
+        "AssessmentSchemeStatusEnum": "assessments.models.Scheme.Status",
+        "AssessmentSubmissionStatusEnum": "assessments.models.Submission.Status",
+        "AssessmentEventStatusEnum": "assessments.models.Event.Status",
+        "AssessmentEventLevelEnum": "assessments.models.Event.Level",
+        "LevelEnum": "programs.models.Level",
     },
 }
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from talentportal.api import router
 from talentportal.orgs.models import Membership, Role, User
 from talentportal.registry.base import API, PAGES, REGISTRIES, Registry
+from tests.assessments import conftest as af
 from tests.conftest import PERSONAS
 from tests.platforms import factories as pf
 from tests.programs import factories as gf
@@ -32,6 +33,33 @@ def selection(unit: Any) -> Any:
     return gf.selected(gf.batch(gf.program(unit)), unit)
 
 
+def assessed(unit: Any) -> Any:
+    """``unit`` assessed in an open scheme of the city, with a target."""
+    return af.assessee_of(af.make_scheme({}, assessees=(unit,), targets={"1.1": "5"}), unit.code)
+
+
+def mark(unit: Any) -> Any:
+    from assessments.models import Mark
+
+    reviewer = User.objects.create_user(username=f"reviewer{unit.code}", password="Clerk-pass-2026")
+    submission = assessed(unit).submission
+    indicator = af.indicator_of(submission.assessee.scheme, "1.2")
+    return Mark.objects.create(submission=submission, indicator=indicator, reviewer=reviewer, points=2)
+
+
+def event(unit: Any) -> Any:
+    import datetime
+
+    from assessments.models import Event
+
+    assessee = assessed(unit)
+    indicator = af.indicator_of(assessee.scheme, "B")
+    return Event.objects.create(
+        scheme=assessee.scheme, assessee=assessee, indicator=indicator, level="national",
+        occurred_on=datetime.date(2026, 3, 1), description="入选国家级人才计划",
+    )  # fmt: skip
+
+
 # A record owned by ``unit`` (a town of a county), per registry.
 MAKE: dict[str, Callable[[Any], Any]] = {
     "orgs.orgunit": lambda unit: unit,
@@ -48,6 +76,13 @@ MAKE: dict[str, Callable[[Any], Any]] = {
     "programs.batch": lambda unit: gf.batch(gf.program(unit)),
     "programs.selection": selection,
     "programs.tranche": lambda unit: gf.tranche(selection(unit)),
+    "assessments.scheme": lambda unit: af.make_scheme({}, office=unit, assessees=(), status="draft"),
+    "assessments.indicator": lambda unit: af.indicator_of(af.make_scheme({}, office=unit, assessees=()), "1.1"),
+    "assessments.assessee": assessed,
+    "assessments.target": lambda unit: assessed(unit).targets.get(),
+    "assessments.submission": lambda unit: assessed(unit).submission,
+    "assessments.mark": mark,
+    "assessments.event": event,
 }
 VIEWSETS = {viewset.registry.model._meta.label_lower: (viewset, basename) for _, viewset, basename in router.registry
             if hasattr(viewset, "registry")}  # fmt: skip
