@@ -299,7 +299,10 @@ def reviews(user: Any, scheme: Scheme, indicator: Indicator | None = None) -> bo
         return False
     unit = unit_of(user)
     in_office = unit is not None and unit.path.startswith(scheme.org_unit.path)
-    if in_office and (role_of(user) == Role.REVIEWER or is_admin(user)):
+    if in_office and role_of(user) == Role.REVIEWER:
+        return True
+    # The office's admins are those of its own unit or above: a county's admin reviews no city scheme.
+    if unit is not None and is_admin(user) and scheme.org_unit.path.startswith(unit.path):
         return True
     if getattr(user, "is_superuser", False) and unit is None:
         return True
