@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments import services
+from assessments import rules, services
 from assessments.models import Assessee, Group, Indicator, Scheme, Submission
 from assessments.scoring import results_of, score_scheme
 from talentportal.audit.models import Source
@@ -30,6 +30,8 @@ D = Decimal
 
 def node(scheme: Scheme, code: str, max_points: Any, parent: Indicator | None = None, **leaf: Any) -> Indicator:
     """An indicator of the tree: a leaf when it has a ``rule`` (with its ``source`` and ``metric``)."""
+    if leaf.get("rule") is not None:
+        leaf["rule"] = rules.clean_rule(leaf["rule"], D(str(max_points)))
     return Indicator.objects.create(
         scheme=scheme,
         code=code,
@@ -60,7 +62,15 @@ def county_scheme(units: dict[str, OrgUnit], metric_leaves: int = 0) -> Scheme:
     node(scheme, "1.2", 4, one, rule={"kind": "threshold"}, source=metric, metric=top)
     node(scheme, "1.3", 3, one, rule={"kind": "manual"}, source=Indicator.Source.REVIEWED)
     for n in range(metric_leaves):
-        node(scheme, f"1.{4 + n}", 1, one, rule={"kind": "proportional"}, source=metric, metric={"code": "talents.landed"})
+        node(
+            scheme,
+            f"1.{4 + n}",
+            1,
+            one,
+            rule={"kind": "proportional"},
+            source=metric,
+            metric={"code": "talents.landed"},
+        )
     two = node(scheme, "2", 5, name="体制机制")
     node(scheme, "2.1", 5, two, rule={"kind": "proportional"}, source=Indicator.Source.ENTERED)
     events = Indicator.Source.EVENTS
@@ -113,7 +123,9 @@ def test_totals_are_the_sums_worked_out_by_hand(scheme, units, people) -> None:
         services.set_target(leaf(scheme, code), nanhu, D(value), actor(admin))
         services.set_target(leaf(scheme, code), xiuzhou, D(value), actor(admin))
     services.save_entries(
-        nanhu.submission, [{"indicator": leaf(scheme, "2.1"), "value": D(3), "note": "3 项改革"}], actor(people["a_admin"])
+        nanhu.submission,
+        [{"indicator": leaf(scheme, "2.1"), "value": D(3), "note": "3 项改革"}],
+        actor(people["a_admin"]),
     )
     services.save_mark(nanhu.submission, leaf(scheme, "1.3"), D("2.5"), "", actor(reviewer))
     services.save_mark(xiuzhou.submission, leaf(scheme, "1.3"), D(3), "", actor(reviewer))
