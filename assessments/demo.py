@@ -118,7 +118,8 @@ ENTERPRISE_TREE: list[Node] = [
 # fmt: on
 
 # Values the counties enter, and what reviewers give (a share of the line's points), drawn per county.
-EVENTS_LAST_YEAR = [
+Claim = tuple[str, str, str, str, str, bool | None]
+EVENTS_LAST_YEAR: list[Claim] = [
     # (county, indicator, level, key, description, the reviewer's decision: True, False or None for none yet)
     ("330402", "5.1", "national", "award-nanhu", "南湖区人才工作创新案例获全国人才工作创新案例表彰", True),
     ("330481", "5.1", "provincial", "award-haining", "海宁市“人才飞地”做法获省委人才办推广", True),
@@ -128,7 +129,7 @@ EVENTS_LAST_YEAR = [
     ("330424", "6.1", "", "", "海盐县一人才项目资金拨付滞后，被市专项督查通报", True),
     ("330411", "6.1", "", "", "秀洲区人才公寓分配不规范被审计指出", False),
 ]
-EVENTS_THIS_YEAR = [
+EVENTS_THIS_YEAR: list[Claim] = [
     ("330402", "5.1", "provincial", "case-nanhu", "南湖区“揭榜挂帅”引才机制入选省级改革案例", True),
     ("330482", "5.1", "municipal", "forum-pinghu", "平湖市承办长三角人才交流会", None),
 ]
@@ -224,7 +225,7 @@ def _fill(scheme: Scheme, rng: random.Random, users: dict[str, User], keys: set[
                 services.save_mark(assessee.submission, indicator, points, "", _actor(users[marker]))
 
 
-def _events(scheme: Scheme, claims: list[tuple[str, str, str, str, str, bool | None]], users: dict[str, User]) -> None:
+def _events(scheme: Scheme, claims: list[Claim], users: dict[str, User]) -> None:
     """Bonus items claimed by the counties, penalties recorded by the office; each decided by the reviewer."""
     assessees = {a.key: a for a in scheme.assessees.all()}
     for key, code, level, event_key, description, verified in claims:

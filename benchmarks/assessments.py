@@ -125,8 +125,8 @@ def platform_scheme(year: int, count: int) -> Any:
     scheme = Scheme.objects.create(
         year=year, name="基准：平台评价", group=Group.PLATFORM, org_unit=OrgUnit.objects.get(code="330400")
     )
-    bands = {"kind": "bands", "points": [[0, 0], [20, 2], [60, 4], [90, 5]]}
-    leaves = [(bands, {"code": f"platform.{f}"}) for f in PLATFORM_FIGURES]
+    bands: dict[str, Any] = {"kind": "bands", "points": [[0, 0], [20, 2], [60, 4], [90, 5]]}
+    leaves: list[tuple[dict[str, Any], dict[str, Any]]] = [(bands, {"code": f"platform.{f}"}) for f in PLATFORM_FIGURES]
     leaves += [({"kind": "relative_to_best"}, {"code": f"platform.{f}"}) for f in PLATFORM_FIGURES]
     leaves += [(bands, {"code": f"platform.{f}", "growth": True}) for f in PLATFORM_FIGURES[:6]]
     for n, (rule, metric) in enumerate(leaves):
