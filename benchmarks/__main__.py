@@ -1,5 +1,6 @@
-"""`make bench`: list pages and API lists at two sizes, against Django admin's changelist in the same run; and
-a 100,000-row roster import through a real worker, against python-calamine and django-import-export.
+"""`make bench`: list pages and API lists at two sizes, against Django admin's changelist in the same run; a
+100,000-row roster import through a real worker, against python-calamine and django-import-export; and scoring
+assessment schemes at two registry sizes.
 
 Prints a Markdown table (also written to var/bench-results.md, the imports also to var/bench-imports.md) for
 docs/performance.md. Ratios, not absolute times, are what to compare across machines.
@@ -60,18 +61,19 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 
 def main() -> int:
-    """``python -m benchmarks [orgs] [talents] [programs] [imports] [--small N] [--large N] [--selections N N]
-    [--roster N N] [--runs N] [--profile-import N]``; no name runs all four."""
+    """``python -m benchmarks [orgs] [talents] [programs] [imports] [assessments] [--small N] [--large N]
+    [--selections N N] [--roster N N] [--runs N] [--platforms N] [--profile-import N]``; no name runs them all."""
     import argparse
 
+    from benchmarks.assessments import bench_assessments
     from benchmarks.imports import bench_imports, profile_apply
     from benchmarks.programs import bench_programs
     from benchmarks.talents import bench_talents
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    names = ["orgs", "talents", "programs", "imports"]
+    names = ["orgs", "talents", "programs", "imports", "assessments"]
     # Not ``choices=``: Python 3.11's argparse checks an empty list against them and refuses a bare command.
-    parser.add_argument("which", nargs="*", metavar="{" + ",".join(names) + "}", help="default: all four")
+    parser.add_argument("which", nargs="*", metavar="{" + ",".join(names) + "}", help="default: all of them")
     parser.add_argument("--small", type=int, default=10_000, help="talents in the small registry")
     parser.add_argument("--large", type=int, default=1_000_000, help="talents in the large registry")
     parser.add_argument(
@@ -92,6 +94,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--runs", type=int, default=3, help="rounds of the imports benchmark's apply, floor and comparison (default 3)"
+    )
+    parser.add_argument(
+        "--platforms", type=int, default=2_000, help="platforms in the assessments benchmark's scheme (default 2000)"
     )
     parser.add_argument(
         "--profile-import",
@@ -130,6 +135,10 @@ def main() -> int:
             "\n".join([f"Machine: {machine_notes()}", "", *imports]) + "\n", encoding="utf-8"
         )
         lines += ["", *imports]
+    if "assessments" in which:
+        with scratch_database():
+            lines += ["", f"### Assessments: scoring ({args.small:,} vs {args.large:,} talents)", ""]
+            lines += bench_assessments(args.small, args.large, args.platforms)
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path("var/bench-results.md")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from assessments.demo import seed_assessments
 from platforms.demo import seed_platforms
 from programs.demo import landings, seed_programs
 from talentportal.orgs.demo import USERS, seed
@@ -15,7 +16,7 @@ from talents.demo import seed_registry
 class Command(BaseCommand):
     help = (
         "Create (or refresh) the demo city, its org units and demo users, and the demo registry (enterprises, "
-        "talents, teams, service requests), the demo platforms and the demo talent programs. Safe to run again."
+        "talents, teams, service requests), the demo platforms, the demo talent programs and the demo assessments. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,6 +28,8 @@ class Command(BaseCommand):
             return
         today = timezone.localdate()
         counts = seed() | seed_registry(today, landings=landings(today)) | seed_platforms(today) | seed_programs(today)
+        # The assessments score the registry, the platforms and the programs: they come last.
+        counts |= seed_assessments(today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users, "
@@ -35,7 +38,8 @@ class Command(BaseCommand):
                 f"{counts['service_requests']} new service requests, {counts['platforms']} new platforms "
                 f"({counts['platform_years']} yearly figures, {counts['residencies']} residencies), "
                 f"{counts['programs']} new talent programs ({counts['batches']} batches, {counts['selections']} "
-                f"selections with {counts['selection_events']} events, {counts['tranches']} funding tranches)."
+                f"selections with {counts['selection_events']} events, {counts['tranches']} funding tranches), "
+                f"{counts['assessment_schemes']} new assessment schemes."
             )
         )
         self.print_logins()
