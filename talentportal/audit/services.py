@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -164,8 +164,20 @@ def delete_with_audit(actor: Actor, obj: models.Model, before: Snapshot | None =
     # Rows the database can delete without loading them (no further cascades) come as querysets.
     cascaded += [item for qs in collector.fast_deletes if not qs.model._meta.auto_created for item in qs]
     record_change(actor, obj, before if before is not None else snapshot(obj), None)
-    record_bulk(entry(actor, Action.DELETE, item, diff(snapshot(item), None)) for item in cascaded)
+    record_bulk(entry(actor, Action.DELETE, item, diff(snapshot(item), None)) for item in loaded(cascaded))
     obj.delete()
+
+
+def loaded(rows: Iterable[models.Model], chunk: int = 500) -> Iterator[models.Model]:
+    """``rows`` read whole, with the records they link to, in a few queries per model: the deletion collector
+    loads only the fields it needs, and a snapshot would then read every other field and link row by row."""
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row.pk)
+    for model, pks in by_model.items():
+        links = [f.name for f in model._meta.concrete_fields if f.is_relation]
+        for start in range(0, len(pks), chunk):
+            yield from model._base_manager.filter(pk__in=pks[start : start + chunk]).select_related(*links)
 
 
 def record_bulk(entries: Iterable[AuditEntry], batch_size: int = 2000) -> int:

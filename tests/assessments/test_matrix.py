@@ -48,8 +48,8 @@ class TestSchemeMatrix(RegistryMatrix):
     api_basename = "assessmentscheme"
     changed_field = "name"
     rights = OFFICE_RIGHTS
-    queries = {"list": 9, "create_page": 14, "update_page": 17, "delete_page": 118, "api_create": 6, "api_update": 8,
-               "api_delete": 104}  # fmt: skip
+    queries = {"list": 9, "create_page": 14, "update_page": 17, "delete_page": 48, "api_create": 6, "api_update": 8,
+               "api_delete": 33}  # fmt: skip
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         return make_scheme(units, office=UNIT_OF[which], assessees=(), status="draft", name=f"方案{which}")
