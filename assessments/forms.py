@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -184,22 +187,30 @@ def json_object(text: str, field: str) -> dict[str, Any]:
     return value
 
 
+def _json_example(*examples: str) -> SafeString:
+    codes = format_html_join(" ", "<code>{}</code>", ((example,) for example in examples))
+    return format_html(gettext("JSON (parameter names as in the API), e.g. {examples}"), examples=codes)
+
+
+json_example = lazy(_json_example, SafeString)
+
+
 def metric_choices() -> list[tuple[str, str]]:
-    return [("", "—"), *((code, f"{code} · {metric.label}") for code, metric in sorted(metrics.METRICS.items()))]
+    return [("", "—"), *((code, str(metric.label)) for code, metric in sorted(metrics.METRICS.items()))]
 
 
 class IndicatorForm(ScopedFormMixin, forms.ModelForm[Indicator]):
     rule_kind = forms.ChoiceField(
         label=_("rule"),
         required=False,
-        choices=[("", _("None (a level-1 or level-2 heading)")), *((k, k) for k in rules.KINDS)],
+        choices=[("", _("None (a level-1 or level-2 heading)")), *rules.KIND_LABELS.items()],
     )
     rule_params = forms.CharField(
         label=_("rule parameters"),
         required=False,
         max_length=MAX_JSON,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_('JSON, e.g. {"floor": 0.5} or {"levels": {"national": 3, "provincial": 2, "municipal": 1}}.'),
+        help_text=json_example('{"floor": 0.5}', '{"levels": {"national": 3, "provincial": 2, "municipal": 1}}'),
     )
     metric_code = forms.ChoiceField(label=_("registry metric"), required=False, choices=())
     metric_params = forms.CharField(
@@ -207,7 +218,7 @@ class IndicatorForm(ScopedFormMixin, forms.ModelForm[Indicator]):
         required=False,
         max_length=MAX_JSON,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_('JSON, e.g. {"tier": ["national_leading", "provincial_leading"]}.'),
+        help_text=json_example('{"tier": ["national_leading", "provincial_leading"]}'),
     )
     metric_growth = forms.BooleanField(label=_("as growth over the previous year"), required=False)
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_lazy
 
+from talentportal import metrics
 from talentportal.orgs.models import is_admin, role_of
 from talentportal.registry.base import API, Column, Registry, register
 
+from . import rules
 from .filters import (
     AssesseeFilterSet,
     EventFilterSet,
@@ -78,6 +80,22 @@ schemes = register(
     )
 )
 
+
+def rule_label(indicator: Indicator) -> str:
+    """The rule's kind as people call it (the parameters are on the edit form)."""
+    kind = (indicator.rule or {}).get("kind", "")
+    return str(rules.KIND_LABELS.get(kind, kind))
+
+
+def metric_label(indicator: Indicator) -> str:
+    """The bound metric's label, “(growth)” when taken as growth over the previous year."""
+    binding = indicator.metric or {}
+    metric = metrics.METRICS.get(binding.get("code", ""))
+    if metric is None:
+        return str(binding.get("code", ""))
+    return f"{metric.label}（{gettext('growth')}）" if binding.get("growth") else str(metric.label)
+
+
 indicators = register(
     Registry(
         model=Indicator,
@@ -98,8 +116,8 @@ indicators = register(
             Column("unit", sortable=False),
             Column("evidence_required"),
             Column("order"),
-            Column("rule", sortable=False, value=lambda i: (i.rule or {}).get("kind", "")),
-            Column("metric", sortable=False, value=lambda i: (i.metric or {}).get("code", "")),
+            Column("rule", sortable=False, value=rule_label),
+            Column("metric", sortable=False, value=metric_label),
         ],
         list_columns=["code", "name", "scheme__name", "level", "max_points", "source", "rule"],
         default_ordering=("scheme", "order", "code"),

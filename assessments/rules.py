@@ -39,6 +39,21 @@ KINDS: tuple[str, ...] = (
     "penalty",
     "veto",
 )
+# What each kind is called where people choose one.
+KIND_LABELS: dict[str, Promise] = {
+    "threshold": gettext_lazy("Threshold (full points once the target is reached)"),
+    "proportional": gettext_lazy("Proportional to the target reached"),
+    "control": gettext_lazy("Control (lower is better)"),
+    "step": gettext_lazy("Steps above or below the target"),
+    "deduct": gettext_lazy("Deduct per unit short of the target"),
+    "bands": gettext_lazy("Bands (points by value, linear between)"),
+    "rank": gettext_lazy("Rank among the assessees"),
+    "relative_to_best": gettext_lazy("Relative to the best"),
+    "manual": gettext_lazy("Reviewers' marks"),
+    "bonus": gettext_lazy("Bonus item"),
+    "penalty": gettext_lazy("Penalty item"),
+    "veto": gettext_lazy("One-vote veto"),
+}
 EVENT_KINDS = frozenset({"bonus", "penalty", "veto"})  # scored from verified events, not from an actual
 PEER_KINDS = frozenset({"rank", "relative_to_best"})  # need every assessee's actual
 SCORED = frozenset(KINDS) - EVENT_KINDS  # their points are a line of the total
@@ -520,6 +535,9 @@ def score(rule: dict[str, Any], max_points: Decimal, inputs: Inputs) -> Outcome:
 
 EXPLANATIONS: dict[str, Promise] = {
     "no_actual": gettext_lazy("No actual value yet: %(points)s points (of %(max_points)s)."),
+    "no_growth_base": gettext_lazy(
+        "No figure for the previous year, so no growth rate can be computed: %(points)s points (of %(max_points)s)."
+    ),
     "no_target": gettext_lazy("Actual %(actual)s, but no target is set: %(points)s points (of %(max_points)s)."),
     "target_met": gettext_lazy(
         "Target %(target)s, actual %(actual)s: target reached, %(points)s points (of %(max_points)s)."

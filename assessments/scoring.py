@@ -7,9 +7,10 @@ on the number of assessees or records. A published scheme is read from its froze
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -153,13 +154,18 @@ def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
     subjects = [subject_of(a) for a in assessees]
     actuals: dict[int, dict[int, Decimal | None]] = {}
     urls: dict[int, dict[int, str | None]] = {}
+    # Lines that bind the same metric with the same parameters (scored by different rules) share one computation.
+    computed: dict[str, tuple[dict[int, Decimal | None], dict[int, str | None]]] = {}
     for leaf in leaves:
         if leaf.source == Indicator.Source.METRIC and leaf.metric:
             code, params, growth = metric_binding(leaf)
-            actuals[leaf.pk] = metrics.values(code, subjects, scheme.year, params, growth=growth)
-            urls[leaf.pk] = {
-                s.id: None if growth else metrics.records_url(code, s, scheme.year, params) for s in subjects
-            }
+            binding = json.dumps(leaf.metric, sort_keys=True, default=str)
+            if binding not in computed:
+                computed[binding] = (
+                    metrics.values(code, subjects, scheme.year, params, growth=growth),
+                    {s.id: None if growth else metrics.records_url(code, s, scheme.year, params) for s in subjects},
+                )
+            actuals[leaf.pk], urls[leaf.pk] = computed[binding]
         elif leaf.source == Indicator.Source.ENTERED:
             actuals[leaf.pk] = {a.pk: by_pair["entry"].get((leaf.pk, a.pk)) for a in assessees}
 
@@ -180,6 +186,8 @@ def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
                 events=tuple(events.get(pair, ())),
             )
             outcome = rules.score(dict(leaf.rule or {}), leaf.max_points, inputs)
+            if outcome.note == "no_actual" and (leaf.metric or {}).get("growth"):
+                outcome = replace(outcome, note="no_growth_base")  # the line says why growth is missing
             lines.append(
                 Line(
                     indicator=leaf.code,

@@ -61,16 +61,10 @@ def county_scheme(units: dict[str, OrgUnit], metric_leaves: int = 0) -> Scheme:
     top = {"code": "talents.landed", "tier": ["top"]}
     node(scheme, "1.2", 4, one, rule={"kind": "threshold"}, source=metric, metric=top)
     node(scheme, "1.3", 3, one, rule={"kind": "manual"}, source=Indicator.Source.REVIEWED)
-    for n in range(metric_leaves):
-        node(
-            scheme,
-            f"1.{4 + n}",
-            1,
-            one,
-            rule={"kind": "proportional"},
-            source=metric,
-            metric={"code": "talents.landed"},
-        )
+    modes = [["full_time"], ["flexible"], ["full_time", "flexible"]]  # at most 3 more lines
+    for n in range(metric_leaves):  # each its own binding (lines binding the same one share its computation)
+        binding = {"code": "talents.landed", "recruitment_mode": modes[n % 3]}
+        node(scheme, f"1.{4 + n}", 1, one, rule={"kind": "proportional"}, source=metric, metric=binding)
     two = node(scheme, "2", 5, name="体制机制")
     node(scheme, "2.1", 5, two, rule={"kind": "proportional"}, source=Indicator.Source.ENTERED)
     events = Indicator.Source.EVENTS
@@ -270,6 +264,11 @@ def test_queries_follow_the_metric_bound_indicators_only(units, people) -> None:
     opened(wider, admin)
     assert queries(wider) == few + 3 * each
     grow = wider.indicators.get(code="1.4")
-    grow.metric = {"code": "talents.landed", "growth": True}
+    grow.metric = {**grow.metric, "growth": True}
     grow.save()
     assert queries(wider) == few + 4 * each
+    # A line binding what another line binds (scored by another rule) takes no query of its own.
+    same = wider.indicators.get(code="1.5")
+    same.metric = dict(wider.indicators.get(code="1.6").metric)
+    same.save()
+    assert queries(wider) == few + 3 * each
