@@ -154,18 +154,25 @@ def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
     subjects = [subject_of(a) for a in assessees]
     actuals: dict[int, dict[int, Decimal | None]] = {}
     urls: dict[int, dict[int, str | None]] = {}
-    # Lines that bind the same metric with the same parameters (scored by different rules) share one computation.
-    computed: dict[str, tuple[dict[int, Decimal | None], dict[int, str | None]]] = {}
+    # Every binding of the scheme computed once; a metric's bindings that differ only in their parameters are
+    # counted together (one grouped query for all of them, ``metrics.values_many``).
+    bindings: dict[str, tuple[str, dict[str, Any], bool]] = {}
     for leaf in leaves:
         if leaf.source == Indicator.Source.METRIC and leaf.metric:
-            code, params, growth = metric_binding(leaf)
-            binding = json.dumps(leaf.metric, sort_keys=True, default=str)
-            if binding not in computed:
-                computed[binding] = (
-                    metrics.values(code, subjects, scheme.year, params, growth=growth),
-                    {s.id: None if growth else metrics.records_url(code, s, scheme.year, params) for s in subjects},
-                )
-            actuals[leaf.pk], urls[leaf.pk] = computed[binding]
+            bindings.setdefault(json.dumps(leaf.metric, sort_keys=True, default=str), metric_binding(leaf))
+    together: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    for key, (code, _params, growth) in bindings.items():
+        together[(code, growth)].append(key)
+    computed: dict[str, tuple[dict[int, Decimal | None], dict[int, str | None]]] = {}
+    for (code, growth), keys in together.items():
+        all_values = metrics.values_many(code, subjects, scheme.year, [bindings[k][1] for k in keys], growth=growth)
+        for key, found in zip(keys, all_values, strict=True):
+            params = bindings[key][1]
+            links = {s.id: None if growth else metrics.records_url(code, s, scheme.year, params) for s in subjects}
+            computed[key] = (found, links)
+    for leaf in leaves:
+        if leaf.source == Indicator.Source.METRIC and leaf.metric:
+            actuals[leaf.pk], urls[leaf.pk] = computed[json.dumps(leaf.metric, sort_keys=True, default=str)]
         elif leaf.source == Indicator.Source.ENTERED:
             actuals[leaf.pk] = {a.pk: by_pair["entry"].get((leaf.pk, a.pk)) for a in assessees}
 

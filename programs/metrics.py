@@ -21,6 +21,7 @@ from talentportal.metrics import (
     by_org_unit,
     choice_param,
     choices_filter,
+    counted,
     list_url,
     register,
 )
@@ -35,10 +36,6 @@ PROGRAM_PARAMS = (
 
 def program_filter(params: dict[str, Any]) -> dict[str, Any]:
     return choices_filter(params, level="batch__program__level", category="batch__program__category")
-
-
-def selected(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
-    return by_org_unit(subjects, Selection.objects.selected_in(year).filter(**program_filter(params)))
 
 
 def selected_url(subject: Subject, year: int, params: dict[str, Any]) -> str:
@@ -59,8 +56,8 @@ register(
         unit=PEOPLE,
         groups=AREAS,
         params=PROGRAM_PARAMS,
-        compute=selected,
         records_url=selected_url,
+        **counted(Selection.objects.selected_in, program_filter),
     )
 )
 

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +79,22 @@ class Metric:
     compute: Compute
     records_url: RecordsUrl = field(default=lambda subject, year, params: None)
     params: tuple[Param, ...] = ()
+    # A count that the parameters only filter (``counted``): the year's records, and the filter the parameters
+    # add. Lines binding the metric with different parameters are then counted in one query (``values_many``).
+    records: Callable[[int], QuerySet[Any]] | None = None
+    where: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+def counted(
+    records: Callable[[int], QuerySet[Any]], where: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """``compute``, ``records`` and ``where`` of a metric that counts ``records(year)`` filtered by
+    ``where(params)`` in each org-unit subject's subtree."""
+
+    def compute(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
+        return by_org_unit(subjects, records(year).filter(**where(params)))
+
+    return {"compute": compute, "records": records, "where": where}
 
 
 METRICS: dict[str, Metric] = {}
@@ -153,12 +169,32 @@ def values(
 ) -> Values:
     """The metric's value per subject id; with ``growth``, (A_y − A_{y−1}) / A_{y−1} as a ratio (0.25 for 25%),
     ``None`` where last year's value is 0 or missing."""
-    cleaned = clean_params(code, params)
-    compute = METRICS[code].compute
-    current = compute(subjects, year, cleaned)
+    return values_many(code, subjects, year, [params], growth)[0]
+
+
+def values_many(
+    code: str, subjects: Sequence[Subject], year: int, params_list: Sequence[Mapping[str, Any]], growth: bool = False
+) -> list[Values]:
+    """``values`` for each of ``params_list``: a ``counted`` metric counts them all in one grouped query (each a
+    filtered count), any other one query each."""
+    metric = METRICS[code]
+    cleaned = [clean_params(code, params) for params in params_list]
+
+    def compute(of_year: int) -> list[Values]:
+        if metric.records is None or metric.where is None or len(cleaned) == 1:
+            return [metric.compute(subjects, of_year, params) for params in cleaned]
+        where = metric.where
+        totals = {f"n{i}": Count("id", filter=Q(**where(params)) or None) for i, params in enumerate(cleaned)}
+        sums = sums_by_org_unit(subjects, metric.records(of_year), **totals)
+        return [{subject_id: numbers[f"n{i}"] for subject_id, numbers in sums.items()} for i in range(len(cleaned))]
+
+    current = compute(year)
     if not growth:
         return current
-    previous = compute(subjects, year - 1, cleaned)
+    return [_growth(subjects, now, before) for now, before in zip(current, compute(year - 1), strict=True)]
+
+
+def _growth(subjects: Sequence[Subject], current: Values, previous: Values) -> Values:
     result: Values = {}
     for subject in subjects:
         now, before = current.get(subject.id), previous.get(subject.id)

@@ -27,6 +27,7 @@ from talentportal.metrics import (
     by_org_unit,
     choice_param,
     choices_filter,
+    counted,
     list_url,
     object_ids,
     register,
@@ -38,9 +39,8 @@ from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
 CENT = Decimal("0.01")
 
 
-def talents_landed(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
-    found = choices_filter(params, tier="tier", category="category", recruitment_mode="recruitment_mode")
-    return by_org_unit(subjects, Talent.objects.landed_in(year).filter(**found))
+def landed_filter(params: dict[str, Any]) -> dict[str, Any]:
+    return choices_filter(params, tier="tier", category="category", recruitment_mode="recruitment_mode")
 
 
 def talents_landed_url(subject: Subject, year: int, params: dict[str, Any]) -> str:
@@ -65,8 +65,8 @@ register(
             choice_param("category", _("talent category"), Talent.Category.choices),
             choice_param("recruitment_mode", _("recruitment mode"), Talent.RecruitmentMode.choices),
         ),
-        compute=talents_landed,
         records_url=talents_landed_url,
+        **counted(Talent.objects.landed_in, landed_filter),
     )
 )
 

@@ -61,9 +61,9 @@ def county_scheme(units: dict[str, OrgUnit], metric_leaves: int = 0) -> Scheme:
     top = {"code": "talents.landed", "tier": ["top"]}
     node(scheme, "1.2", 4, one, rule={"kind": "threshold"}, source=metric, metric=top)
     node(scheme, "1.3", 3, one, rule={"kind": "manual"}, source=Indicator.Source.REVIEWED)
-    modes = [["full_time"], ["flexible"], ["full_time", "flexible"]]  # at most 3 more lines
-    for n in range(metric_leaves):  # each its own binding (lines binding the same one share its computation)
-        binding = {"code": "talents.landed", "recruitment_mode": modes[n % 3]}
+    others = ["talents.teams_landed", "programs.funds_paid", "programs.exits"]  # at most 3 more lines
+    for n in range(metric_leaves):  # each a metric of its own (bindings of one metric are counted together)
+        binding = {"code": others[n]}
         node(scheme, f"1.{4 + n}", 1, one, rule={"kind": "proportional"}, source=metric, metric=binding)
     two = node(scheme, "2", 5, name="体制机制")
     node(scheme, "2.1", 5, two, rule={"kind": "proportional"}, source=Indicator.Source.ENTERED)
@@ -254,8 +254,8 @@ def test_queries_follow_the_metric_bound_indicators_only(units, people) -> None:
     # 2 assessees instead of 7: the same queries.
     Assessee.objects.filter(scheme=base).exclude(key__in=[NANHU, XIUZHOU]).update(excluded=True, exclusion_reason="x")
     assert queries(base) == few
-    # Each metric-bound indicator adds the same few queries (the grouped count, and the units' paths it sums
-    # up the tree with); taken as growth, twice as many (this year's and last year's).
+    # Each metric-bound indicator of another metric adds the same few queries (the grouped count, and the units'
+    # paths it sums up the tree with); taken as growth, twice as many (this year's and last year's).
     one_more = county_scheme(units, metric_leaves=1)
     opened(one_more, admin)
     each = queries(one_more) - few
@@ -267,8 +267,8 @@ def test_queries_follow_the_metric_bound_indicators_only(units, people) -> None:
     grow.metric = {**grow.metric, "growth": True}
     grow.save()
     assert queries(wider) == few + 4 * each
-    # A line binding what another line binds (scored by another rule) takes no query of its own.
+    # A line binding a metric another line binds, with other parameters, is counted in the same query.
     same = wider.indicators.get(code="1.5")
-    same.metric = dict(wider.indicators.get(code="1.6").metric)
+    same.metric = {"code": "talents.landed", "tier": ["youth"], "recruitment_mode": ["flexible"]}
     same.save()
     assert queries(wider) == few + 3 * each

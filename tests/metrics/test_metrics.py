@@ -427,3 +427,17 @@ def test_queries_do_not_grow_with_subjects_or_records(units, registry) -> None:
         platform_factories.platform(units[AREA_CODES[i % 7]], recognized_on=day("2025-05-01"))
     for code in ["talents.landed", "talents.teams_landed", "platforms.recognized", "platforms.active"]:
         assert queries(code, many[ORG_UNIT]) == small[code], code
+
+
+@pytest.mark.parametrize("code", [code for code, metric in metrics.METRICS.items() if metric.records is not None])
+def test_a_counted_metrics_parameter_sets_are_counted_together_as_each_alone(units, registry, code) -> None:
+    """Lines that bind one counted metric with different parameters share one grouped query, and each gets
+    what the metric alone gives for its parameters (this year's and, as growth, on last year's)."""
+    subjects = area_subjects(units)
+    counted = [case[1] for case in COUNTED if case[0] == code] + [{}]
+    for growth in (False, True):
+        alone = [metrics.values(code, subjects, YEAR, params, growth=growth) for params in counted]
+        with CaptureQueriesContext(connection) as captured:
+            together = metrics.values_many(code, subjects, YEAR, counted, growth=growth)
+        assert together == alone
+        assert len(captured) == queries(code, subjects) * (2 if growth else 1)
