@@ -307,6 +307,12 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
                 )
         else:
             parent = instance.parent if instance else None
+        code = data.get("code")
+        taken = Indicator.objects.filter(scheme=scheme, code=code).exclude(pk=instance.pk if instance else None)
+        if scheme is not None and code and taken.exists():
+            raise serializers.ValidationError(
+                {"code": [_("Another indicator of this scheme has the code “%(code)s”.") % {"code": code}]}
+            )
 
         def current(name: str, default: Any = None) -> Any:
             return data[name] if name in data else getattr(instance, name, default)

@@ -240,3 +240,11 @@ def test_results_take_as_many_queries_for_seven_assessees_as_for_three(api_clien
         measured.append(len(queries.captured_queries))
     assert measured[0] == measured[1], measured
     assert Assessee.objects.count() == 10
+
+
+def test_renaming_an_indicator_to_a_code_its_scheme_has_is_refused(api_client, people, scheme) -> None:
+    """Creating one is refused by the unique pair; renaming one (its scheme fixed) by the same check."""
+    indicator = indicator_of(scheme, "1.2")
+    refused(api_client, people["city_admin"], "patch", url("indicator", indicator.pk), {"code": "1.1"}, 400)
+    indicator.refresh_from_db()
+    assert indicator.code == "1.2"
