@@ -161,6 +161,11 @@ def test_dashboard_ranks_with_the_change_against_last_years_published_scheme(cli
     # Points within reach: 秀洲区 reaching its 1.1 target gains the whole 6 points.
     reach = {r.result.assessee.key: r for r, _link in response.context["reach"]}
     assert [(line.indicator, line.lost) for line in reach[XIUZHOU].lines] == [("1.1", Decimal("6.00"))]
+    # A county sees its own change in score, but not in rank: that would tell its place before publication.
+    client.force_login(people["a_editor"])
+    page = client.get(reverse("assessments:dashboard"), {"scheme": this.pk}).content.decode()
+    assert "+4.80" in page
+    assert "名次变化" not in page and "▲" not in page
 
 
 def test_an_unknown_or_unseen_scheme_is_404(client, people, units) -> None:
