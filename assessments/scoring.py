@@ -160,14 +160,18 @@ def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
     for leaf in leaves:
         if leaf.source == Indicator.Source.METRIC and leaf.metric:
             bindings.setdefault(json.dumps(leaf.metric, sort_keys=True, default=str), metric_binding(leaf))
-    together: dict[tuple[str, bool], list[str]] = defaultdict(list)
-    for key, (code, _params, growth) in bindings.items():
-        together[(code, growth)].append(key)
+    together: dict[str, list[str]] = defaultdict(list)
+    for key, (code, _params, _growth) in bindings.items():
+        together[code].append(key)
     computed: dict[str, tuple[dict[int, Decimal | None], dict[int, str | None]]] = {}
-    for (code, growth), keys in together.items():
-        all_values = metrics.values_many(code, subjects, scheme.year, [bindings[k][1] for k in keys], growth=growth)
-        for key, found in zip(keys, all_values, strict=True):
-            params = bindings[key][1]
+    for code, keys in together.items():
+        # This year's values of every binding in one go, last year's of those taken as growth in another.
+        growing = [k for k in keys if bindings[k][2]]
+        now = of_year(code, subjects, scheme.year, [bindings[k][1] for k in keys], keys)
+        before = of_year(code, subjects, scheme.year - 1, [bindings[k][1] for k in growing], growing)
+        for key in keys:
+            params, growth = bindings[key][1], bindings[key][2]
+            found = metrics.growth_of(subjects, now[key], before[key]) if growth else now[key]
             links = {s.id: None if growth else metrics.records_url(code, s, scheme.year, params) for s in subjects}
             computed[key] = (found, links)
     for leaf in leaves:
@@ -221,6 +225,15 @@ def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
         results.append(result)
     rank_and_grade(scheme, results)
     return results
+
+
+def of_year(
+    code: str, subjects: list[Subject], year: int, params: list[dict[str, Any]], keys: list[str]
+) -> dict[str, dict[int, Decimal | None]]:
+    """The metric's values of ``year`` for each parameter set, by ``keys``; nothing asked, no query."""
+    if not keys:
+        return {}
+    return dict(zip(keys, metrics.values_many(code, subjects, year, params), strict=True))
 
 
 def _add_up(assessee: Assessee, indicators: list[Indicator], lines: list[Line]) -> AssesseeResult:

@@ -191,10 +191,11 @@ def values_many(
     current = compute(year)
     if not growth:
         return current
-    return [_growth(subjects, now, before) for now, before in zip(current, compute(year - 1), strict=True)]
+    return [growth_of(subjects, now, before) for now, before in zip(current, compute(year - 1), strict=True)]
 
 
-def _growth(subjects: Sequence[Subject], current: Values, previous: Values) -> Values:
+def growth_of(subjects: Sequence[Subject], current: Values, previous: Values) -> Values:
+    """(A_y − A_{y−1}) / A_{y−1} per subject; ``None`` where last year's value is 0 or missing."""
     result: Values = {}
     for subject in subjects:
         now, before = current.get(subject.id), previous.get(subject.id)

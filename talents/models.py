@@ -255,7 +255,11 @@ class Talent(models.Model):
             models.Index(fields=["org_unit", "tier", "-id"], name="talent_unit_tier_idx"),
             models.Index(fields=["tier", "-id"], name="talent_tier_idx"),
             models.Index(fields=["category", "-id"], name="talent_category_idx"),
-            models.Index(fields=["landed_on"], name="talent_landed_idx"),
+            # Talents landed in a year, by unit and by what the assessment's lines filter on: the grouped counts
+            # of ``talents.landed`` read the index alone (the year's rows, not the table).
+            models.Index(
+                fields=["landed_on", "org_unit", "tier", "category", "recruitment_mode"], name="talent_landed_idx"
+            ),
             models.Index(fields=["name"], name="talent_name_idx"),
         ]
         constraints = [
