@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -147,11 +147,12 @@ register(
 )
 
 
-def revenue_at_least(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
-    figures = EnterpriseYear.objects.filter(
-        year=year, enterprise__is_talent_enterprise=True, revenue__gte=params["amount"]
-    )
-    return by_org_unit(subjects, figures)
+def talent_enterprise_figures(year: int) -> QuerySet[EnterpriseYear]:
+    return EnterpriseYear.objects.filter(year=year, enterprise__is_talent_enterprise=True)
+
+
+def revenue_filter(params: dict[str, Any]) -> dict[str, Any]:
+    return {"revenue__gte": params["amount"]}
 
 
 register(
@@ -161,7 +162,7 @@ register(
         unit=ITEMS,
         groups=AREAS,
         params=(Param("amount", _("revenue at least (10k yuan)"), kind="decimal", multiple=False, default=0),),
-        compute=revenue_at_least,
+        **counted(talent_enterprise_figures, revenue_filter),
         records_url=lambda subject, year, params: list_url(
             reverse("talents:enterpriseyear_list"),
             org_unit=subject.code,
