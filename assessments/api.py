@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -35,7 +35,7 @@ from .filters import (
 )
 from .forms import clean_indicator, exclusion_errors, frozen_error
 from .models import VALUE, Assessee, Event, Indicator, Mark, Scheme, Submission, Target
-from .scoring import AssesseeResult, results_of
+from .scoring import AssesseeResult, results_seen_by
 
 TEXT = [validate_printable_text]
 
@@ -55,9 +55,50 @@ class ReviewCommentSerializer(serializers.Serializer[Any]):
 # --- schemes ----------------------------------------------------------------------------------------------------
 
 
+# The JSON fields' shapes, for the schema (their values are checked by ``rules`` and ``metrics``).
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"min": {"type": "number"}, "label": {"type": "string"}},
+            "required": ["min", "label"],
+        },
+    }
+)
+class GradesField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {"kind": {"type": "string", "enum": list(rules.KINDS)}},
+        "required": ["kind"],
+        "additionalProperties": True,
+        "nullable": True,
+    }
+)
+class RuleField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {"code": {"type": "string"}, "growth": {"type": "boolean"}},
+        "required": ["code"],
+        "additionalProperties": True,
+        "nullable": True,
+    }
+)
+class MetricField(serializers.JSONField):
+    pass
+
+
 class SchemeSerializer(serializers.ModelSerializer[Scheme]):
     org_unit = ScopedUnitField()
-    grades = serializers.JSONField(
+    grades = GradesField(
         required=False, help_text="[{min, label}], highest first; empty: ≥ 90 优秀, ≥ 75 良好, ≥ 60 合格, else 不合格."
     )
 
@@ -216,17 +257,9 @@ class SchemeViewSet(ScopedModelViewSet):
     def results(self, request: Request, pk: Any = None) -> Response:
         """Every assessee's total, subtotals, rank, grade and lines. Before publication the office and the
         reviewers see every row (provisional); an assessee's users see their own row only, without a rank."""
-        scheme: Scheme = self.get_object()
-        user = request.user
-        published = scheme.status == Scheme.Status.PUBLISHED
-        whole = (
-            published or Scheme.objects.office_of(user).filter(pk=scheme.pk).exists() or services.reviews(user, scheme)
-        )
-        results = results_of(scheme)
-        if not whole:
-            own = set(Assessee.objects.for_user(user).filter(scheme=scheme).values_list("pk", flat=True))
-            results = [r for r in results if r.assessee.pk in own]
-        return Response(AssessmentResultSerializer([result_row(r, ranked=whole) for r in results], many=True).data)
+        seen = results_seen_by(self.get_object(), request.user)
+        rows = [result_row(r, ranked=seen.whole) for r in seen.results]
+        return Response(AssessmentResultSerializer(rows, many=True).data)
 
 
 # --- assessees ---------------------------------------------------------------------------------------------------
@@ -273,8 +306,8 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     parent = serializers.CharField(  # type: ignore[assignment]
         max_length=20, required=False, allow_null=True, allow_blank=True, help_text="The parent's code."
     )
-    rule = serializers.JSONField(required=False, allow_null=True, help_text='{"kind": …, parameters…}')
-    metric = serializers.JSONField(required=False, allow_null=True, help_text='{"code": …, "growth": bool, …}')
+    rule = RuleField(required=False, allow_null=True, help_text='{"kind": …, parameters…}')
+    metric = MetricField(required=False, allow_null=True, help_text='{"code": …, "growth": bool, parameters…}')
 
     class Meta:
         model = Indicator

@@ -314,10 +314,10 @@ def target_errors(indicator: Indicator | None, assessee: Assessee | None) -> dic
     """The rules ``services.set_target`` applies, for the form that shows them beside the fields."""
     if indicator is None or assessee is None:
         return {}
-    if error := frozen_error(indicator.scheme):
-        return {"indicator": error}
-    if indicator.scheme_id != assessee.scheme_id:
-        return {"assessee": gettext("The indicator and the assessee belong to different schemes.")}
+    try:
+        services.refuse_unless_pair(indicator, assessee)
+    except services.Refused as exc:
+        return {"assessee" if exc.field == "assessee" else "indicator": exc.message}
     return {}
 
 

@@ -636,8 +636,9 @@ def rank_positions(values: Sequence[Decimal | None], lower_better: bool = False)
 
 
 def subtotal(points: Iterable[Decimal], cap: Decimal) -> Decimal:
-    """A level-1 or level-2 subtotal: its lines' sum, capped at its own max points."""
-    return min(sum(points, _ZERO), cap)
+    """A level-1 or level-2 subtotal: its lines' signed sum (penalties count negative), its size capped at its
+    own max points either way."""
+    return max(-cap, min(sum(points, _ZERO), cap))
 
 
 # Labels are the scheme's editable data (an office renames 合格 to 基本合格), so they are stored, not translated.

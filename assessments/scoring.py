@@ -12,13 +12,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from talentportal import metrics
 from talentportal.metrics import Subject
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
 
 from . import rules
 from .models import Assessee, Entry, Event, Indicator, Mark, Result, Scheme, Target
@@ -156,10 +159,15 @@ def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
     urls: dict[int, dict[int, str | None]] = {}
     # Every binding of the scheme computed once; a metric's bindings that differ only in their parameters are
     # counted together (one grouped query for all of them, ``metrics.values_many``).
+    binding_of = {
+        leaf.pk: json.dumps(leaf.metric, sort_keys=True, default=str)
+        for leaf in leaves
+        if leaf.source == Indicator.Source.METRIC and leaf.metric
+    }
     bindings: dict[str, tuple[str, dict[str, Any], bool]] = {}
     for leaf in leaves:
-        if leaf.source == Indicator.Source.METRIC and leaf.metric:
-            bindings.setdefault(json.dumps(leaf.metric, sort_keys=True, default=str), metric_binding(leaf))
+        if leaf.pk in binding_of:
+            bindings.setdefault(binding_of[leaf.pk], metric_binding(leaf))
     together: dict[str, list[str]] = defaultdict(list)
     for key, (code, _params, _growth) in bindings.items():
         together[code].append(key)
@@ -175,8 +183,8 @@ def score_scheme(scheme: Scheme) -> list[AssesseeResult]:
             links = {s.id: None if growth else metrics.records_url(code, s, scheme.year, params) for s in subjects}
             computed[key] = (found, links)
     for leaf in leaves:
-        if leaf.source == Indicator.Source.METRIC and leaf.metric:
-            actuals[leaf.pk], urls[leaf.pk] = computed[json.dumps(leaf.metric, sort_keys=True, default=str)]
+        if leaf.pk in binding_of:
+            actuals[leaf.pk], urls[leaf.pk] = computed[binding_of[leaf.pk]]
         elif leaf.source == Indicator.Source.ENTERED:
             actuals[leaf.pk] = {a.pk: by_pair["entry"].get((leaf.pk, a.pk)) for a in assessees}
 
@@ -247,8 +255,7 @@ def _add_up(assessee: Assessee, indicators: list[Indicator], lines: list[Line]) 
     def subtotal(node: Indicator) -> Decimal:
         if node.rule is not None:
             return signed.get(node.code, ZERO)
-        value = sum((subtotal(child) for child in children[node.pk]), ZERO)
-        return max(-node.max_points, min(value, node.max_points))
+        return rules.subtotal((subtotal(child) for child in children[node.pk]), node.max_points)
 
     subtotals = {node.code: subtotal(node) for node in children[None]}
     total = max(ZERO, sum(subtotals.values(), ZERO))
@@ -290,6 +297,25 @@ def results_of(scheme: Scheme) -> list[AssesseeResult]:
     if scheme.status == Scheme.Status.PUBLISHED:
         return published_results(scheme)
     return sorted(score_scheme(scheme), key=lambda r: (r.rank or 10**9, r.assessee.order, r.assessee.pk))
+
+
+@dataclass
+class Seen:
+    """What one user sees of a scheme's results: the rows, whether that is the whole ranking, and the
+    assessees whose results they may open."""
+
+    results: list[AssesseeResult]
+    whole: bool
+    visible: set[int]
+
+
+def results_seen_by(scheme: Scheme, user: AnyUser) -> Seen:
+    """Everyone who sees the scheme sees its ranking once published; before, only those who see every assessee
+    (the office, its reviewers) see every row, anyone else (a county) their own rows. Pages and API both ask."""
+    results = results_of(scheme)
+    visible = set(Assessee.objects.for_user(user).filter(scheme=scheme).values_list("pk", flat=True))
+    whole = scheme.status == Scheme.Status.PUBLISHED or all(r.assessee.pk in visible for r in results)
+    return Seen(results if whole else [r for r in results if r.assessee.pk in visible], whole, visible)
 
 
 def freeze(scheme: Scheme, results: Iterable[AssesseeResult]) -> None:

@@ -328,10 +328,15 @@ def reviews(user: Any, scheme: Scheme, indicator: Indicator | None = None) -> bo
     return assigned.exists()
 
 
+def is_own_unit(user: Any, assessee: Assessee) -> bool:
+    """Whether the user's unit belongs to ``assessee`` (is its unit or below it)."""
+    unit = unit_of(user)
+    return unit is not None and unit.path.startswith(assessee.org_unit.path)
+
+
 def refuse_own_unit(user: Any, assessee: Assessee) -> None:
     """Nobody reviews the assessee their own unit belongs to."""
-    unit = unit_of(user)
-    if unit is not None and unit.path.startswith(assessee.org_unit.path):
+    if is_own_unit(user, assessee):
         raise Refused(_("You cannot review %(assessee)s: your own unit belongs to it.") % {"assessee": assessee})
 
 
@@ -445,11 +450,16 @@ def decide_event(event: Event, verified: bool, comment: str, actor: Actor) -> Ev
         return event
 
 
-def set_target(indicator: Indicator, assessee: Assessee, value: Decimal, actor: Actor) -> Target:
-    """Create or change the target of a pair (the office's admins)."""
+def refuse_unless_pair(indicator: Indicator, assessee: Assessee) -> None:
+    """A target is set in a scheme that still changes, for an indicator and an assessee of that scheme."""
     refuse_if_frozen(indicator.scheme)
     if indicator.scheme_id != assessee.scheme_id:
         raise Refused(_("The indicator and the assessee belong to different schemes."), "assessee")
+
+
+def set_target(indicator: Indicator, assessee: Assessee, value: Decimal, actor: Actor) -> Target:
+    """Create or change the target of a pair (the office's admins)."""
+    refuse_unless_pair(indicator, assessee)
     if value < 0:
         raise Refused(_("A target cannot be negative."), "value")
     with transaction.atomic():

@@ -31,7 +31,7 @@ from talentportal.audit.services import Actor
 from . import dashboard as figures
 from . import rules, services
 from .models import Assessee, Entry, Event, Evidence, Indicator, Mark, Scheme, Submission, Target
-from .scoring import AssesseeResult, Line, results_of, score_scheme
+from .scoring import AssesseeResult, Line, results_of, results_seen_by, score_scheme
 from .workflow_forms import (
     CopyForm,
     DecisionForm,
@@ -68,17 +68,6 @@ def plain(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def visible_assessees(request: HttpRequest, scheme: Scheme) -> set[int]:
-    """The assessees whose result pages the user may open: the office and reviewers all, a county its own."""
-    return set(Assessee.objects.for_user(request.user).filter(scheme=scheme).values_list("pk", flat=True))
-
-
-def sees_ranking(scheme: Scheme, results: list[AssesseeResult], visible: set[int]) -> bool:
-    """Everyone who sees the scheme sees its ranking once published; before, only those who see every assessee
-    (the office, its reviewers)."""
-    return scheme.status == Status.PUBLISHED or all(r.assessee.pk in visible for r in results)
-
-
 def workflow(request: HttpRequest, scheme: Scheme) -> dict[str, Any]:
     """What the scheme's workflow bar shows: the moves its admins may make from here, and the copy form."""
     manages = Scheme.objects.editable_by(request.user).filter(pk=scheme.pk).exists()
@@ -108,10 +97,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not schemes:
         return render(request, "assessments/dashboard.html", context)
     scheme = scheme or schemes[0]
-    results = results_of(scheme)
-    visible = visible_assessees(request, scheme)
-    whole = sees_ranking(scheme, results, visible)
-    shown = results if whole else [r for r in results if r.assessee.pk in visible]
+    seen = results_seen_by(scheme, request.user)
+    shown, whole, visible = seen.results, seen.whole, seen.visible
     last_scheme = (
         Scheme.objects.for_user(request.user)
         .filter(group=scheme.group, org_unit=scheme.org_unit, status=Status.PUBLISHED, year__lt=scheme.year)
@@ -157,8 +144,8 @@ def result_detail(request: HttpRequest, pk: int, assessee_id: int) -> HttpRespon
     published scheme, the live total when the registry has moved since."""
     scheme = get_for_user(Scheme.objects, request.user, pk)
     assessee = get_object_or_404(Assessee.objects.for_user(request.user).filter(scheme=scheme), pk=assessee_id)
-    results = results_of(scheme)
-    result = next((r for r in results if r.assessee.pk == assessee.pk), None)
+    seen = results_seen_by(scheme, request.user)
+    result = next((r for r in seen.results if r.assessee.pk == assessee.pk), None)
     live_total = None
     if result is not None and scheme.status == Status.PUBLISHED:
         live = next((r for r in score_scheme(scheme) if r.assessee.pk == assessee.pk), None)
@@ -184,7 +171,7 @@ def result_detail(request: HttpRequest, pk: int, assessee_id: int) -> HttpRespon
         "result": result,
         "sections": sections,
         "live_total": live_total,
-        "show_rank": sees_ranking(scheme, results, visible_assessees(request, scheme)),
+        "show_rank": seen.whole,
         "submission": submission,
         "section": "assessments",
     }
@@ -218,8 +205,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = assessee.scheme
     user = request.user
     fills = services.answers_for(user, assessee)
-    own_unit = getattr(getattr(user, "membership", None), "org_unit", None)
-    reviews = services.reviews(user, scheme) and not (own_unit and own_unit.path.startswith(assessee.org_unit.path))
+    reviews = services.reviews(user, scheme) and not services.is_own_unit(user, assessee)
     indicators = list(scheme.indicators.filter(rule__isnull=False).order_by("order", "code"))
     entered = [i for i in indicators if i.source == Indicator.Source.ENTERED]
     reviewed = [i for i in indicators if i.source == Indicator.Source.REVIEWED]
@@ -427,11 +413,12 @@ def targets_grid(request: HttpRequest, pk: int) -> HttpResponse:
                 if value != values.get(pair):
                     changed.append((indicator, assessee, value))
         if not errors:
+            actor = Actor.from_request(request, Source.FORM)
             try:
                 with transaction.atomic():
                     for indicator, assessee, value in changed:
                         try:
-                            services.set_target(indicator, assessee, value, Actor.from_request(request, Source.FORM))
+                            services.set_target(indicator, assessee, value, actor)
                         except services.Refused as refused:
                             errors[(indicator.pk, assessee.pk)] = refused.message
                             raise

@@ -226,6 +226,18 @@ def test_results_show_a_county_its_own_row_only_before_publication(api_client, p
         assert all((row["rank"] is not None) == ranked for row in rows), persona_name
 
 
+def test_a_county_reviewer_sees_the_results_its_scope_shows_on_the_pages(api_client, client, people, units, scheme):
+    """A reviewer of 南湖区 sees 南湖区's row only before publication, through the API as on the dashboard."""
+    county_reviewer = persona("a_reviewer", units[A], Role.REVIEWER)
+    api_client.force_authenticate(county_reviewer)
+    rows = api_client.get(url("scheme", scheme.pk, "results")).json()
+    assert [(row["assessee"]["key"], row["rank"]) for row in rows] == [(A, None)]
+    client.force_login(county_reviewer)
+    page = client.get(reverse("assessments:dashboard"), {"scheme": scheme.pk})
+    assert not page.context["whole"]
+    assert [row.result.assessee.key for row, _link in page.context["rows"]] == [A]
+
+
 def test_results_take_as_many_queries_for_seven_assessees_as_for_three(api_client, people, units) -> None:
     counties = sorted(code for code, unit in units.items() if unit.kind == "county")
     assert len(counties) >= 7

@@ -424,7 +424,13 @@ def test_rank_positions_share_ties(values: tuple[Any, ...], lower_better: bool, 
 
 @pytest.mark.parametrize(
     ("points", "cap", "total"),
-    [(("1.5", 2, "0.75"), 4, "4"), (("1.5", 2, "0.75"), 5, "4.25"), ((), 3, "0")],
+    [
+        (("1.5", 2, "0.75"), 4, "4"),
+        (("1.5", 2, "0.75"), 5, "4.25"),
+        ((), 3, "0"),
+        (("-1.5", "-3"), 4, "-4"),
+        (("-1.5", 1), 4, "-0.5"),
+    ],
 )
 def test_subtotals_are_capped_at_their_own_max(points: tuple[Any, ...], cap: int, total: str) -> None:
     assert subtotal((D(str(p)) for p in points), D(cap)) == D(total)
