@@ -11,7 +11,6 @@ asked once per scheme or submission named, not once per row.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -140,14 +139,19 @@ def row_columns(holder: str, resolve: Callable[[Any, set[Any]], Resolved]) -> li
     ]
 
 
+def _refused(rule: Callable[[], None]) -> str | None:
+    """The message with which ``rule`` (a ``services`` check) refuses, None when it allows."""
+    try:
+        rule()
+    except services.Refused as refusal:
+        return refusal.message
+    return None
+
+
 def _refusal(memo: dict[Any, str | None], key: Any, rule: Callable[[], None]) -> str | None:
-    """The message with which ``rule`` refuses (None when it allows), asked once per ``key`` of the file."""
+    """``_refused``, asked once per ``key`` of the file (the checks that query)."""
     if key not in memo:
-        try:
-            rule()
-            memo[key] = None
-        except services.Refused as refusal:
-            memo[key] = refusal.message
+        memo[key] = _refused(rule)
     return memo[key]
 
 
@@ -211,9 +215,8 @@ def check_values(rows: Rows, user: Any, memo: dict[str, Any]) -> Problems:
         refused = _refusal(opened, submission.pk, partial(services.refuse_unless_open_for, submission, actor))
         if refused:
             problems[position] = {"assessee_name": refused}
-        elif indicator.source != Indicator.Source.ENTERED:
-            message = gettext("Indicator %(code)s is not one the assessee enters a value for.")
-            problems[position] = {"indicator_code": message % {"code": indicator.code}}
+        elif refused := _refused(partial(services.refuse_unless_entered, submission, indicator)):
+            problems[position] = {"indicator_code": refused}
     return problems
 
 
@@ -253,25 +256,16 @@ def check_marks(rows: Rows, user: Any, memo: dict[str, Any]) -> Problems:
     allowed: dict[Any, str | None] = memo.setdefault("allowed", {})
     problems: Problems = {}
 
-    def may_mark(submission: Submission, indicator: Indicator) -> None:
-        services.refuse_if_frozen(submission.assessee.scheme)
-        if not services.reviews(user, submission.assessee.scheme, indicator):
-            raise services.Refused(gettext("Only the scheme's reviewers mark its indicators."))
-        services.refuse_own_unit(user, submission.assessee)
-
     for position, (values, _current) in enumerate(rows):
         submission = submissions[values["submission_id"]]
         indicator = indicators[values["indicator_id"]]
-        points: Decimal = values["points"]
-        if indicator.source != Indicator.Source.REVIEWED:
-            message = gettext("Indicator %(code)s is not marked by reviewers.")
-            problems[position] = {"indicator_code": message % {"code": indicator.code}}
-        elif refused := _refusal(allowed, (submission.pk, indicator.pk), partial(may_mark, submission, indicator)):
+        may_mark = partial(services.refuse_unless_reviewer, user, submission, indicator)
+        if refused := _refused(partial(services.refuse_unless_reviewed, submission, indicator)):
+            problems[position] = {"indicator_code": refused}
+        elif refused := _refusal(allowed, (submission.pk, indicator.pk), may_mark):
             problems[position] = {"assessee_name": refused}
-        elif not (Decimal(0) <= points <= indicator.max_points):
-            problems[position] = {
-                "points": gettext("Give between 0 and %(max)s points.") % {"max": indicator.max_points}
-            }
+        elif refused := _refused(partial(services.refuse_points_outside, indicator, values["points"])):
+            problems[position] = {"points": refused}
     return problems
 
 

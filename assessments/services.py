@@ -242,6 +242,14 @@ def refuse_unless_open_for(submission: Submission, actor: Actor, today: datetime
         )
 
 
+def refuse_unless_entered(submission: Submission, indicator: Indicator, field: str = "indicator") -> None:
+    """An entered value belongs to an indicator of the submission's scheme whose source is the assessee."""
+    if indicator.scheme_id != submission.assessee.scheme_id or indicator.source != Indicator.Source.ENTERED:
+        raise Refused(
+            _("Indicator %(code)s is not one the assessee enters a value for.") % {"code": indicator.code}, field
+        )
+
+
 def save_entries(submission: Submission, entries: Iterable[dict[str, Any]], actor: Actor) -> list[Entry]:
     """Store the values the assessee enters (indicators whose source is ``entered``), one per indicator."""
     with transaction.atomic():
@@ -250,11 +258,7 @@ def save_entries(submission: Submission, entries: Iterable[dict[str, Any]], acto
         saved = []
         for item in entries:
             indicator = item["indicator"]
-            if indicator.scheme_id != submission.assessee.scheme_id or indicator.source != Indicator.Source.ENTERED:
-                raise Refused(
-                    _("Indicator %(code)s is not one the assessee enters a value for.") % {"code": indicator.code},
-                    "entries",
-                )
+            refuse_unless_entered(submission, indicator, "entries")
             value = item.get("value")
             if value is not None and (not Decimal(value).is_finite() or abs(Decimal(value)) > Decimal("1e13")):
                 raise Refused(_("Enter a number for %(code)s.") % {"code": indicator.code}, "entries")
@@ -368,19 +372,34 @@ def accept(submission: Submission, actor: Actor) -> Submission:
         return _move(submission, Submission.Status.ACCEPTED, actor)
 
 
+def refuse_unless_reviewed(submission: Submission, indicator: Indicator) -> None:
+    """A mark is for an indicator of the submission's scheme that reviewers mark."""
+    if indicator.scheme_id != submission.assessee.scheme_id or indicator.source != Indicator.Source.REVIEWED:
+        raise Refused(_("Indicator %(code)s is not marked by reviewers.") % {"code": indicator.code}, "indicator")
+
+
+def refuse_unless_reviewer(user: Any, submission: Submission, indicator: Indicator) -> None:
+    """Marks come from the scheme's reviewers of that indicator, never for their own unit, while it changes."""
+    scheme = submission.assessee.scheme
+    refuse_if_frozen(scheme)
+    if not reviews(user, scheme, indicator):
+        raise Refused(_("Only the scheme's reviewers mark its indicators."))
+    refuse_own_unit(user, submission.assessee)
+
+
+def refuse_points_outside(indicator: Indicator, points: Decimal) -> None:
+    if not (Decimal(0) <= points <= indicator.max_points):
+        raise Refused(_("Give between 0 and %(max)s points.") % {"max": indicator.max_points}, "points")
+
+
 def save_mark(submission: Submission, indicator: Indicator, points: Decimal, comment: str, actor: Actor) -> Mark:
     """One reviewer's points for a manual indicator, within [0, max points]; marking again replaces them."""
     with transaction.atomic():
         submission = Submission.objects.select_related("assessee__scheme__org_unit").get(pk=submission.pk)
-        scheme = submission.assessee.scheme
-        refuse_if_frozen(scheme)
-        if indicator.scheme_id != scheme.pk or indicator.source != Indicator.Source.REVIEWED:
-            raise Refused(_("Indicator %(code)s is not marked by reviewers.") % {"code": indicator.code}, "indicator")
-        if not reviews(actor.user, scheme, indicator):
-            raise Refused(_("Only the scheme's reviewers mark its indicators."))
-        refuse_own_unit(actor.user, submission.assessee)
-        if not (Decimal(0) <= points <= indicator.max_points):
-            raise Refused(_("Give between 0 and %(max)s points.") % {"max": indicator.max_points}, "points")
+        refuse_if_frozen(submission.assessee.scheme)
+        refuse_unless_reviewed(submission, indicator)
+        refuse_unless_reviewer(actor.user, submission, indicator)
+        refuse_points_outside(indicator, points)
         mark, created = Mark.objects.get_or_create(
             submission=submission, indicator=indicator, reviewer=actor.user, defaults={"points": points}
         )
