@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "platforms",
     "programs",
     "assessments",
+    "plans",
+    "cockpit",
 ]
 
 MIDDLEWARE = [

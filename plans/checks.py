@@ -1,0 +1,113 @@
+"""The rules a plan's indicators and actuals obey, written once for the forms, the API and the import.
+
+Each function takes plain values and answers the cleaned values and the errors by field, in the user's language;
+nothing is written unless the errors are empty.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext
+
+from talentportal import metrics
+
+from . import progress
+from .models import MAX_VALUE, Plan, PlanIndicator
+
+HUNDRED = Decimal(100)
+
+
+def number(value: Any) -> Decimal | None:
+    """A finite decimal within the stored range from a number or a numeric string; ``None`` if it is not one."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        result = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not result.is_finite() or abs(result) > MAX_VALUE:
+        return None
+    return result.quantize(Decimal("0.0001"))
+
+
+def not_a_number() -> str:
+    return gettext("Enter a number (at most 14 digits before the decimal point).")
+
+
+def year_error(plan: Plan, year: Any) -> str | None:
+    if isinstance(year, bool) or not isinstance(year, int) or not plan.start_year <= year <= plan.end_year:
+        return gettext("The plan runs from %(start)s to %(end)s: enter a year in that period.") % {
+            "start": plan.start_year,
+            "end": plan.end_year,
+        }
+    return None
+
+
+def rate_error(value: Decimal) -> str | None:
+    if not 0 <= value <= HUNDRED:
+        return gettext("A rate is a percentage from 0 to 100.")
+    return None
+
+
+def clean_actual(
+    indicator: PlanIndicator, year: Any, value: Any, numerator: Any = None, denominator: Any = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """An actual's year, value and (for a rate) numerator and denominator. A rate given as numerator and
+    denominator takes its value from them."""
+    errors: dict[str, str] = {}
+    if error := year_error(indicator.plan, year):
+        errors["year"] = error
+    cleaned: dict[str, Any] = {"year": year, "numerator": None, "denominator": None}
+    given = {"numerator": numerator, "denominator": denominator}
+    parts = {name: number(raw) for name, raw in given.items() if raw not in (None, "")}
+    for name, raw in given.items():
+        if raw not in (None, "") and parts[name] is None:
+            errors[name] = not_a_number()
+    if parts and not errors:
+        if not indicator.is_rate:
+            errors["numerator"] = gettext("Only a rate has a numerator and a denominator.")
+        elif len(parts) < 2:
+            errors["denominator" if "numerator" in parts else "numerator"] = gettext(
+                "Give both the numerator and the denominator, or neither."
+            )
+        elif parts["denominator"] is not None and parts["denominator"] <= 0:
+            errors["denominator"] = gettext("The denominator must be greater than 0.")
+        elif parts["numerator"] is not None and parts["numerator"] < 0:
+            errors["numerator"] = gettext("The numerator cannot be negative.")
+        else:
+            cleaned.update(parts)
+            value = progress.rate(parts["numerator"] or Decimal(0), parts["denominator"] or Decimal(1))
+    amount = number(value)
+    if amount is None:
+        errors.setdefault("value", not_a_number())
+    elif indicator.is_rate and (error := rate_error(amount)):
+        errors.setdefault("numerator" if parts else "value", error)
+    cleaned["value"] = amount
+    return cleaned, errors
+
+
+def clean_indicator(data: dict[str, Any]) -> dict[str, str]:
+    """An indicator's years, values and metric binding, as a whole (the fields are each checked already)."""
+    errors: dict[str, str] = {}
+    plan, baseline_year, target_year = data.get("plan"), data.get("baseline_year"), data.get("target_year")
+    if isinstance(baseline_year, int) and isinstance(target_year, int) and target_year <= baseline_year:
+        errors["target_year"] = gettext("The target year comes after the baseline year.")
+    if isinstance(plan, Plan) and isinstance(target_year, int) and not plan.start_year <= target_year <= plan.end_year:
+        errors.setdefault("target_year", year_error(plan, target_year) or "")
+    if data.get("category") == PlanIndicator.Category.RATE:
+        for name in ("baseline_value", "target_value"):
+            value = data.get(name)
+            if isinstance(value, Decimal) and (error := rate_error(value)):
+                errors[name] = error
+    code = data.get("metric") or ""
+    if code:
+        try:
+            metrics.clean_params(code, data.get("metric_params") or {})
+        except metrics.MetricError as exc:
+            field = "metric" if "metric" in exc.errors else "metric_params"
+            errors[field] = " ".join(exc.errors.values())
+    elif data.get("metric_params"):
+        errors["metric_params"] = gettext("Parameters belong to a registry metric: choose the metric first.")
+    return errors
