@@ -25,6 +25,8 @@ urlpatterns = [
     path("platforms/", include("platforms.urls")),
     path("programs/", include("programs.urls")),
     path("assessments/", include("assessments.urls")),
+    path("plans/", include("plans.urls")),
+    path("dashboard/", include("cockpit.urls")),
     path("audit/", include("talentportal.audit.urls")),
     path("jobs/", include("talentportal.jobs.urls")),
     path("api/v1/", include("talentportal.api")),
