@@ -1,7 +1,11 @@
-from django.urls import path  # noqa: F401 - the pages' paths go here
+from django.urls import path
+
+from . import views
 
 app_name = "plans"
 urlpatterns: list[object] = [
-    # The plan's pages (views.py): the indicator table, an indicator's page.
+    # The plan's pages: the indicator table, an indicator's page.
+    path("<int:pk>/table/", views.plan_table, name="plan_table"),
+    path("indicators/<int:pk>/", views.indicator_page, name="indicator_page"),
     # The registries' pages (registries.py): plans, indicators, targets, actuals.
 ]
