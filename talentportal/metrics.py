@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -83,18 +84,28 @@ class Metric:
     # add. Lines binding the metric with different parameters are then counted in one query (``values_many``).
     records: Callable[[int], QuerySet[Any]] | None = None
     where: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Records that are counts already (a tally kept by the database): their ``summed`` field is added up.
+    summed: str | None = None
 
 
 def counted(
-    records: Callable[[int], QuerySet[Any]], where: Callable[[dict[str, Any]], dict[str, Any]]
+    records: Callable[[int], QuerySet[Any]],
+    where: Callable[[dict[str, Any]], dict[str, Any]],
+    summed: str | None = None,
 ) -> dict[str, Any]:
     """``compute``, ``records`` and ``where`` of a metric that counts ``records(year)`` filtered by
-    ``where(params)`` in each org-unit subject's subtree."""
+    ``where(params)`` in each org-unit subject's subtree (or adds up their ``summed`` field, for a tally)."""
 
     def compute(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
-        return by_org_unit(subjects, records(year).filter(**where(params)))
+        return by_org_unit(subjects, records(year).filter(**where(params)), _count(records(year), summed))
 
-    return {"compute": compute, "records": records, "where": where}
+    return {"compute": compute, "records": records, "where": where, "summed": summed}
+
+
+def _count(records: QuerySet[Any], summed: str | None, condition: Q | None = None) -> Any:
+    if summed:
+        return Coalesce(Sum(summed, filter=condition), 0)
+    return Count(unit_count(records.model), filter=condition)
 
 
 METRICS: dict[str, Metric] = {}
@@ -185,8 +196,9 @@ def values_many(
             return [metric.compute(subjects, of_year, params) for params in cleaned]
         where = metric.where
         records = metric.records(of_year)
-        unit = unit_count(records.model)
-        totals = {f"n{i}": Count(unit, filter=Q(**where(params)) or None) for i, params in enumerate(cleaned)}
+        totals = {
+            f"n{i}": _count(records, metric.summed, Q(**where(params)) or None) for i, params in enumerate(cleaned)
+        }
         sums = sums_by_org_unit(subjects, records, **totals)
         return [{subject_id: numbers[f"n{i}"] for subject_id, numbers in sums.items()} for i in range(len(cleaned))]
 

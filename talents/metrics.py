@@ -34,7 +34,7 @@ from talentportal.metrics import (
     sums_by_org_unit,
 )
 
-from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, Team
+from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, TalentTally, Team
 
 CENT = Decimal("0.01")
 
@@ -66,7 +66,7 @@ register(
             choice_param("recruitment_mode", _("recruitment mode"), Talent.RecruitmentMode.choices),
         ),
         records_url=talents_landed_url,
-        **counted(Talent.objects.landed_in, landed_filter),
+        **counted(TalentTally.objects.landed_in, landed_filter, summed="n"),
     )
 )
 

@@ -277,6 +277,44 @@ class Talent(models.Model):
         return self.employer.name if self.employer_id and self.employer else self.employer_name
 
 
+class TalentTallyQuerySet(OrgScopedQuerySet):
+    def landed_in(self, year: int) -> Self:
+        return self.filter(year=year)
+
+
+class TalentTally(models.Model):
+    """How many talents landed in each unit and year, by tier, category and recruitment mode.
+
+    Kept by triggers on the talent table (``talents/tally.py``), so every write counts however it is made —
+    a form, the API, an import's bulk upsert, a statement over many rows, the admin or SQL by hand. The
+    assessment and the cockpit count a year's talents from these few hundred rows instead of the registry's
+    million (a year's count at a million talents: from ~50 ms to ~1 ms, the same at ten thousand). Talents
+    without a landing date are not counted; a group whose count falls to zero is removed.
+    """
+
+    # No database constraint: a unit whose talents have all gone has no rows left here, and one with talents
+    # cannot be deleted (talents protect their unit).
+    org_unit = models.ForeignKey(OrgUnit, models.DO_NOTHING, db_constraint=False, related_name="+")
+    year = models.SmallIntegerField()
+    tier = models.CharField(max_length=20)
+    category = models.CharField(max_length=16)
+    recruitment_mode = models.CharField(max_length=12)
+    n = models.IntegerField()
+
+    objects = TalentTallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "year", "tier", "category", "recruitment_mode"], name="talent_tally_key"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "org_unit"], name="talent_tally_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id} {self.year} {self.tier} {self.category} {self.recruitment_mode}: {self.n}"
+
+
 class TeamQuerySet(OrgScopedQuerySet):
     pass
 

@@ -23,10 +23,10 @@ class TestOrgUnitMatrix(RegistryMatrix):
         "list": 7,
         "create_page": 16,
         "update_page": 22,
-        "delete_page": 49,
+        "delete_page": 58,
         "api_create": 8,
         "api_update": 9,
-        "api_delete": 33,
+        "api_delete": 42,
     }
     rights = {
         # The city's own unit (``parent``) is changed by nobody below the superuser: it is the scope's root.
