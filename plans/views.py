@@ -200,7 +200,7 @@ def required_text(figure: Figure) -> str:
         if standing.required_per_year is None:
             return ""
         points = standing.required_per_year.quantize(Decimal("0.01")).normalize()
-        return gettext("%(points)s points a year") % {"points": f"{points:+f}"}
+        return gettext("%(points)s points") % {"points": f"{points:+f}"}
     if standing.required_growth is None:
         return ""
     growth = (standing.required_growth * 100).quantize(Decimal("0.1"))
@@ -413,6 +413,8 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         own_page = f"{page}?{choice.query(org_unit=unit.code)}"
         url = records_url(indicator, unit, choice.year) or own_page
         lines.append(UnitLine(unit, of_unit, url, own_page, str(STATUS_LABELS[of_unit.standing.status])))
+    # An indicator kept for the whole area only has no breakdown to show.
+    by_unit = any(line.figure.standing.actual is not None or line.figure.own_target for line in lines)
     context = {
         "section": "plans",
         "plan": plan,
@@ -424,8 +426,9 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         "undefined_reason": undefined_reason(figure) if figure.standing.actual is not None else "",
         "required": required_text(figure),
         "chart": indicator_chart(figure, choice),
-        "lines": lines,
-        "breakdown_chart": breakdown_chart(lines, indicator.unit) if lines else None,
+        "lines": lines if by_unit else [],
+        "kept_whole": bool(lines) and not by_unit,
+        "breakdown_chart": breakdown_chart(lines, indicator.unit) if by_unit else None,
         "years": year_lines(request, figure, choice),
         "table_url": reverse("plans:plan_table", args=[plan.pk]) + f"?{choice.query()}",
     }

@@ -37,8 +37,8 @@ def figure(value: Decimal | int | float | None, unit: str = "") -> str:
 
 
 @register.filter
-def percent(share: Decimal | None) -> str:
-    """A share (0.253) as a percentage (25.3%)."""
+def percent(share: Decimal | None, places: int = 1) -> str:
+    """A share (0.253) as a percentage (25.3%; with ``places`` 0: 25%)."""
     if share is None:
         return ""
-    return f"{plain(Decimal(share) * 100)}%"
+    return f"{plain((Decimal(share) * 100).quantize(Decimal(1).scaleb(-int(places))))}%"
