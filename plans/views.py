@@ -203,7 +203,8 @@ def required_text(figure: Figure) -> str:
         return gettext("%(points)s points") % {"points": f"{points:+f}"}
     if standing.required_growth is None:
         return ""
-    growth = (standing.required_growth * 100).quantize(Decimal("0.1"))
+    # The growth is kept to four places (a share): shown in full, rounding it again would round twice.
+    growth = (standing.required_growth * 100).quantize(Decimal("0.01"))
     return f"{growth:+f}%"
 
 
