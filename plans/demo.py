@@ -112,7 +112,13 @@ TABLE_15: list[Row15] = [
      {"code": "talents.requests_resolved_on_time", "days": 30}, None, "95"),
 ]
 # fmt: on
-ENTERED_15 = {"3.1": D("40.86"), "3.2": D("38.3")}
+# The figures of the plan's first year that the office enters: (value, source, note). An entered figure stands
+# in for a count the registry cannot make yet (this year's revenues come with next year's reports).
+ENTERED_15 = {
+    "3.1": (D("40.86"), "市统计局快报", "快报数，待年报核定。"),
+    "3.2": (D("38.3"), "市人力社保局快报", "快报数，待年报核定。"),
+    "2.3": (D("2"), "市税务局快报", "企业年报未出，按税务部门快报填报。"),
+}
 
 
 def _round(value: Decimal, places: int) -> Decimal:
@@ -252,9 +258,10 @@ def _plan_15(seeder: Seeder, city: OrgUnit, today: datetime.date) -> None:
             order=order,
         )  # fmt: skip
         if code in ENTERED_15 and today.year >= plan.start_year:
+            value, source, note = ENTERED_15[code]
             actuals.append(
-                PlanActual(indicator=indicator, org_unit=city, year=plan.start_year, value=ENTERED_15[code],
-                           source="市统计局快报", note="快报数，待年报核定。")
+                PlanActual(indicator=indicator, org_unit=city, year=plan.start_year, value=value, source=source,
+                           note=note)
             )  # fmt: skip
     seeder.actuals(actuals)
 

@@ -29,11 +29,15 @@ from . import progress
 from .figures import COUNTED, ENTERED, ROLLED_UP, Figure, figures, subject
 from .models import Plan, PlanActual, PlanIndicator
 
+# A unit below the plan's own with no target of its own: its total is a share of the plan's, so it is not judged
+# against the plan's target (a rate is: the plan's rate is every unit's).
+NOT_JUDGED = "not_judged"
 STATUS_LABELS = {
     progress.AHEAD: _("Ahead"),
     progress.ON_TRACK: _("On track"),
     progress.BEHIND: _("Behind"),
     progress.MISSING: _("No figure"),
+    NOT_JUDGED: _("No own target"),
 }
 SOURCE_LABELS = {
     ENTERED: _("Entered or imported"),
@@ -145,6 +149,7 @@ class Row:
     figure: Figure
     cells: list[Cell]
     group_rows: int  # the number of rows of the indicator's level-1 group, on its first row; 0 on the others
+    status: str
     status_label: str
     undefined_reason: str
     required: str
@@ -154,8 +159,23 @@ class Row:
         return self.figure.standing
 
     @property
+    def judged(self) -> bool:
+        return judged(self.figure)
+
+    @property
     def progress_percent(self) -> int:
         return percent_of(self.figure)
+
+
+def judged(figure: Figure) -> bool:
+    """Whether the figure is measured against a target: the plan's unit's, a unit's own, or a rate."""
+    return figure.own_target or figure.unit.pk == figure.indicator.plan.org_unit_id or figure.indicator.is_rate
+
+
+def status_of(figure: Figure) -> str:
+    if judged(figure) or figure.standing.actual is None:
+        return figure.standing.status
+    return NOT_JUDGED
 
 
 def percent_of(figure: Figure) -> int:
@@ -170,9 +190,11 @@ def cells_of(figure: Figure, years: list[int], year: int) -> list[Cell]:
     for t in years:
         value = figure.values.get(t)
         previous = figure.values.get(t - 1)
-        if previous is None and t - 1 == indicator.baseline_year:
+        if previous is None and t - 1 == indicator.baseline_year and judged(figure):
             previous = figure.baseline
-        jump = progress.is_jump(value, previous, indicator.jump_share)
+        # Only a typed figure can be mistyped: a count from the registry is what the records say.
+        typed = figure.sources.get(t) != COUNTED
+        jump = typed and progress.is_jump(value, previous, indicator.jump_share)
         change = (value - previous) / abs(previous) if jump and value is not None and previous else None
         cells.append(Cell(t, value, value is None and t <= year, jump, change, t > year))
     return cells
@@ -180,6 +202,8 @@ def cells_of(figure: Figure, years: list[int], year: int) -> list[Cell]:
 
 def undefined_reason(figure: Figure) -> str:
     """Why the progress cannot be computed (a dash with this as its tooltip)."""
+    if not judged(figure):
+        return gettext("This unit has no target of its own for this indicator.")
     if figure.baseline is None:
         return gettext("No baseline value: progress cannot be computed.")
     if figure.target == figure.baseline:
@@ -191,11 +215,13 @@ def required_text(figure: Figure) -> str:
     """The yearly growth still needed: percentage points a year for a rate, else the growth rate."""
     standing = figure.standing
     indicator = figure.indicator
-    if standing.actual is None or indicator.target_year <= standing.year:
+    if standing.actual is None or not judged(figure):
         return ""
     sign = -1 if indicator.direction == PlanIndicator.Direction.LOWER else 1
     if sign * (standing.actual - figure.target) >= 0:
         return gettext("Reached")
+    if indicator.target_year <= standing.year:
+        return ""
     if indicator.is_rate:
         if standing.required_per_year is None:
             return ""
@@ -225,7 +251,8 @@ def table_rows(indicators: list[PlanIndicator], found: dict[tuple[int, int], Fig
                 figure,
                 cells_of(figure, list(choice.plan.years), choice.year),
                 span,
-                str(STATUS_LABELS[figure.standing.status]),
+                status_of(figure),
+                str(STATUS_LABELS[status_of(figure)]),
                 undefined_reason(figure) if figure.standing.actual is not None else "",
                 required_text(figure),
             )
@@ -270,7 +297,7 @@ def plan_table(request: HttpRequest, pk: int) -> HttpResponse:
     indicators = list(plan.indicators.select_related("plan").order_by("order", "code"))
     found = figures(indicators, [choice.unit], choice.year, years_read(indicators, choice))
     rows = table_rows(indicators, found, choice)
-    counts = {status: sum(1 for r in rows if r.standing.status == status) for status in STATUS_LABELS}
+    counts = {status: sum(1 for r in rows if r.status == status) for status in STATUS_LABELS}
     context = {
         "section": "plans",
         "plans": plans,
@@ -280,7 +307,11 @@ def plan_table(request: HttpRequest, pk: int) -> HttpResponse:
         "plan_years": list(plan.years),
         "baseline_years": sorted({i.baseline_year for i in indicators}),
         "target_years": sorted({i.target_year for i in indicators}),
-        "counts": [(status, STATUS_LABELS[status], counts[status]) for status in STATUS_LABELS],
+        "counts": [
+            (status, STATUS_LABELS[status], counts[status])
+            for status in STATUS_LABELS
+            if status != NOT_JUDGED or counts[status]
+        ],
         "detail_url": registry_url("plan_detail", plan.pk),
     }
     return render(request, "plans/plan_table.html", context, status=400 if choice.error else 200)
@@ -310,7 +341,12 @@ class UnitLine:
     figure: Figure
     url: str  # the records behind the unit's actual, else the unit's own view of the indicator
     page_url: str
+    status: str
     status_label: str
+
+    @property
+    def judged(self) -> bool:
+        return judged(self.figure)
 
     @property
     def progress_percent(self) -> int:
@@ -336,7 +372,7 @@ def year_lines(request: HttpRequest, figure: Figure, choice: Choice) -> list[Yea
             YearLine(
                 year=t,
                 value=figure.values.get(t),
-                expected=figure.expected_path([t])[0],
+                expected=figure.expected_path([t])[0] if judged(figure) else None,
                 source=source,
                 source_label=str(SOURCE_LABELS.get(source, "")),
                 detail=detail,
@@ -359,10 +395,14 @@ def indicator_chart(figure: Figure, choice: Choice) -> dict[str, Any]:
     indicator = figure.indicator
     years = list(range(indicator.baseline_year, max(indicator.target_year, choice.plan.end_year) + 1))
     actual = [
-        figure.baseline if t == indicator.baseline_year else figure.values.get(t) if t <= choice.last_year else None
+        (figure.baseline if judged(figure) else None)
+        if t == indicator.baseline_year
+        else figure.values.get(t)
+        if t <= choice.last_year
+        else None
         for t in years
     ]
-    expected = figure.expected_path(years)
+    expected = figure.expected_path(years) if judged(figure) else [None] * len(years)
     (actual_shown, expected_shown), unit = in_wan([actual, expected], indicator.unit)
     return line_chart(
         [str(t) for t in years],
@@ -413,7 +453,8 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         of_unit = found[(indicator.pk, unit.pk)]
         own_page = f"{page}?{choice.query(org_unit=unit.code)}"
         url = records_url(indicator, unit, choice.year) or own_page
-        lines.append(UnitLine(unit, of_unit, url, own_page, str(STATUS_LABELS[of_unit.standing.status])))
+        status = status_of(of_unit)
+        lines.append(UnitLine(unit, of_unit, url, own_page, status, str(STATUS_LABELS[status])))
     # An indicator kept for the whole area only has no breakdown to show.
     by_unit = any(line.figure.standing.actual is not None or line.figure.own_target for line in lines)
     context = {
@@ -422,7 +463,9 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         "indicator": indicator,
         "choice": choice,
         "figure": figure,
-        "status_label": STATUS_LABELS[figure.standing.status],
+        "judged": judged(figure),
+        "status": status_of(figure),
+        "status_label": STATUS_LABELS[status_of(figure)],
         "figure_percent": percent_of(figure),
         "undefined_reason": undefined_reason(figure) if figure.standing.actual is not None else "",
         "required": required_text(figure),

@@ -61,6 +61,18 @@ def test_lead_reads_the_plan_table_changes_the_year_and_opens_an_indicator(
     page.screenshot(path=str(screenshots / "plan-indicator.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366, "the indicator page overflows sideways"
 
+    # Printed on A4 landscape (277 mm wide inside its margins, 1047 px): the table alone, whole, no menus.
+    page.goto(f"/plans/{plan.pk}/table/?org_unit=330400&year=2025")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 1047, "height": 740})
+    expect(page.locator("#sidebar")).to_be_hidden()
+    expect(page.locator("#plan-choice")).to_be_hidden()
+    expect(page.locator("#plan-view")).to_contain_text("2025年")
+    card = page.locator("#plan-table").locator("xpath=..")
+    assert card.evaluate("e => e.scrollWidth <= e.clientWidth"), "the printed table is cut at the right"
+    page.screenshot(path=str(screenshots / "plan-table-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+
     # On a phone the table scrolls inside its card; the page itself does not.
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/plans/{plan.pk}/table/?org_unit=330400&year=2025")

@@ -258,3 +258,30 @@ def test_the_pages_make_a_fixed_number_of_queries(plan: Plan, people, units, per
     grow(plan, units)
     assert [queries(client, url) for url in urls] == small
     assert small[0] <= 30 and small[1] <= 30
+
+
+def test_a_county_without_its_own_target_is_not_judged_against_the_citys(plan: Plan, people, units) -> None:
+    for n in range(2):
+        talent(units[A], landed_on=datetime.date(2023, 4, n + 1))
+    html = table(signed_in(people["a_viewer"]), plan)
+    landed = re.search(r'<tr data-indicator="5".*?</tr>', html, re.S)
+    # 2 landed against the city's 20 would read “behind”: a county's share has no target unless it is given one.
+    assert landed and 'data-status="not_judged"' in landed.group(0) and "无本级目标" in landed.group(0)
+    own = re.search(r'<tr data-indicator="1".*?</tr>', html, re.S)
+    assert own and 'data-status="behind"' in own.group(0)  # 111.11 against its own path 50 → 200 (140)
+    share = re.search(r'<tr data-indicator="2".*?</tr>', html, re.S)
+    assert share and 'data-status="ahead"' in share.group(0)  # a rate is judged against the plan's rate: 50% ≥ 36%
+
+
+def test_big_figures_read_in_wan_and_counts_are_never_typing_errors(plan: Plan, people, units) -> None:
+    big = PlanIndicator.objects.create(
+        plan=plan, code="6", group="人才效能", name="技术合同成交额", unit="元", baseline_year=2020,
+        baseline_value=Decimal(1_000_000), target_year=2025, target_value=Decimal(3_000_000), order=6,
+    )  # fmt: skip
+    PlanActual.objects.create(indicator=big, org_unit=units[CITY], year=2023, value=Decimal("1234567.89"))
+    talent(units[A], landed_on=datetime.date(2023, 4, 1))  # 0 → 1 landed: a jump, but a count
+    html = table(signed_in(people["city_viewer"]), plan)
+    row = re.search(r'<tr data-indicator="6".*?</tr>', html, re.S)
+    assert row and "123.46万" in row.group(0) and "300万" in row.group(0)
+    landed = re.search(r'<tr data-indicator="5".*?</tr>', html, re.S)
+    assert landed and 'data-year="2023">1</td>' in landed.group(0) and "plan-jump" not in landed.group(0)
