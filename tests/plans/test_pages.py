@@ -285,3 +285,22 @@ def test_big_figures_read_in_wan_and_counts_are_never_typing_errors(plan: Plan, 
     assert row and "123.46万" in row.group(0) and "300万" in row.group(0)
     landed = re.search(r'<tr data-indicator="5".*?</tr>', html, re.S)
     assert landed and 'data-year="2023">1</td>' in landed.group(0) and "plan-jump" not in landed.group(0)
+
+
+@pytest.mark.urls("tests.plans.entry_urls")
+def test_editors_enter_or_correct_a_years_actual_and_viewers_do_not(plan: Plan, people, units) -> None:
+    share = plan.indicators.get(code="2")
+    own = PlanActual.objects.get(indicator=share, org_unit=units[A], year=2023)
+    page = indicator_page(signed_in(people["a_editor"]), plan, "2")
+    row = re.search(r'<tr data-year="2023".*?</tr>', page, re.S)
+    assert row and f'href="/plans/stand-in/actuals/{own.pk}/edit/"' in row.group(0)
+    row = re.search(r'<tr data-year="2022".*?</tr>', page, re.S)
+    entry = f"/plans/stand-in/actuals/new/?indicator={share.pk}&amp;org_unit={units[A].pk}&amp;year=2022"
+    assert row and entry in row.group(0)
+    assert "/stand-in/" not in indicator_page(signed_in(people["a_viewer"]), plan, "2")
+    # A figure counted from the registry is corrected in the registry, not entered over.
+    for n in range(2):
+        talent(units[A], landed_on=datetime.date(2023, 4, n + 1))
+    counted = indicator_page(signed_in(people["a_editor"]), plan, "5")
+    row = re.search(r'<tr data-year="2023".*?</tr>', counted, re.S)
+    assert row and "/stand-in/" not in row.group(0)
