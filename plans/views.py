@@ -85,6 +85,8 @@ def choose(request: HttpRequest, plan: Plan) -> Choice:
     area = OrgUnit.objects.for_user(user).filter(path__startswith=plan.org_unit.path)
     code = request.GET.get("org_unit", "").strip()
     if code:
+        if not code.isprintable():  # PostgreSQL refuses a NUL in a query: no such unit, rather than an error
+            raise Http404
         unit = get_object_or_404(area, code=code)
     else:
         own = unit_of(user)
