@@ -145,8 +145,22 @@ class Cell:
     later: bool
 
 
+class Judged:
+    """A figure shown with its progress bar (measured against a target, or not: ``judged``)."""
+
+    figure: Figure
+
+    @property
+    def judged(self) -> bool:
+        return judged(self.figure)
+
+    @property
+    def progress_percent(self) -> int:
+        return percent_of(self.figure)
+
+
 @dataclass(frozen=True)
-class Row:
+class Row(Judged):
     indicator: PlanIndicator
     figure: Figure
     cells: list[Cell]
@@ -159,14 +173,6 @@ class Row:
     @property
     def standing(self) -> progress.Standing:
         return self.figure.standing
-
-    @property
-    def judged(self) -> bool:
-        return judged(self.figure)
-
-    @property
-    def progress_percent(self) -> int:
-        return percent_of(self.figure)
 
 
 def judged(figure: Figure) -> bool:
@@ -336,7 +342,7 @@ class YearLine:
 
 
 @dataclass(frozen=True)
-class UnitLine:
+class UnitLine(Judged):
     """One unit below the plan's unit in the breakdown."""
 
     unit: OrgUnit
@@ -345,14 +351,6 @@ class UnitLine:
     page_url: str
     status: str
     status_label: str
-
-    @property
-    def judged(self) -> bool:
-        return judged(self.figure)
-
-    @property
-    def progress_percent(self) -> int:
-        return percent_of(self.figure)
 
 
 def year_lines(request: HttpRequest, figure: Figure, choice: Choice) -> list[YearLine]:
