@@ -36,6 +36,22 @@ class Series:
     links: Sequence[str | None] = ()
 
 
+# Figures from this size on are drawn in 万 (the unit leads read: 12.3万人 rather than 123,456 人).
+WAN_FROM = 100_000
+
+
+def in_wan(rows: Sequence[Sequence[Number | None]], unit: str) -> tuple[list[list[Number | None]], str]:
+    """The rows as drawn, and their axis unit: in 万 (``万人``) when the largest figure reaches ``WAN_FROM`` and the
+    unit is not in 万, 亿 or a share already; as they are otherwise."""
+    largest = max((abs(float(v)) for row in rows for v in row if v is not None), default=0.0)
+    if largest < WAN_FROM or unit.startswith(("万", "亿", "%")):
+        return [list(row) for row in rows], unit
+    scaled: list[list[Number | None]] = [
+        [None if v is None else round(float(v) / 10_000, 2) for v in row] for row in rows
+    ]
+    return scaled, f"万{unit}"
+
+
 def bar_chart(
     categories: Sequence[str], series: Sequence[Series], *, stacked: bool = False, money: bool = False, unit: str = ""
 ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from talentportal.charts import Series, bar_chart, line_chart
+from talentportal.charts import Series, bar_chart, in_wan, line_chart
 
 from .platforms import factories as platform_factories
 from .programs import factories as program_factories
@@ -95,3 +95,11 @@ def test_many_or_long_labels_are_slanted_and_few_short_ones_stay_level() -> None
     assert rotate([LONG_NAME, "青年人才计划"]) == 30
     assert rotate([f"{year}" for year in range(2015, 2026)]) == 30
     assert rotate([]) == 0
+
+
+def test_big_figures_are_drawn_in_wan_and_small_ones_as_they_are() -> None:
+    assert in_wan([[Decimal("123456"), None], [Decimal("200000")]], "人") == ([[12.35, None], [20.0]], "万人")
+    assert in_wan([[Decimal("99999")]], "人") == ([[Decimal("99999")]], "人")
+    # Already in 万, or a share: never scaled again.
+    assert in_wan([[Decimal("390000")]], "万人") == ([[Decimal("390000")]], "万人")
+    assert in_wan([[Decimal("-250000")]], "元") == ([[-25.0]], "万元")

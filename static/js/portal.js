@@ -175,3 +175,7 @@ function portalSearchableSelects(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { portalSearchableSelects(document); });
 document.addEventListener("htmx:afterSwap", function (event) { portalSearchableSelects(event.target); });
+// A button with data-print prints the page (print styles in portal.css).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("button[data-print]")) window.print();
+});

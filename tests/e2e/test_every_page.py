@@ -20,6 +20,7 @@ from talentportal.audit.services import Actor, record
 from talentportal.orgs.models import OrgUnit
 from talentportal.registry.base import REGISTRIES
 from tests.conftest import PERSONAS
+from tests.plans.test_pages import make_plan
 from tests.platforms import factories as platform_factories
 from tests.programs import factories as program_factories
 from tests.talents import factories as talent_factories
@@ -128,9 +129,16 @@ def pages_of(records: dict[str, list[object]]) -> list[str]:
     return urls
 
 
+def plan_pages(units: dict[str, OrgUnit]) -> list[str]:
+    """The city's plan: its indicator table for a year and for another county, and each indicator's page."""
+    plan = make_plan(units)
+    urls = ["/plans/", f"/plans/{plan.pk}/table/", f"/plans/{plan.pk}/table/?year=2023&org_unit=330411"]
+    return urls + [f"{i.get_absolute_url()}?year=2023" for i in plan.indicators.all()]
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_page_as_every_role_is_chinese_and_never_fails(page, live_server, people, units, persona):
-    urls = pages_of(build_city(units))
+    urls = pages_of(build_city(units)) + plan_pages(units)
     client = Client()
     client.force_login(people[persona])
     page.context.add_cookies(

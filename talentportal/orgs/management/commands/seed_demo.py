@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from assessments.demo import seed_assessments
+from plans.demo import seed_plans
 from platforms.demo import seed_platforms
 from programs.demo import landings, seed_programs
 from talentportal.orgs.demo import USERS, seed
@@ -16,7 +17,7 @@ from talents.demo import seed_registry
 class Command(BaseCommand):
     help = (
         "Create (or refresh) the demo city, its org units and demo users, and the demo registry (enterprises, "
-        "talents, teams, service requests), the demo platforms, the demo talent programs and the demo assessments. Safe to run again."
+        "talents, teams, service requests), the demo platforms, the demo talent programs, the demo assessments and the demo plans. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         counts = seed() | seed_registry(today, landings=landings(today)) | seed_platforms(today) | seed_programs(today)
         # The assessments score the registry, the platforms and the programs: they come last.
         counts |= seed_assessments(today)
+        # The plans count the registry's figures too (the 十五五 baselines).
+        counts |= seed_plans(today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['org_units']} new org units, {counts['users']} new users, "
@@ -39,7 +42,8 @@ class Command(BaseCommand):
                 f"({counts['platform_years']} yearly figures, {counts['residencies']} residencies), "
                 f"{counts['programs']} new talent programs ({counts['batches']} batches, {counts['selections']} "
                 f"selections with {counts['selection_events']} events, {counts['tranches']} funding tranches), "
-                f"{counts['assessment_schemes']} new assessment schemes."
+                f"{counts['assessment_schemes']} new assessment schemes, {counts['plans']} new plans "
+                f"({counts['plan_indicators']} indicators, {counts['plan_actuals']} yearly actuals)."
             )
         )
         self.print_logins()
