@@ -7,14 +7,18 @@ nothing is written unless the errors are empty.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
 from talentportal import metrics
+from talentportal.orgs.models import can_write, unit_of
 
 from . import progress
 from .models import MAX_VALUE, Plan, PlanIndicator
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser, OrgUnit
 
 HUNDRED = Decimal(100)
 
@@ -111,3 +115,40 @@ def clean_indicator(data: dict[str, Any]) -> dict[str, str]:
     elif data.get("metric_params"):
         errors["metric_params"] = gettext("Parameters belong to a registry metric: choose the metric first.")
     return errors
+
+
+def plan_errors(start_year: Any, end_year: Any) -> dict[str, str]:
+    """A plan's period: its last year is not before its first."""
+    if isinstance(start_year, int) and isinstance(end_year, int) and end_year < start_year:
+        return {"end_year": gettext("The last year of the plan cannot come before its first year.")}
+    return {}
+
+
+def unit_error(indicator: PlanIndicator, unit: OrgUnit | None) -> str | None:
+    """A figure belongs to the plan's own unit or to a unit below it."""
+    plan_unit = indicator.plan.org_unit
+    if unit is not None and not unit.path.startswith(plan_unit.path):
+        return gettext("The plan of %(unit)s has figures for %(unit)s and the units below it only.") % {
+            "unit": plan_unit.name
+        }
+    return None
+
+
+def target_errors(indicator: PlanIndicator | None, baseline: Any, target: Any) -> dict[str, str]:
+    """A unit's own baseline and target: rates are percentages (a target equal to the baseline is allowed; its
+    progress is then undefined and shown as such)."""
+    errors: dict[str, str] = {}
+    if indicator is not None and indicator.is_rate:
+        for name, value in (("baseline_value", baseline), ("target_value", target)):
+            if isinstance(value, Decimal) and (error := rate_error(value)):
+                errors[name] = error
+    return errors
+
+
+def default_unit(user: AnyUser, indicator: PlanIndicator) -> OrgUnit | None:
+    """Where a figure goes when its unit is not named: the plan's unit if the user writes it, else their own."""
+    own = unit_of(user)
+    plan_unit = indicator.plan.org_unit
+    if own is None or (can_write(user) and plan_unit.path.startswith(own.path)):
+        return plan_unit
+    return own
