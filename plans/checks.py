@@ -69,7 +69,7 @@ def clean_actual(
     for name, raw in given.items():
         if raw not in (None, "") and parts[name] is None:
             errors[name] = not_a_number()
-    if parts and not errors:
+    if parts and not {"numerator", "denominator"} & set(errors):
         if not indicator.is_rate:
             errors["numerator"] = gettext("Only a rate has a numerator and a denominator.")
         elif len(parts) < 2:
@@ -85,7 +85,8 @@ def clean_actual(
             value = progress.rate(parts["numerator"] or Decimal(0), parts["denominator"] or Decimal(1))
     amount = number(value)
     if amount is None:
-        errors.setdefault("value", not_a_number())
+        if not (parts and {"numerator", "denominator"} & set(errors)):  # else the value was to come from them
+            errors.setdefault("value", not_a_number())
     elif indicator.is_rate and (error := rate_error(amount)):
         errors.setdefault("numerator" if parts else "value", error)
     cleaned["value"] = amount
