@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.orgs.models import OrgUnit, unit_of
 from talentportal.registry.api import EditableRelatedField, ScopedModelViewSet
+from talentportal.validators import validate_printable_text
 
 from . import checks, registries
 from .figures import COUNTED, ENTERED, ROLLED_UP, Figure, figures
@@ -82,7 +83,11 @@ UNIT = OpenApiParameter(
 class PlanIndicatorSerializer(serializers.ModelSerializer[PlanIndicator]):
     plan = EditableRelatedField(Plan)
     metric = serializers.CharField(
-        max_length=60, required=False, allow_blank=True, help_text="A registry metric's code, or empty."
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        validators=[validate_printable_text],
+        help_text="A registry metric's code, or empty.",
     )
     # The figures of ``?year=`` (null without it), for the plan's unit or the one asked for.
     actual = serializers.DecimalField(**FIGURE, help_text="The year's value (entered, counted, or rolled up).")

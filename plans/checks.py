@@ -55,6 +55,15 @@ def rate_error(value: Decimal) -> str | None:
     return None
 
 
+def value_error(indicator_category: str, value: Decimal) -> str | None:
+    """A plan's values are counts, amounts (万元) or shares: never negative, and a rate at most 100."""
+    if indicator_category == PlanIndicator.Category.RATE:
+        return rate_error(value)
+    if value < 0:
+        return gettext("A plan's values are counts, amounts or shares: enter 0 or more.")
+    return None
+
+
 def clean_actual(
     indicator: PlanIndicator, year: Any, value: Any, numerator: Any = None, denominator: Any = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -87,7 +96,7 @@ def clean_actual(
     if amount is None:
         if not (parts and {"numerator", "denominator"} & set(errors)):  # else the value was to come from them
             errors.setdefault("value", not_a_number())
-    elif indicator.is_rate and (error := rate_error(amount)):
+    elif error := value_error(indicator.category, amount):
         errors.setdefault("numerator" if parts else "value", error)
     cleaned["value"] = amount
     return cleaned, errors
@@ -101,11 +110,10 @@ def clean_indicator(data: dict[str, Any]) -> dict[str, str]:
         errors["target_year"] = gettext("The target year comes after the baseline year.")
     if isinstance(plan, Plan) and isinstance(target_year, int) and not plan.start_year <= target_year <= plan.end_year:
         errors.setdefault("target_year", year_error(plan, target_year) or "")
-    if data.get("category") == PlanIndicator.Category.RATE:
-        for name in ("baseline_value", "target_value"):
-            value = data.get(name)
-            if isinstance(value, Decimal) and (error := rate_error(value)):
-                errors[name] = error
+    for name in ("baseline_value", "target_value"):
+        value = data.get(name)
+        if isinstance(value, Decimal) and (error := value_error(str(data.get("category") or ""), value)):
+            errors[name] = error
     code = data.get("metric") or ""
     if code:
         try:
@@ -136,12 +144,12 @@ def unit_error(indicator: PlanIndicator, unit: OrgUnit | None) -> str | None:
 
 
 def target_errors(indicator: PlanIndicator | None, baseline: Any, target: Any) -> dict[str, str]:
-    """A unit's own baseline and target: rates are percentages (a target equal to the baseline is allowed; its
+    """A unit's own baseline and target, as the indicator's (a target equal to the baseline is allowed; its
     progress is then undefined and shown as such)."""
     errors: dict[str, str] = {}
-    if indicator is not None and indicator.is_rate:
+    if indicator is not None:
         for name, value in (("baseline_value", baseline), ("target_value", target)):
-            if isinstance(value, Decimal) and (error := rate_error(value)):
+            if isinstance(value, Decimal) and (error := value_error(indicator.category, value)):
                 errors[name] = error
     return errors
 

@@ -138,6 +138,7 @@ def post_actual(api_client: Any, indicator: Any, **fields: Any) -> Any:
         ({"year": 2020, "value": "1"}, "year"),
         ({"year": 99999, "value": "1"}, "year"),
         ({"value": "abc"}, "value"),
+        ({"value": "-1"}, "value"),
         ({"value": "NaN"}, "value"),
         ({"value": "Infinity"}, "value"),
         ({"value": "-Infinity"}, "value"),

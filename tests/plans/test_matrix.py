@@ -63,23 +63,28 @@ class TestPlanIndicatorMatrix(RegistryMatrix):
 
     @pytest.fixture
     def records(self, units: dict[str, Any], people: dict[str, Any]) -> dict[str, Any]:
-        # County A's own plan, which the new indicators go into (made before any count is taken).
-        self.a_plan = factories.plan(units["330402"], name="南湖区十四五人才规划")
+        self.a_plan_of(units)  # made before any count is taken
         return {which: self.make(which, units) for which in WHICH}
+
+    def a_plan_of(self, units: dict[str, Any]) -> Any:
+        """County A's own plan, which the new indicators go into."""
+        if not hasattr(self, "a_plan"):
+            self.a_plan = factories.plan(units["330402"], name="南湖区十四五人才规划")
+        return self.a_plan
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
         plan = factories.plan(units[UNIT_OF[which]], name=f"规划{which}{next(numbers)}")
         return factories.indicator(plan, code=f"{which}{next(numbers)}")
 
     def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"plan": self.a_plan.pk, "code": "9", "group": "人才总量", "name": "人才资源总量", "unit": "万人",
-                "category": "total", "direction": "higher", "baseline_year": 2020, "baseline_value": "3.2",
+        return {"plan": self.a_plan_of(units).pk, "code": "9", "group": "人才总量", "name": "人才资源总量",
+                "unit": "万人", "category": "total", "direction": "higher", "baseline_year": 2020, "baseline_value": "3.2",
                 "target_year": 2025, "target_value": "3.9", "metric": "", "metric_params": "", "jump_share": "0.5",
                 "order": 1}  # fmt: skip
 
     def api_create(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"plan": self.a_plan.pk, "code": "9", "group": "人才总量", "name": "人才资源总量", "unit": "万人",
-                "category": "total", "baseline_year": 2020, "baseline_value": "3.2", "target_year": 2025,
+        return {"plan": self.a_plan_of(units).pk, "code": "9", "group": "人才总量", "name": "人才资源总量",
+                "unit": "万人", "category": "total", "baseline_year": 2020, "baseline_value": "3.2", "target_year": 2025,
                 "target_value": "3.9"}  # fmt: skip
 
     def update_form(self, obj: Any) -> dict[str, Any]:
@@ -97,12 +102,18 @@ class UnitFigureMatrix(RegistryMatrix):
 
     @pytest.fixture
     def records(self, units: dict[str, Any], people: dict[str, Any]) -> dict[str, Any]:
-        self.city_plan = factories.plan(units["330400"], name="嘉兴市十四五人才规划")
-        self.city_indicator = factories.indicator(self.city_plan, code="1")
+        self.city_indicator(units)  # made before any count is taken
         return {which: self.make(which, units) for which in WHICH}
 
-    def indicator(self, which: str) -> Any:
-        return factories.indicator(self.city_plan, code=str(next(numbers)), name=f"指标{which}{next(numbers)}")
+    def city_indicator(self, units: dict[str, Any]) -> Any:
+        """An indicator of the city's plan, which the new records are figures of."""
+        if not hasattr(self, "first"):
+            self.first = factories.indicator(factories.plan(units["330400"], name="嘉兴市十四五人才规划"), code="1")
+        return self.first
+
+    def indicator(self, which: str, units: dict[str, Any]) -> Any:
+        plan = self.city_indicator(units).plan
+        return factories.indicator(plan, code=str(next(numbers)), name=f"指标{which}{next(numbers)}")
 
 
 class TestPlanTargetMatrix(UnitFigureMatrix):
@@ -113,14 +124,19 @@ class TestPlanTargetMatrix(UnitFigureMatrix):
                "api_delete": 10}  # fmt: skip
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
-        return factories.target(self.indicator(which), units[UNIT_OF[which]], "5")
+        return factories.target(self.indicator(which, units), units[UNIT_OF[which]], "5")
 
     def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"indicator": self.city_indicator.pk, "org_unit": units["330402"].pk, "baseline_value": "4",
+        return {"indicator": self.city_indicator(units).pk, "org_unit": units["330402"].pk, "baseline_value": "4",
                 "target_value": "6"}  # fmt: skip
 
     def api_create(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"indicator": self.city_indicator.pk, "org_unit": "330402", "baseline_value": "4", "target_value": "6"}
+        return {
+            "indicator": self.city_indicator(units).pk,
+            "org_unit": "330402",
+            "baseline_value": "4",
+            "target_value": "6",
+        }
 
     def update_form(self, obj: Any) -> dict[str, Any]:
         return {"indicator": obj.indicator_id, "org_unit": obj.org_unit_id, "target_value": obj.target_value,
@@ -135,14 +151,14 @@ class TestPlanActualMatrix(UnitFigureMatrix):
                "api_delete": 10}  # fmt: skip
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
-        return factories.actual(self.indicator(which), units[UNIT_OF[which]], 2023, "36.5")
+        return factories.actual(self.indicator(which, units), units[UNIT_OF[which]], 2023, "36.5")
 
     def create_form(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"indicator": self.city_indicator.pk, "org_unit": units["330402"].pk, "year": 2023, "value": "3.6",
+        return {"indicator": self.city_indicator(units).pk, "org_unit": units["330402"].pk, "year": 2023, "value": "3.6",
                 "source": "统计年鉴"}  # fmt: skip
 
     def api_create(self, units: dict[str, Any]) -> dict[str, Any]:
-        return {"indicator": self.city_indicator.pk, "org_unit": "330402", "year": 2023, "value": "3.6"}
+        return {"indicator": self.city_indicator(units).pk, "org_unit": "330402", "year": 2023, "value": "3.6"}
 
     def update_form(self, obj: Any) -> dict[str, Any]:
         return {"indicator": obj.indicator_id, "org_unit": obj.org_unit_id, "year": obj.year, "value": obj.value,
