@@ -269,3 +269,21 @@ def test_a_plan_s_last_year_comes_after_its_first(api_client, people) -> None:
         "/api/v1/plans/", {"name": "倒置", "org_unit": "330400", "start_year": 2025, "end_year": 2021}, format="json"
     )
     assert response.status_code == 400 and "end_year" in response.json()
+
+
+def test_the_answers_match_the_schema(schema, api_client, people, plan) -> None:
+    from ..registry.test_schema import check
+
+    api_client.force_authenticate(people["city_viewer"])
+    for params in ({}, {"year": 2023}, {"year": 2024}):
+        check(schema, "/api/v1/plan-indicators/", "get", 200, api_client.get("/api/v1/plan-indicators/", params).json())
+    detail = api_client.get(f"/api/v1/plan-indicators/{plan['total'].pk}/", {"year": 2023}).json()
+    check(schema, "/api/v1/plan-indicators/{id}/", "get", 200, detail)
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/plan-indicators/"]["get"]["parameters"]}
+    assert {"year", "org_unit"} <= parameters
+    fields = schema["components"]["schemas"]["PlanIndicator"]["properties"]
+    assert fields["progress"]["nullable"] and fields["actual"]["type"] == "string"
+    for path in ("/api/v1/plans/", "/api/v1/plan-actuals/", "/api/v1/plan-targets/"):
+        check(schema, path, "get", 200, api_client.get(path).json())
+    bad = api_client.get("/api/v1/plan-indicators/", {"year": "abc"})
+    check(schema, "/api/v1/plan-indicators/", "get", 400, bad.json())

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.utils import translation
-from openpyxl import Workbook
 
 from plans.models import PlanActual
 from talentportal.audit.models import AuditEntry
 from talentportal.jobs.models import Import
 
+from ..assessments.test_imports import run as assessment_run
+from ..assessments.test_imports import sheet as assessment_sheet
 from . import factories
 
 pytestmark = pytest.mark.django_db
@@ -32,22 +31,11 @@ def plan(units: dict[str, Any]) -> dict[str, Any]:
 
 
 def sheet(path: Path, rows: list[list[Any]], header: list[str] = HEADER) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
+    return assessment_sheet(path, header, rows)
 
 
 def run(path: Path, user: str, *flags: str) -> Import:
-    with translation.override("en"):
-        try:
-            call_command("import_roster", "plan_actuals", str(path), "--user", user, *flags)
-        except CommandError:
-            pass
-    return Import.objects.latest("id")
+    return assessment_run(path, user, "plan_actuals", *flags)
 
 
 def test_apply_then_reimport_updates_in_place(tmp_path, people, plan) -> None:
