@@ -138,8 +138,6 @@ class PlanIndicatorSerializer(serializers.ModelSerializer[PlanIndicator]):
                  "metric_params")  # fmt: skip
         merged = {name: data[name] if name in data else getattr(self.instance, name, None) for name in names}
         refuse(checks.clean_indicator(merged))
-        if data.get("metric_params") is None and "metric_params" in data:
-            data["metric_params"] = {}
         return data
 
 

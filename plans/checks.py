@@ -115,7 +115,11 @@ def clean_indicator(data: dict[str, Any]) -> dict[str, str]:
         if isinstance(value, Decimal) and (error := value_error(str(data.get("category") or ""), value)):
             errors[name] = error
     code = data.get("metric") or ""
-    if code:
+    if not isinstance(data.get("metric_params") or {}, dict):
+        errors["metric_params"] = gettext("Write the parameters as a JSON object, e.g. %(example)s.") % {
+            "example": '{"tier": ["top"]}'
+        }
+    elif code:
         try:
             metrics.clean_params(code, data.get("metric_params") or {})
         except metrics.MetricError as exc:

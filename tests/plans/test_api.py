@@ -237,6 +237,8 @@ def test_another_county_s_rows_never_appear(api_client, people, plan) -> None:
         ({"metric": "no.such"}, "metric"),
         ({"metric_params": {"tier": ["top"]}}, "metric_params"),
         ({"metric": "talents.landed", "metric_params": {"colour": "red"}}, "metric_params"),
+        ({"metric": "talents.landed", "metric_params": ["tier"]}, "metric_params"),
+        ({"metric": "talents.landed", "metric_params": "top"}, "metric_params"),
         ({"category": "rate", "target_value": "180"}, "target_value"),
         ({"baseline_value": "NaN"}, "baseline_value"),
         ({"target_value": "1" * 30}, "target_value"),

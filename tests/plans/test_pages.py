@@ -83,6 +83,8 @@ def test_an_indicator_whose_target_is_its_baseline_is_kept(client, people, units
     assert "target_year" in wrong.context["form"].errors
     bound = client.post(registries.indicators.url("create"), {**payload, "code": "11", "metric_params": '{"a": 1}'})
     assert "metric_params" in bound.context["form"].errors
+    listed = {**payload, "code": "12", "metric": "talents.landed", "metric_params": '["tier"]'}
+    assert "metric_params" in client.post(registries.indicators.url("create"), listed).context["form"].errors
     assert PlanIndicator.objects.filter(plan=plans["city"]).count() == 3
 
 
