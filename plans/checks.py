@@ -7,14 +7,18 @@ nothing is written unless the errors are empty.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
 from talentportal import metrics
+from talentportal.orgs.models import can_write, unit_of
 
 from . import progress
 from .models import MAX_VALUE, Plan, PlanIndicator
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser, OrgUnit
 
 HUNDRED = Decimal(100)
 
@@ -51,6 +55,15 @@ def rate_error(value: Decimal) -> str | None:
     return None
 
 
+def value_error(indicator_category: str, value: Decimal) -> str | None:
+    """A plan's values are counts, amounts (万元) or shares: never negative, and a rate at most 100."""
+    if indicator_category == PlanIndicator.Category.RATE:
+        return rate_error(value)
+    if value < 0:
+        return gettext("A plan's values are counts, amounts or shares: enter 0 or more.")
+    return None
+
+
 def clean_actual(
     indicator: PlanIndicator, year: Any, value: Any, numerator: Any = None, denominator: Any = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -65,7 +78,7 @@ def clean_actual(
     for name, raw in given.items():
         if raw not in (None, "") and parts[name] is None:
             errors[name] = not_a_number()
-    if parts and not errors:
+    if parts and not {"numerator", "denominator"} & set(errors):
         if not indicator.is_rate:
             errors["numerator"] = gettext("Only a rate has a numerator and a denominator.")
         elif len(parts) < 2:
@@ -81,8 +94,9 @@ def clean_actual(
             value = progress.rate(parts["numerator"] or Decimal(0), parts["denominator"] or Decimal(1))
     amount = number(value)
     if amount is None:
-        errors.setdefault("value", not_a_number())
-    elif indicator.is_rate and (error := rate_error(amount)):
+        if not (parts and {"numerator", "denominator"} & set(errors)):  # else the value was to come from them
+            errors.setdefault("value", not_a_number())
+    elif error := value_error(indicator.category, amount):
         errors.setdefault("numerator" if parts else "value", error)
     cleaned["value"] = amount
     return cleaned, errors
@@ -96,13 +110,16 @@ def clean_indicator(data: dict[str, Any]) -> dict[str, str]:
         errors["target_year"] = gettext("The target year comes after the baseline year.")
     if isinstance(plan, Plan) and isinstance(target_year, int) and not plan.start_year <= target_year <= plan.end_year:
         errors.setdefault("target_year", year_error(plan, target_year) or "")
-    if data.get("category") == PlanIndicator.Category.RATE:
-        for name in ("baseline_value", "target_value"):
-            value = data.get(name)
-            if isinstance(value, Decimal) and (error := rate_error(value)):
-                errors[name] = error
+    for name in ("baseline_value", "target_value"):
+        value = data.get(name)
+        if isinstance(value, Decimal) and (error := value_error(str(data.get("category") or ""), value)):
+            errors[name] = error
     code = data.get("metric") or ""
-    if code:
+    if not isinstance(data.get("metric_params") or {}, dict):
+        errors["metric_params"] = gettext("Write the parameters as a JSON object, e.g. %(example)s.") % {
+            "example": '{"tier": ["top"]}'
+        }
+    elif code:
         try:
             metrics.clean_params(code, data.get("metric_params") or {})
         except metrics.MetricError as exc:
@@ -111,3 +128,40 @@ def clean_indicator(data: dict[str, Any]) -> dict[str, str]:
     elif data.get("metric_params"):
         errors["metric_params"] = gettext("Parameters belong to a registry metric: choose the metric first.")
     return errors
+
+
+def plan_errors(start_year: Any, end_year: Any) -> dict[str, str]:
+    """A plan's period: its last year is not before its first."""
+    if isinstance(start_year, int) and isinstance(end_year, int) and end_year < start_year:
+        return {"end_year": gettext("The last year of the plan cannot come before its first year.")}
+    return {}
+
+
+def unit_error(indicator: PlanIndicator, unit: OrgUnit | None) -> str | None:
+    """A figure belongs to the plan's own unit or to a unit below it."""
+    plan_unit = indicator.plan.org_unit
+    if unit is not None and not unit.path.startswith(plan_unit.path):
+        return gettext("The plan of %(unit)s has figures for %(unit)s and the units below it only.") % {
+            "unit": plan_unit.name
+        }
+    return None
+
+
+def target_errors(indicator: PlanIndicator | None, baseline: Any, target: Any) -> dict[str, str]:
+    """A unit's own baseline and target, as the indicator's (a target equal to the baseline is allowed; its
+    progress is then undefined and shown as such)."""
+    errors: dict[str, str] = {}
+    if indicator is not None:
+        for name, value in (("baseline_value", baseline), ("target_value", target)):
+            if isinstance(value, Decimal) and (error := value_error(indicator.category, value)):
+                errors[name] = error
+    return errors
+
+
+def default_unit(user: AnyUser, indicator: PlanIndicator) -> OrgUnit | None:
+    """Where a figure goes when its unit is not named: the plan's unit if the user writes it, else their own."""
+    own = unit_of(user)
+    plan_unit = indicator.plan.org_unit
+    if own is None or (can_write(user) and plan_unit.path.startswith(own.path)):
+        return plan_unit
+    return own

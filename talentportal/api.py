@@ -21,6 +21,7 @@ from assessments.api import (
     SubmissionViewSet,
     TargetViewSet,
 )
+from plans.api import PlanActualViewSet, PlanIndicatorViewSet, PlanTargetViewSet, PlanViewSet
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
 from talentportal.jobs.api import ImportViewSet, JobViewSet, ValueMappingViewSet
@@ -80,6 +81,10 @@ router.register("assessment-targets", TargetViewSet, basename="assessmenttarget"
 router.register("assessment-submissions", SubmissionViewSet, basename="assessmentsubmission")
 router.register("assessment-marks", MarkViewSet, basename="assessmentmark")
 router.register("assessment-events", EventViewSet, basename="assessmentevent")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("plan-indicators", PlanIndicatorViewSet, basename="planindicator")
+router.register("plan-targets", PlanTargetViewSet, basename="plantarget")
+router.register("plan-actuals", PlanActualViewSet, basename="planactual")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -30,6 +30,7 @@ from talents.models import ServiceRequest, Talent
 from .jobs.test_imports import HEADER, person, run_cli
 from .matrix import RegistryMatrix, version_of
 from .orgs import test_permissions as org_matrices
+from .plans import test_matrix as plan_matrices
 from .platforms import test_permissions as platform_matrices
 from .programs import factories as program_factories
 from .programs import test_permissions as program_matrices
@@ -53,6 +54,10 @@ MATRICES: list[type[RegistryMatrix]] = [
     program_matrices.TestSelectionMatrix,
     org_matrices.TestOrgUnitMatrix,
     org_matrices.TestUserMatrix,
+    plan_matrices.TestPlanMatrix,
+    plan_matrices.TestPlanIndicatorMatrix,
+    plan_matrices.TestPlanTargetMatrix,
+    plan_matrices.TestPlanActualMatrix,
 ]
 FAR_DATES = ["0001-01-01", "9999-12-31"]
 CONTROL = ["u\u001bESC", "\uffff"]

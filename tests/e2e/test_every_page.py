@@ -20,6 +20,7 @@ from talentportal.audit.services import Actor, record
 from talentportal.orgs.models import OrgUnit
 from talentportal.registry.base import REGISTRIES
 from tests.conftest import PERSONAS
+from tests.plans import factories as plan_factories
 from tests.plans.test_pages import make_plan
 from tests.platforms import factories as platform_factories
 from tests.programs import factories as program_factories
@@ -105,11 +106,20 @@ def build_city(units: dict[str, OrgUnit]) -> dict[str, list[object]]:
             batch,
             selection,
             program_factories.tranche(selection, amount=Decimal("50")),
+            *plan_records(unit),
         ]
         for item in records[code]:
             field = next(f for f in item._meta.concrete_fields if not f.is_relation and f.name not in ("id", "code"))
             record(Actor(), Action.UPDATE, item, {field.name: [None, str(field.value_from_object(item))]})
     return records
+
+
+def plan_records(unit: OrgUnit) -> list[object]:
+    """The county's plan with an indicator, the county's own target and an actual of it."""
+    plan = plan_factories.plan(unit, name=f"{unit.name}十四五人才发展规划")
+    indicator = plan_factories.rate(plan, "1")
+    target = plan_factories.target(indicator, unit, "36", baseline_value=Decimal("32"))
+    return [plan, indicator, target, plan_factories.actual(indicator, unit, 2023, "50", numerator=1, denominator=2)]
 
 
 def pages_of(records: dict[str, list[object]]) -> list[str]:

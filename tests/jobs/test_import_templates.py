@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from plans.models import Plan, PlanIndicator
 from platforms.models import Platform
 from programs.models import Batch, Program
 from talentportal.jobs.importing.spec import all_specs
@@ -21,7 +22,7 @@ from .test_imports import run_cli
 pytestmark = pytest.mark.django_db
 
 KINDS = ["talents", "enterprises", "enterprise_years", "teams", "platforms", "platform_years", "residencies",
-         "selections", "tranches"]  # fmt: skip
+         "selections", "tranches", "plan_actuals"]  # fmt: skip
 
 
 def example(kind: str, column: str) -> Any:
@@ -62,6 +63,10 @@ def prerequisites(kind: str, units: Any) -> None:
         batch = Batch.objects.create(program=program, ordinal=1, year=2025, status=Batch.Status.OPEN)
         if kind == "tranches":
             program_factories.selected(batch, nanhu, talent=Talent.objects.get(), award="100")
+    if kind == "plan_actuals":
+        plan = Plan.objects.create(name=example(kind, "plan_name"), org_unit=nanhu, start_year=2021, end_year=2025)
+        PlanIndicator.objects.create(plan=plan, code=example(kind, "indicator_code"), group="人才总量",
+                                     name="人才资源总量", baseline_year=2020, target_year=2025, target_value=39)  # fmt: skip
     assert not Team.objects.exists()
 
 

@@ -16,6 +16,7 @@ from talentportal.orgs.models import Membership, Role, User
 from talentportal.registry.base import API, PAGES, REGISTRIES, Registry
 from tests.assessments import conftest as af
 from tests.conftest import PERSONAS
+from tests.plans import factories as plf
 from tests.platforms import factories as pf
 from tests.programs import factories as gf
 from tests.talents import factories as tf
@@ -83,6 +84,10 @@ MAKE: dict[str, Callable[[Any], Any]] = {
     "assessments.submission": lambda unit: assessed(unit).submission,
     "assessments.mark": mark,
     "assessments.event": event,
+    "plans.plan": plf.plan,
+    "plans.planindicator": lambda unit: plf.indicator(plf.plan(unit)),
+    "plans.plantarget": lambda unit: plf.target(plf.indicator(plf.plan(unit)), unit),
+    "plans.planactual": lambda unit: plf.actual(plf.indicator(plf.plan(unit)), unit, 2023, "1"),
 }
 VIEWSETS = {viewset.registry.model._meta.label_lower: (viewset, basename) for _, viewset, basename in router.registry
             if hasattr(viewset, "registry")}  # fmt: skip
