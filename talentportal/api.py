@@ -21,6 +21,7 @@ from assessments.api import (
     SubmissionViewSet,
     TargetViewSet,
 )
+from cockpit.api import DashboardView
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
 from talentportal.jobs.api import ImportViewSet, JobViewSet, ValueMappingViewSet
@@ -83,5 +84,6 @@ router.register("assessment-events", EventViewSet, basename="assessmentevent")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("", include(router.urls)),
 ]
