@@ -22,5 +22,5 @@ def amount(value: Decimal | int | None, money: bool = False) -> str:
 def signed(value: Decimal | int | None, money: bool = False) -> str:
     if value is None:
         return "—"
-    text = amount(Decimal(abs(value)), money)
+    text = amount(-value if value < 0 else value, money)
     return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
