@@ -9,9 +9,10 @@ number of queries is fixed whatever the number of records or units: totals come 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.utils.functional import Promise
@@ -125,12 +126,22 @@ TIERS = [f"talents_landed_{tier}" for tier in Talent.Tier.values]
 FUNDS = ["funds_planned", "funds_approved", "funds_paid"]
 
 
-@dataclass(frozen=True)
 class Cell:
-    """A figure's value and the list of the records behind it."""
+    """A figure's value and the list of the records behind it (its link made when first asked for: a page shows
+    a few hundred of the thousand or so figures, and each link is a ``reverse()``)."""
 
-    value: Decimal | None
-    url: str | None
+    __slots__ = ("_link", "_url", "value")
+
+    def __init__(self, value: Decimal | None, link: Callable[[], str | None] | None = None) -> None:
+        self.value = value
+        self._link = link
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        if self._url is None and self._link is not None:
+            self._url = self._link()
+        return self._url
 
 
 @dataclass(frozen=True)
@@ -158,9 +169,15 @@ class Figures:
     own: dict[str, Figure]
     by_child: dict[int, dict[str, Figure]]
 
+    @property
+    def areas(self) -> list[OrgUnit]:
+        """The child units the county comparison's charts and cards show: the areas (counties, towns), not the
+        departments (their figures are in the table), unless there are only departments."""
+        return [c for c in self.children if c.kind != OrgUnit.Kind.DEPARTMENT] or self.children
+
     def row(self, key: str) -> list[Figure]:
-        """One measure across the child units (the county comparison's column)."""
-        return [self.by_child[child.pk][key] for child in self.children]
+        """One measure across the areas below (a county comparison chart's bars)."""
+        return [self.by_child[child.pk][key] for child in self.areas]
 
     def sections(self) -> list[tuple[str, Promise, list[Figure]]]:
         grouped: dict[str, list[Figure]] = defaultdict(list)
@@ -199,9 +216,11 @@ def cockpit_figures(unit: OrgUnit, year: int, measures: Sequence[Measure] = MEAS
     def cell(measure: Measure, of: OrgUnit, of_year: int) -> Cell:
         by_subject = values.get((measure.key, of_year))
         if by_subject is None:
-            return Cell(None, None)
-        url = metrics.records_url(measure.metric, subject(of), of_year, measure.params)
-        return Cell(by_subject.get(of.pk), url)
+            return Cell(None)
+        return Cell(
+            by_subject.get(of.pk),
+            partial(metrics.records_url, measure.metric, subject(of), of_year, measure.params),
+        )
 
     def figures_of(of: OrgUnit) -> dict[str, Figure]:
         return {m.key: Figure(m, of, cell(m, of, year), cell(m, of, year - 1)) for m in measures}

@@ -71,7 +71,7 @@ def year_choices(year: int) -> list[int]:
 
 def comparison_charts(found: cockpit.Figures) -> dict[str, Any]:
     """The county comparison: talents landed by tier (stacked, a zero is no segment) and the funding."""
-    names = [child.name for child in found.children]
+    names = [child.name for child in found.areas]
     tiers = [
         Series(str(cockpit.BY_KEY[key].label), [f.this_year.value for f in found.row(key)],
                [f.this_year.url for f in found.row(key)])
