@@ -55,10 +55,16 @@ class Measure:
     money: bool = False
     # The registry keeps only today's state of it (an enterprise's listing): last year's figure is not known.
     yearless: bool = False
+    # The label on a headline card, where no section heading says what it counts.
+    headline: str | Promise = ""
+
+    @property
+    def heading(self) -> str | Promise:
+        return self.headline or self.label
 
 
 MEASURES: list[Measure] = [
-    Measure("talents_landed", TALENTS, _("Talents landed"), "talents.landed"),
+    Measure("talents_landed", TALENTS, _("All tiers"), "talents.landed", headline=_("Talents landed")),
     *(
         Measure(f"talents_landed_{tier}", TALENTS, label, "talents.landed", {"tier": [tier]})
         for tier, label in Talent.Tier.choices
@@ -71,15 +77,19 @@ MEASURES: list[Measure] = [
         {"tier": LEADING},
     ),
     Measure("teams_landed", TALENTS, _("Teams landed"), "talents.teams_landed"),
-    Measure("selections", PROGRAMS, _("Selections"), "programs.selected"),
+    Measure("selections", PROGRAMS, _("All levels"), "programs.selected", headline=_("Selected into programs")),
     *(
         Measure(f"selections_{level}", PROGRAMS, label, "programs.selected", {"level": [level]})
         for level, label in Level.choices
     ),
     Measure("funds_planned", FUNDING, _("Planned for the year"), "programs.funds_planned", money=True),
     Measure("funds_approved", FUNDING, _("Approved of the year's plan"), "programs.funds_approved", money=True),
-    Measure("funds_paid", FUNDING, _("Paid in the year"), "programs.funds_paid", money=True),
-    Measure("platforms_recognized", PLATFORMS, _("Platforms recognised"), "platforms.recognized"),
+    Measure(
+        "funds_paid", FUNDING, _("Paid in the year"), "programs.funds_paid", money=True, headline=_("Funding paid")
+    ),
+    Measure(
+        "platforms_recognized", PLATFORMS, _("All levels"), "platforms.recognized", headline=_("Platforms recognised")
+    ),
     *(
         Measure(f"platforms_recognized_{level}", PLATFORMS, label, "platforms.recognized", {"exact_level": level})
         for level, label in Platform.Level.choices
@@ -105,10 +115,13 @@ MEASURES: list[Measure] = [
         _("Revenue ≥ 100 million yuan"),
         "enterprises.revenue_at_least",
         {"amount": 10000},
+        headline=_("Talent enterprises with revenue ≥ 100 million yuan"),
     ),
     Measure("enterprises_listed", ENTERPRISES, _("Listed"), "enterprises.listed", yearless=True),
     Measure("requests_open", SERVICES, _("Open at the end of the year"), "talents.requests_open"),
-    Measure("requests_overdue", SERVICES, _("Overdue"), "talents.requests_overdue"),
+    Measure(
+        "requests_overdue", SERVICES, _("Overdue"), "talents.requests_overdue", headline=_("Service requests overdue")
+    ),
 ]
 BY_KEY = {m.key: m for m in MEASURES}
 # The headline cards and the county comparison's columns.

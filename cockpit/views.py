@@ -115,6 +115,10 @@ def plan_charts(section: PlanSection | None) -> list[dict[str, Any]]:
     return shown
 
 
+def headlines_of(found: cockpit.Figures, child: OrgUnit) -> list[cockpit.Figure]:
+    return [found.by_child[child.pk][key] for key in cockpit.HEADLINES]
+
+
 def selection(request: HttpRequest) -> tuple[OrgUnit, int | None, str]:
     """The unit (404 outside scope) and the year (``None`` and a message when it is not one)."""
     unit = unit_in_scope(request.user, request.GET.get("org_unit"))
@@ -145,9 +149,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "figures": found,
             "headlines": [found.own[key] for key in cockpit.HEADLINES],
             "columns": [cockpit.BY_KEY[key] for key in cockpit.HEADLINES],
-            "comparison": [
-                (child, [found.by_child[child.pk][k] for k in cockpit.HEADLINES]) for child in found.children
-            ],
+            "comparison": [(child, headlines_of(found, child)) for child in found.children],
+            "cards": [(child, headlines_of(found, child)) for child in found.areas],
             "plan": plan,
             "plan_charts": plan_charts(plan),
             "behind": sum(1 for f in plan.figures if f.standing.status == "behind") if plan else 0,

@@ -110,6 +110,7 @@ def test_lead_lands_on_the_cockpit_changes_the_year_and_follows_a_behind_target_
     expect(page.locator("#ranking-published")).to_contain_text("南湖区")
     page.wait_for_timeout(1500)  # let the bars finish growing before the screenshot
     page.screenshot(path=str(screenshots / "cockpit.png"))
+    page.screenshot(path=str(screenshots / "cockpit-full.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366, "the cockpit overflows sideways"
 
     # The headline number opens the list it counts, with the same number of records.
@@ -126,9 +127,10 @@ def test_lead_lands_on_the_cockpit_changes_the_year_and_follows_a_behind_target_
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the cockpit overflows a phone"
 
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.locator("#plan-indicators [data-status='behind'] .indicator-link").first.click()
-    expect(page).to_have_url(re.compile(rf"/plans/indicators/{behind.pk}/"))
     assert network_log.problems() == []
+    page.locator(f"#plan-indicators [data-indicator='{behind.code}'][data-status='behind'] .indicator-link").click()
+    expect(page).to_have_url(re.compile(rf"/plans/indicators/{behind.pk}/\?org_unit=330400&year={YEAR}"))
     if page.locator("#error-page").count():
         pytest.xfail("the indicator page (plans' pages) is not on this branch yet: its placeholder answers 404")
     expect(page.locator("h1")).to_contain_text("人才资源总量")
+    assert network_log.problems() == []
