@@ -113,6 +113,19 @@ def test_lead_lands_on_the_cockpit_changes_the_year_and_follows_a_behind_target_
     page.screenshot(path=str(screenshots / "cockpit-full.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366, "the cockpit overflows sideways"
 
+    # Printed on A4 landscape (about 1123 px at 96 dpi): the charts are drawn again at the page's width, none cut.
+    page.set_viewport_size({"width": 1123, "height": 794})
+    page.emulate_media(media="print")
+    page.wait_for_timeout(500)
+    widths = page.evaluate(
+        "Array.from(document.querySelectorAll('.chart canvas')).map(c => c.getBoundingClientRect().right)"
+    )
+    assert widths and max(widths) <= 1123, widths
+    assert not page.locator("#sidebar").is_visible()
+    page.screenshot(path=str(screenshots / "cockpit-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1366, "height": 768})
+
     # The headline number opens the list it counts, with the same number of records.
     page.locator("#headlines [data-figure='talents_landed'] .stat").click()
     expect(page).to_have_url(re.compile(rf"landed_year={YEAR}"))
