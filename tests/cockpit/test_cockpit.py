@@ -289,3 +289,34 @@ def test_the_schema_declares_the_endpoint_and_its_answer(schema):
     assert set(answer["properties"]) == {"year", "org_unit", "org_unit_name", "figures", "plan", "assessment"}
     figure = schema["components"]["schemas"]["Figure"]["properties"]
     assert {"key", "this_year", "last_year", "change", "units"} <= set(figure)
+
+
+def test_the_rankings_show_the_provisional_and_the_published_one_as_each_user_may_see_them(client, units, people):
+    from ..assessments.test_pages import county_scheme, landed, open_scheme, publish
+
+    admin = people["city_admin"]
+    for n, code in enumerate([NANHU, XIUZHOU, JIASHAN]):
+        landed(units[code], 2 + n, YEAR)
+    publish(open_scheme(county_scheme(units[CITY], YEAR - 1, "去年的考核"), admin), admin)
+    open_scheme(county_scheme(units[CITY], YEAR, "今年的考核"), admin)
+
+    client.force_login(people["city_viewer"])
+    response = client.get("/dashboard/rankings/", {"year": YEAR})
+    current, published = response.context["current"], response.context["published"]
+    assert current.provisional and current.whole and current.scheme.name == "今年的考核"
+    assert not published.provisional and published.scheme.name == "去年的考核"
+    assert len(current.rows) == len(published.rows) == OrgUnit.objects.filter(kind="county").count()
+    with CaptureQueriesContext(connection) as again:
+        client.get("/dashboard/rankings/", {"year": YEAR})
+    with CaptureQueriesContext(connection) as first:
+        from django.core.cache import cache
+
+        cache.clear()
+        client.get("/dashboard/rankings/", {"year": YEAR})
+    assert len(again) < len(first)  # the live ranking came from the cache
+
+    client.force_login(people["a_viewer"])  # a county sees its own row only before publication, without a rank
+    response = client.get("/dashboard/rankings/", {"year": YEAR})
+    rows = response.context["current"].rows
+    assert [r.result.assessee.key for r in rows] == [NANHU] and not response.context["current"].whole
+    assert "秀洲区" not in response.content.decode().split('id="ranking-published"')[0]
