@@ -309,10 +309,11 @@ class Seen:
     visible: set[int]
 
 
-def results_seen_by(scheme: Scheme, user: AnyUser) -> Seen:
+def results_seen_by(scheme: Scheme, user: AnyUser, results: list[AssesseeResult] | None = None) -> Seen:
     """Everyone who sees the scheme sees its ranking once published; before, only those who see every assessee
-    (the office, its reviewers) see every row, anyone else (a county) their own rows. Pages and API both ask."""
-    results = results_of(scheme)
+    (the office, its reviewers) see every row, anyone else (a county) their own rows. Pages and API both ask;
+    ``results`` are the scheme's results when the caller has them already (``results_of``)."""
+    results = results_of(scheme) if results is None else results
     visible = set(Assessee.objects.for_user(user).filter(scheme=scheme).values_list("pk", flat=True))
     whole = scheme.status == Scheme.Status.PUBLISHED or all(r.assessee.pk in visible for r in results)
     return Seen(results if whole else [r for r in results if r.assessee.pk in visible], whole, visible)

@@ -1,6 +1,6 @@
 """`make bench`: list pages and API lists at two sizes, against Django admin's changelist in the same run; a
 100,000-row roster import through a real worker, against python-calamine and django-import-export; and scoring
-assessment schemes at two registry sizes.
+assessment schemes at two registry sizes; the leads' cockpit at two registry sizes.
 
 Prints a Markdown table (also written to var/bench-results.md, the imports also to var/bench-imports.md) for
 docs/performance.md. Ratios, not absolute times, are what to compare across machines.
@@ -61,17 +61,18 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 
 def main() -> int:
-    """``python -m benchmarks [orgs] [talents] [programs] [imports] [assessments] [--small N] [--large N]
+    """``python -m benchmarks [orgs] [talents] [programs] [imports] [assessments] [cockpit] [--small N] [--large N]
     [--selections N N] [--roster N N] [--runs N] [--platforms N] [--profile-import N]``; no name runs them all."""
     import argparse
 
     from benchmarks.assessments import bench_assessments
+    from benchmarks.cockpit import bench_cockpit
     from benchmarks.imports import bench_imports, profile_apply
     from benchmarks.programs import bench_programs
     from benchmarks.talents import bench_talents
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    names = ["orgs", "talents", "programs", "imports", "assessments"]
+    names = ["orgs", "talents", "programs", "imports", "assessments", "cockpit"]
     # Not ``choices=``: Python 3.11's argparse checks an empty list against them and refuses a bare command.
     parser.add_argument("which", nargs="*", metavar="{" + ",".join(names) + "}", help="default: all of them")
     parser.add_argument("--small", type=int, default=10_000, help="talents in the small registry")
@@ -139,6 +140,10 @@ def main() -> int:
         with scratch_database():
             lines += ["", f"### Assessments: scoring ({args.small:,} vs {args.large:,} talents)", ""]
             lines += bench_assessments(args.small, args.large, args.platforms)
+    if "cockpit" in which:
+        with scratch_database():
+            lines += ["", f"### Leads' cockpit ({args.small:,} vs {args.large:,} talents)", ""]
+            lines += bench_cockpit(args.small, args.large)
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path("var/bench-results.md")

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401 - the cockpit's paths go here
+from django.urls import path
+
+from . import views
 
 app_name = "cockpit"
-urlpatterns: list[object] = []
+urlpatterns: list[object] = [
+    path("", views.dashboard, name="dashboard"),
+    path("rankings/", views.rankings_fragment, name="rankings"),
+]

@@ -23,6 +23,7 @@ from talentportal.metrics import (
     by_org_unit,
     choice_param,
     choices_filter,
+    counted,
     list_url,
     object_ids,
     register,
@@ -34,12 +35,24 @@ from .models import Platform, PlatformQuerySet, PlatformYear
 PLATFORM_PARAMS = (
     choice_param("level", _("level at or above"), Platform.Level.choices, multiple=False),
     choice_param("kind", _("kind"), Platform.Kind.choices),
+    choice_param("exact_level", _("level"), Platform.Level.choices, multiple=False),
 )
 
 
+def platform_filter(params: dict[str, Any]) -> dict[str, Any]:
+    """The platforms' filter of ``PLATFORM_PARAMS``: kinds, a level and those above it, or one level exactly."""
+    where = choices_filter(params, kind="kind")
+    if params.get("level"):
+        ranks = list(Platform.Level.values)
+        where["level__in"] = ranks[: ranks.index(params["level"]) + 1]
+    if params.get("exact_level"):
+        where["level"] = params["exact_level"]
+    return where
+
+
 def platforms_of(params: dict[str, Any]) -> PlatformQuerySet:
-    platforms: PlatformQuerySet = Platform.objects.filter(**choices_filter(params, kind="kind"))
-    return platforms.at_least(params["level"]) if params.get("level") else platforms
+    platforms: PlatformQuerySet = Platform.objects.filter(**platform_filter(params))
+    return platforms
 
 
 def platforms_url(subject: Subject, params: dict[str, Any], **query: Any) -> str:
@@ -48,13 +61,14 @@ def platforms_url(subject: Subject, params: dict[str, Any], **query: Any) -> str
         org_unit=subject.code,
         **query,
         level_at_least=params.get("level"),
+        level=params.get("exact_level"),
         kind=params.get("kind"),
     )
 
 
-def recognized(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
+def recognized_in(year: int) -> PlatformQuerySet:
     """Platforms recognised in the year, whatever became of them since."""
-    return by_org_unit(subjects, platforms_of(params).recognized_in(year))
+    return Platform.objects.recognized_in(year)
 
 
 register(
@@ -64,8 +78,8 @@ register(
         unit=ITEMS,
         groups=AREAS,
         params=PLATFORM_PARAMS,
-        compute=recognized,
         records_url=lambda subject, year, params: platforms_url(subject, params, recognized_year=year),
+        **counted(recognized_in, platform_filter),
     )
 )
 

@@ -97,6 +97,8 @@ class TrancheFilterSet(ScopedFilterSet):
     cancelled = django_filters.BooleanFilter(method="filter_cancelled", label=_("cancelled"))
     year = django_filters.NumberFilter(field_name="selection__batch__year", label=_("batch year"))
     paid_year = django_filters.NumberFilter(field_name="paid_on", lookup_expr="year", label=_("paid in year"))
+    planned_year = django_filters.NumberFilter(field_name="planned_on", lookup_expr="year", label=_("planned for year"))
+    approved = django_filters.BooleanFilter(method="filter_approved", label=_("approved or paid"))
     due_within = django_filters.NumberFilter(
         method="filter_due", label=_("due within (days)"), min_value=0, max_value=36500
     )
@@ -111,6 +113,8 @@ class TrancheFilterSet(ScopedFilterSet):
             "condition",
             "org_unit",
             "paid_year",
+            "planned_year",
+            "approved",
             "due_within",
             "cancelled",
             "selection",
@@ -122,6 +126,12 @@ class TrancheFilterSet(ScopedFilterSet):
             return qs
         cancelled = Q(status=Tranche.Status.CANCELLED)
         return qs.filter(cancelled) if value else qs.exclude(cancelled)
+
+    def filter_approved(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        approved = Q(status__in=[Tranche.Status.APPROVED, Tranche.Status.PAID])
+        return qs.filter(approved) if value else qs.exclude(approved)
 
     def filter_due(self, qs: QuerySet[Any], name: str, value: int | None) -> QuerySet[Any]:
         return qs.due_within(int(value)) if value is not None else qs  # type: ignore[attr-defined]

@@ -80,6 +80,44 @@ register(
 )
 
 
+def funds_planned(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
+    """The tranches planned for the year, whatever became of them since except a cancellation."""
+    return by_org_unit(subjects, Tranche.objects.planned_for(year), total=Sum("amount"))
+
+
+register(
+    Metric(
+        code="programs.funds_planned",
+        label=_("Program funds planned for the year"),
+        unit=MONEY,
+        groups=AREAS,
+        compute=funds_planned,
+        records_url=lambda subject, year, params: list_url(
+            reverse("programs:tranche_list"), org_unit=subject.code, planned_year=year, cancelled="false"
+        ),
+    )
+)
+
+
+def funds_approved(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
+    """The tranches planned for the year that were approved (paid ones were approved first)."""
+    return by_org_unit(subjects, Tranche.objects.planned_for(year).approved(), total=Sum("amount"))
+
+
+register(
+    Metric(
+        code="programs.funds_approved",
+        label=_("Program funds approved of the year's plan"),
+        unit=MONEY,
+        groups=AREAS,
+        compute=funds_approved,
+        records_url=lambda subject, year, params: list_url(
+            reverse("programs:tranche_list"), org_unit=subject.code, planned_year=year, approved="true"
+        ),
+    )
+)
+
+
 def exits(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
     return by_org_unit(subjects, Selection.objects.exited_in(year).filter(**program_filter(params)))
 

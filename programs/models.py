@@ -412,6 +412,14 @@ class TrancheQuerySet(ProgramOwnedQuerySet):
     def paid_in(self, year: int) -> Self:
         return self.filter(status=TrancheStatus.PAID, paid_on__year=year)
 
+    def planned_for(self, year: int) -> Self:
+        """Tranches planned for a date in ``year`` and not cancelled."""
+        return self.filter(planned_on__year=year).exclude(status=TrancheStatus.CANCELLED)
+
+    def approved(self) -> Self:
+        """Tranches approved for payment, or paid (a payment was approved first)."""
+        return self.filter(status__in=[TrancheStatus.APPROVED, TrancheStatus.PAID])
+
     def due_within(self, days: int, today: datetime.date | None = None) -> Self:
         today = today or timezone.localdate()
         return self.filter(

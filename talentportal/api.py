@@ -21,6 +21,7 @@ from assessments.api import (
     SubmissionViewSet,
     TargetViewSet,
 )
+from cockpit.api import DashboardView
 from plans.api import PlanActualViewSet, PlanIndicatorViewSet, PlanTargetViewSet, PlanViewSet
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
@@ -88,5 +89,6 @@ router.register("plan-actuals", PlanActualViewSet, basename="planactual")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("", include(router.urls)),
 ]

@@ -5,6 +5,8 @@ draws it as it is. The defaults fix what hand-built options kept getting wrong:
 
 - a count axis ticks in whole numbers (``minInterval: 1``): “0.5 platforms” means nothing; money keeps decimals;
 - a zero in a stacked bar is no segment at all (``None``), not an empty sliver with a “0” on it;
+- numbers read as leads write them (``portalFormat``: ``count`` or ``number``, formatted by portal.js): 12.5万 for
+  large numbers in Chinese, the axis's unit (万元) beside the tooltip's values;
 - category labels are never cut off the canvas (the grid contains them, long names wrap), and the legend sits
   above the grid so it never covers the bars or the labels.
 
@@ -82,6 +84,7 @@ def _chart(
     if unit:
         value_axis["name"] = unit
     return {
+        "portalFormat": "number" if money else "count",
         "tooltip": {"trigger": "axis", "renderMode": "richText", "axisPointer": {"type": "shadow"}},
         "legend": {"type": "scroll", "top": 0},
         # ECharts' containLabel leaves out how far a slanted first label reaches left of its bar: make room for it.

@@ -10,20 +10,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 
 from programs.models import Tranche
 from talentportal.celery import app as celery_app
 from talentportal.jobs.models import Job, WorkerHeartbeat
-from talentportal.orgs.models import OrgUnit, User, can_write, is_admin, unit_of
+from talentportal.orgs.models import OrgUnit, Role, User, can_write, is_admin, role_of, unit_of
 from talents.models import ServiceRequest, Talent
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The clerk's home page; leads (viewers) land on the cockpit instead."""
     user = request.user
     unit = unit_of(user)
+    if unit is not None and role_of(user) == Role.VIEWER:
+        return redirect("cockpit:dashboard")
     units = OrgUnit.objects.for_user(user)
     context: dict[str, Any] = {
         "unit": unit,

@@ -172,13 +172,26 @@ class ServiceRequestFilterSet(ScopedFilterSet):
     overdue_year = django_filters.NumberFilter(
         method="filter_overdue_year", label=_("overdue in year"), min_value=1, max_value=9998
     )
+    open_year = django_filters.NumberFilter(
+        method="filter_open_year", label=_("open at the end of year"), min_value=1, max_value=9998
+    )
     due_days = django_filters.NumberFilter(
         method="filter_overdue_year", label=_("days allowed to resolve"), min_value=0, max_value=36500
     )
 
     class Meta:
         model = ServiceRequest
-        fields = ["org_unit", "status", "kind", "talent", "overdue", "resolved_year", "overdue_year", "due_days"]
+        fields = [
+            "org_unit",
+            "status",
+            "kind",
+            "talent",
+            "overdue",
+            "resolved_year",
+            "open_year",
+            "overdue_year",
+            "due_days",
+        ]
 
     def filter_overdue_year(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         """Overdue in the year (``ServiceRequestQuerySet.overdue_in``), against ``due_days`` when given."""
@@ -189,6 +202,10 @@ class ServiceRequestFilterSet(ScopedFilterSet):
         year = int(data["overdue_year"])
         assert isinstance(qs, ServiceRequestQuerySet)
         return qs.overdue_in(year, settings.SERVICE_REQUEST_DUE_DAYS if days is None else int(days))
+
+    def filter_open_year(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        assert isinstance(qs, ServiceRequestQuerySet)
+        return qs.open_at_end_of(int(value)) if value is not None else qs
 
     def filter_overdue(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:

@@ -119,6 +119,25 @@ register(
     )
 )
 
+
+def requests_open(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
+    """Requests still open at the end of the year (``ServiceRequestQuerySet.open_at_end_of``)."""
+    return by_org_unit(subjects, ServiceRequest.objects.open_at_end_of(year))
+
+
+register(
+    Metric(
+        code="talents.requests_open",
+        label=_("Service requests open at the end of the year"),
+        unit=ITEMS,
+        groups=AREAS,
+        compute=requests_open,
+        records_url=lambda subject, year, params: list_url(
+            reverse("talents:servicerequest_list"), org_unit=subject.code, open_year=year
+        ),
+    )
+)
+
 OVERDUE_DAYS = Param("days", _("days allowed to resolve"), kind="int", multiple=False)
 
 

@@ -409,6 +409,13 @@ class ServiceRequestQuerySet(OrgScopedQuerySet):
         ``filter=`` of an aggregate as well as for ``filter()``)."""
         return LessThanOrEqual(WAITED, datetime.timedelta(days=days))
 
+    def open_at_end_of(self, year: int) -> Self:
+        """Requests still open on 31 December of ``year``: accepted by then and not closed by then (open now, or
+        closed after that day)."""
+        end = datetime.date(year, 12, 31)
+        open_states = [ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS]
+        return self.filter(Q(submitted_on__lte=end) & (Q(status__in=open_states) | Q(resolved_on__gt=end)))
+
     def overdue_in(self, year: int, days: int) -> Self:
         """Requests overdue in ``year``, as ``is_overdue`` sees a request on the last day of that year, plus the
         ones closed in that year late: still open on 31 December (open now, or closed after that day) more than

@@ -123,7 +123,7 @@ def test_unknown_url_is_a_styled_404_in_the_users_language(client, people, langu
 def test_pages_open_in_chinese_even_for_an_english_browser_and_the_api_follows_accept_language(
     client, api_client, people
 ):
-    client.force_login(people["a_viewer"])
+    client.force_login(people["a_editor"])  # a viewer's home is the cockpit
     assert "欢迎" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     api_client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     english = api_client.get("/api/v1/org-units/", HTTP_ACCEPT_LANGUAGE="en")
@@ -133,7 +133,7 @@ def test_pages_open_in_chinese_even_for_an_english_browser_and_the_api_follows_a
 
 
 def test_language_switch(client, people):
-    client.force_login(people["a_viewer"])
+    client.force_login(people["a_editor"])  # a viewer's home is the cockpit
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert "Welcome" in client.get("/").content.decode()

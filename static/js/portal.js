@@ -37,6 +37,39 @@ document.addEventListener("htmx:afterSwap", portalProgressBars);
 // Charts: an element with data-chart="ID" draws the ECharts options in <script id="ID">, built on the server by
 // talentportal/charts.py. A point that carries a link opens the list it counts. ECharts (1 MB) is loaded only on
 // pages that have a chart. Text is drawn on canvas (richText tooltips), so names in the data can never become markup.
+// Numbers as leads read them (options.portalFormat, set by talentportal/charts.py): 12.5万 and 3.2亿 in Chinese,
+// 12.5k in English; counts whole; the value axis's unit (万元, 人) after a tooltip's value.
+var portalCharts = [];
+function portalNumber(value, whole) {
+  if (value === null || value === undefined || value === "-" || isNaN(value)) return "-";
+  var n = Number(value), abs = Math.abs(n), zh = document.documentElement.lang.indexOf("zh") === 0;
+  var short = function (x) { return String(Number(x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2))); };
+  if (zh && abs >= 1e8) return (n < 0 ? "-" : "") + short(abs / 1e8) + "亿";
+  if (zh && abs >= 1e4) return (n < 0 ? "-" : "") + short(abs / 1e4) + "万";
+  if (!zh && abs >= 1e6) return (n < 0 ? "-" : "") + short(abs / 1e6) + "M";
+  if (!zh && abs >= 1e4) return (n < 0 ? "-" : "") + short(abs / 1e3) + "k";
+  return n.toLocaleString(zh ? "zh-CN" : "en-US", { maximumFractionDigits: whole ? 0 : 2 });
+}
+function portalChartFormat(options) {
+  var format = options.portalFormat;
+  if (!format || !options.yAxis) return options;
+  var whole = format === "count", unit = options.yAxis.name || "";
+  options.yAxis.axisLabel = Object.assign({}, options.yAxis.axisLabel, {
+    formatter: function (value) { return portalNumber(value, whole); }
+  });
+  options.tooltip = Object.assign({}, options.tooltip, {
+    valueFormatter: function (value) { return portalNumber(value, whole) + (unit && value != null ? " " + unit : ""); }
+  });
+  return options;
+}
+// Printing (A4 landscape): the charts are drawn again at the printed width, and back after.
+if (window.matchMedia) {
+  var portalPrint = window.matchMedia("print");
+  var portalResize = function () { portalCharts.forEach(function (chart) { chart.resize(); }); };
+  if (portalPrint.addEventListener) portalPrint.addEventListener("change", portalResize);
+  window.addEventListener("beforeprint", portalResize);
+  window.addEventListener("afterprint", portalResize);
+}
 function portalDrawCharts(root) {
   var targets = (root || document).querySelectorAll("[data-chart]");
   if (!targets.length) return;
@@ -46,7 +79,8 @@ function portalDrawCharts(root) {
       if (!source || el.dataset.drawn) return;
       el.dataset.drawn = "1";
       var chart = echarts.init(el);
-      chart.setOption(JSON.parse(source.textContent));
+      chart.setOption(portalChartFormat(JSON.parse(source.textContent)));
+      portalCharts.push(chart);
       chart.on("click", function (params) {
         var link = params.data && params.data.link;
         if (typeof link === "string" && link.charAt(0) === "/" && link.charAt(1) !== "/") window.location.href = link;

@@ -301,10 +301,10 @@ def test_home_counts_funding_due_in_scope(client, people, units, city_batch) -> 
     factories.tranche(a, 1, planned_on=today - datetime.timedelta(days=3))
     factories.tranche(a, 2, planned_on=today + datetime.timedelta(days=30), status="approved")
     factories.tranche(b, 1, planned_on=today + datetime.timedelta(days=30))
-    client.force_login(people["a_viewer"])
+    client.force_login(people["a_editor"])  # a viewer's home is the cockpit
     response = client.get(reverse("home"))
     assert (response.context["due_tranches"], response.context["overdue_tranches"]) == (2, 1)
-    client.force_login(people["city_viewer"])
+    client.force_login(people["city_admin"])
     assert client.get(reverse("home")).context["due_tranches"] == 3
 
 
