@@ -71,6 +71,9 @@ def plan(city: OrgUnit) -> PlanIndicator:
     )  # fmt: skip
     for year, value in [(2021, "32.9"), (2022, "33.5"), (2023, "34.0"), (2024, "34.6"), (2025, "35.1")]:
         PlanActual.objects.create(indicator=behind, org_unit=city, year=year, value=Decimal(value), source="统计年报")
+    for code, value in [("330402", "4.1"), ("330411", "3.2")]:  # two counties' shares of the last year
+        county = OrgUnit.objects.get(code=code)
+        PlanActual.objects.create(indicator=behind, org_unit=county, year=2025, value=Decimal(value))
     PlanIndicator.objects.create(
         plan=five_year, code="2", group="人才引育", name="年度引进领军人才", unit="人", category="flow",
         baseline_year=2020, baseline_value=Decimal(20), target_year=2025, target_value=Decimal(30), order=2,
@@ -143,7 +146,9 @@ def test_lead_lands_on_the_cockpit_changes_the_year_and_follows_a_behind_target_
     assert network_log.problems() == []
     page.locator(f"#plan-indicators [data-indicator='{behind.code}'][data-status='behind'] .indicator-link").click()
     expect(page).to_have_url(re.compile(rf"/plans/indicators/{behind.pk}/\?org_unit=330400&year={YEAR}"))
-    if page.locator("#error-page").count():
-        pytest.xfail("the indicator page (plans' pages) is not on this branch yet: its placeholder answers 404")
     expect(page.locator("h1")).to_contain_text("人才资源总量")
+    breakdown = page.locator("#breakdown-table")
+    expect(breakdown).to_contain_text("南湖区")
+    expect(breakdown).to_contain_text("秀洲区")
+    page.screenshot(path=str(screenshots / "cockpit-indicator-breakdown.png"), full_page=True)
     assert network_log.problems() == []
