@@ -28,7 +28,8 @@ LISTS = [
     "/platforms/platforms/",
     "/programs/selections/",
 ]
-DASHBOARDS = ["/", "/platforms/overview/", "/programs/funding/"]
+# A lead's home ("/") is the cockpit; "/plans/" opens the running plan's indicator table.
+DASHBOARDS = ["/", "/dashboard/", "/plans/", "/assessments/", "/platforms/overview/", "/programs/funding/"]
 # Weights of the request kinds in a client's loop (reads dominate, as in the office).
 WEIGHTS = {"list": 30, "detail": 25, "search": 15, "dashboard": 10, "api": 15, "write": 5}
 
@@ -83,6 +84,11 @@ def request_once(client: Client, kind: str, rng: random.Random, ids: list[int]) 
         )
     elif kind == "dashboard":
         response = client.get(rng.choice(DASHBOARDS))
+        if response.status == 302 and response.headers.get("location", "").startswith("/"):
+            # The browser follows the redirect (a lead's home to the cockpit): the person waits for both.
+            first = response.ms
+            response = client.get(response.headers["location"])
+            response.ms += first
     elif kind == "api":
         response = client.get(
             rng.choice(
