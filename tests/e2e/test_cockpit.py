@@ -99,6 +99,7 @@ def test_lead_lands_on_the_cockpit_changes_the_year_and_follows_a_behind_target_
     expect(page.locator("h1")).to_contain_text("领导驾驶舱")
     expect(page.locator("#nav-cockpit")).to_have_class(re.compile("active"))
 
+    page.wait_for_load_state()  # the year re-queries through the page's script, loaded with the page
     page.select_option("#cockpit-year", str(YEAR))
     expect(page).to_have_url(re.compile(rf"year={YEAR}"))
     landed = sum(4 + (n * 5) % 7 for n in range(7))

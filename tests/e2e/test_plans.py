@@ -35,6 +35,7 @@ def test_lead_reads_the_plan_table_changes_the_year_and_opens_an_indicator(
     expect(rows).to_have_count(len(TABLE_14))
     expect(page.locator("#plan-table thead")).to_contain_text("2020年基期数")
 
+    page.wait_for_load_state()  # the choice re-queries through the page's script, loaded with the page
     page.locator("#plan-choice select[name=year]").select_option("2023")
     expect(page).to_have_url(re.compile(r"year=2023"))
     expect(page.locator("#plan-view")).to_contain_text("2023年")
