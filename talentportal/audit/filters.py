@@ -16,7 +16,9 @@ class AuditFilterSet(ScopedFilterSet):
     action = django_filters.ChoiceFilter(choices=Action.choices, label=_("action"))
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("source"))
     content_type = django_filters.ModelChoiceFilter(
-        queryset=ContentType.objects.filter(app_label__in=["orgs", "talents", "programs", "platforms", "assessments"]),
+        queryset=ContentType.objects.filter(
+            app_label__in=["orgs", "talents", "programs", "platforms", "assessments", "plans"]
+        ).exclude(app_label="talents", model="talenttally"),  # kept by the database, never written by a user
         label=_("record type"),
     )
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("from"))
