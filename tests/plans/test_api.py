@@ -23,7 +23,8 @@ INDICATOR_FIELDS = {
     "id", "plan", "code", "group", "name", "unit", "category", "baseline_year", "baseline_value", "target_year",
     "target_value", "direction", "metric", "metric_params", "jump_share", "order", "note",
 }  # fmt: skip
-FIGURE_FIELDS = {"actual", "progress", "expected", "status", "required_growth", "gap", "jump", "source"}
+FIGURE_FIELDS = {"actual", "progress", "expected", "status", "required_growth", "gap", "jump", "source",
+                 "cumulative_actual", "cumulative_expected", "units_reported", "units_to_report"}  # fmt: skip
 
 
 @pytest.fixture
