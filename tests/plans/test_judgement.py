@@ -28,29 +28,17 @@ def plan(units: dict[str, Any]) -> dict[str, Any]:
     """The city's 2021–2025 plan: the talent total (32.2 → 39 万人), a rate, a flow entered yearly, and the talents
     landed counted from the registry."""
     city_plan = factories.plan(units[CITY], name="十四五人才发展规划")
+
+    def flow(code: str, name: str, baseline: int, target: int, **fields: Any) -> Any:
+        return factories.indicator(city_plan, code, name=name, unit="人", category="flow",
+                                   baseline_value=Decimal(baseline), target_value=Decimal(target), **fields)  # fmt: skip
+
     return {
         "plan": city_plan,
         "total": factories.indicator(city_plan, "1"),
         "rate": factories.rate(city_plan, "2"),
-        "flow": factories.indicator(
-            city_plan,
-            "3",
-            name="新引进大学生",
-            unit="人",
-            category="flow",
-            baseline_value=Decimal(100),
-            target_value=Decimal(200),
-        ),
-        "landed": factories.indicator(
-            city_plan,
-            "4",
-            name="新落地人才",
-            unit="人",
-            category="flow",
-            baseline_value=Decimal(0),
-            target_value=Decimal(10),
-            metric="talents.landed",
-        ),
+        "flow": flow("3", "新引进大学生", 100, 200),
+        "landed": flow("4", "新落地人才", 0, 10, metric="talents.landed"),
     }
 
 
