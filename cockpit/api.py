@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from plans.figures import STATUS_CHOICES
 from talentportal.orgs.models import OrgUnit
 
 from . import figures as cockpit
@@ -53,6 +54,8 @@ class FigureSerializer(serializers.Serializer[Any]):
 
 
 class IndicatorStandingSerializer(serializers.Serializer[Any]):
+    """An indicator's standing in the year, with the figure fields of ``plan-indicators/?year=``."""
+
     id = serializers.IntegerField()
     code = serializers.CharField()
     group = serializers.CharField()
@@ -63,9 +66,16 @@ class IndicatorStandingSerializer(serializers.Serializer[Any]):
     target = serializers.DecimalField(**DECIMAL)
     actual = serializers.DecimalField(**DECIMAL)
     expected = serializers.DecimalField(**DECIMAL)
-    progress = serializers.DecimalField(**DECIMAL)
+    progress = serializers.DecimalField(**DECIMAL, help_text=_("Held within 0–1; null when undefined."))
     gap = serializers.DecimalField(**DECIMAL)
-    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind", "missing"])
+    status = serializers.ChoiceField(choices=STATUS_CHOICES)
+    required_growth = serializers.DecimalField(**DECIMAL)
+    jump = serializers.BooleanField(allow_null=True)
+    source = serializers.CharField(allow_null=True)  # type: ignore[assignment]  # a field, not the source attribute
+    cumulative_actual = serializers.DecimalField(**DECIMAL)
+    cumulative_expected = serializers.DecimalField(**DECIMAL)
+    units_reported = serializers.IntegerField(allow_null=True)
+    units_to_report = serializers.IntegerField(allow_null=True)
     url = serializers.CharField(help_text=_("The indicator's page."))
 
 
@@ -184,11 +194,7 @@ def plan_data(request: Request, unit: OrgUnit, year: int) -> dict[str, Any] | No
             "category": f.indicator.category,
             "baseline": f.baseline,
             "target": f.target,
-            "actual": f.standing.actual,
-            "expected": f.standing.expected,
-            "progress": f.standing.progress,
-            "gap": f.standing.gap,
-            "status": f.standing.status,
+            **f.shown(),
             "url": f.indicator.get_absolute_url(),
         }
         for f in section.figures

@@ -199,10 +199,6 @@ class Figures:
         return [(key, label, grouped[key]) for key, label in SECTIONS.items()]
 
 
-def subject(unit: OrgUnit) -> metrics.Subject:
-    return metrics.Subject(id=unit.pk, kind=metrics.ORG_UNIT, object_id=unit.pk, path=unit.path, code=unit.code)
-
-
 def children_of(unit: OrgUnit) -> list[OrgUnit]:
     return list(OrgUnit.objects.filter(parent=unit).order_by("kind", "code"))
 
@@ -212,7 +208,7 @@ def cockpit_figures(unit: OrgUnit, year: int, measures: Sequence[Measure] = MEAS
     unit is in the user's scope (its children then are too)."""
     children = children_of(unit)
     units = [unit, *children]
-    subjects = [subject(u) for u in units]
+    subjects = [metrics.unit_subject(u) for u in units]
     by_metric: dict[str, list[Measure]] = defaultdict(list)
     for measure in measures:
         by_metric[measure.metric].append(measure)
@@ -232,7 +228,7 @@ def cockpit_figures(unit: OrgUnit, year: int, measures: Sequence[Measure] = MEAS
             return Cell(None)
         return Cell(
             by_subject.get(of.pk),
-            partial(metrics.records_url, measure.metric, subject(of), of_year, measure.params),
+            partial(metrics.records_url, measure.metric, metrics.unit_subject(of), of_year, measure.params),
         )
 
     def figures_of(of: OrgUnit) -> dict[str, Figure]:

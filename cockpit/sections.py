@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Group, Scheme
 from assessments.scoring import AssesseeResult, results_of, results_seen_by
 from assessments.views import result_url
-from plans.figures import Figure, figures
+from plans.figures import NOT_JUDGED, Figure, figures
 from plans.models import Plan
 from plans.progress import AHEAD, BEHIND, MISSING, ON_TRACK
 from talentportal.orgs.models import OrgUnit
@@ -29,16 +29,17 @@ from talentportal.orgs.models import OrgUnit
 if TYPE_CHECKING:
     from talentportal.orgs.models import AnyUser
 
-# Behind target first, then the ones without an actual, on track, ahead.
-STATUS_ORDER = {BEHIND: 0, MISSING: 1, ON_TRACK: 2, AHEAD: 3}
+# Behind target first, then the ones without an actual, on track, ahead, and those without a target of the unit.
+STATUS_ORDER = {BEHIND: 0, MISSING: 1, ON_TRACK: 2, AHEAD: 3, NOT_JUDGED: 4}
 RANKING_SECONDS = 60
 STATUS_LABELS: dict[str, Promise] = {
     BEHIND: _("Behind target"),
     MISSING: _("No figure yet"),
     ON_TRACK: _("On track"),
     AHEAD: _("Ahead of target"),
+    NOT_JUDGED: _("No own target"),
 }
-STATUS_STYLES = {BEHIND: "danger", MISSING: "secondary", ON_TRACK: "primary", AHEAD: "success"}
+STATUS_STYLES = {BEHIND: "danger", MISSING: "secondary", ON_TRACK: "primary", AHEAD: "success", NOT_JUDGED: "light"}
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,7 @@ class PlanSection:
 
 def plan_for(user: AnyUser, unit: OrgUnit, year: int) -> Plan | None:
     """The plan covering ``year`` drawn up by ``unit``, else by the nearest unit above it, that the user sees."""
-    parts = unit.path.strip("/").split("/")
-    paths = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    paths = [*unit.ancestor_paths(), unit.path]
     plans = Plan.objects.for_user(user).filter(start_year__lte=year, end_year__gte=year, org_unit__path__in=paths)
     return plans.order_by(Length("org_unit__path").desc(), "-start_year", "id").first()
 
@@ -66,7 +66,7 @@ def plan_section(user: AnyUser, unit: OrgUnit, year: int) -> PlanSection | None:
     indicators = list(plan.indicators.select_related("plan"))
     found = figures(indicators, [unit], year)
     shown = [found[(i.pk, unit.pk)] for i in indicators if (i.pk, unit.pk) in found]
-    shown.sort(key=lambda f: (STATUS_ORDER.get(f.standing.status, 9), f.standing.gap or Decimal(0)))
+    shown.sort(key=lambda f: (STATUS_ORDER.get(f.status, 9), f.standing.gap or Decimal(0)))
     return PlanSection(plan, shown)
 
 

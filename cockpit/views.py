@@ -100,7 +100,7 @@ def plan_charts(section: PlanSection | None) -> list[dict[str, Any]]:
         years = section.years(figure)
         actual = Series(gettext("Actual"), [figure.values.get(t) for t in years])
         expected = Series(gettext("Expected path"), figure.expected_path(years))
-        status = figure.standing.status
+        status = figure.status
         shown.append(
             {
                 "figure": figure,
@@ -153,7 +153,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cards": [(child, headlines_of(found, child)) for child in found.areas],
             "plan": plan,
             "plan_charts": plan_charts(plan),
-            "behind": sum(1 for f in plan.figures if f.standing.status == "behind") if plan else 0,
+            "behind": sum(1 for f in plan.figures if f.status == "behind") if plan else 0,
             "query": f"year={year}&org_unit={unit.code}",
             **comparison_charts(found),
         }

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers
@@ -21,12 +22,16 @@ from talentportal.registry.api import EditableRelatedField, ScopedModelViewSet
 from talentportal.validators import validate_printable_text
 
 from . import checks, registries
-from .figures import COUNTED, ENTERED, ROLLED_UP, Figure, figures
+from .figures import COUNTED, ENTERED, ROLLED_UP, STATUS_CHOICES, Figure, figures
 from .filters import PlanActualFilterSet, PlanFilterSet, PlanIndicatorFilterSet, PlanTargetFilterSet
 from .models import VALUE, YEARS, Plan, PlanActual, PlanIndicator, PlanTarget
-from .progress import STATUSES
 
 FIGURE: dict[str, Any] = {"max_digits": 30, "decimal_places": 4, "read_only": True, "allow_null": True}
+# The figures of ``?year=`` an indicator carries (``Figure.shown``), null without it.
+FIGURE_FIELDS = (
+    "actual", "progress", "expected", "status", "required_growth", "gap", "jump", "source", "cumulative_actual",
+    "cumulative_expected", "units_reported", "units_to_report",
+)  # fmt: skip
 
 
 def refuse(errors: dict[str, str]) -> None:
@@ -48,7 +53,7 @@ class PlanSerializer(serializers.ModelSerializer[Plan]):
         def current(name: str) -> Any:
             return data[name] if name in data else getattr(self.instance, name, None)
 
-        refuse(checks.plan_errors(current("start_year"), current("end_year")))
+        refuse(checks.plan_errors(current("start_year"), current("end_year"), self.instance))
         return data
 
 
@@ -70,41 +75,74 @@ class PlanViewSet(ScopedModelViewSet):
 YEAR = OpenApiParameter(
     "year",
     OpenApiTypes.INT,
-    description="Each indicator also carries its figures of this year (else they are null).",
+    description=gettext_lazy(
+        "Each indicator also carries its figures of this year (else they are null): a year from the indicators' "
+        "baseline year to the end of their plan."
+    ),
 )
 UNIT = OpenApiParameter(
     "org_unit",
     OpenApiTypes.STR,
-    description="With ?year=: the figures of this unit (a code in the caller's scope). By default the plan's own "
-    "unit when it is in the caller's scope, else the caller's unit.",
+    description=gettext_lazy(
+        "A unit's code in the caller's scope: the indicators of the plans covering it, with ?year= its figures. "
+        "By default the figures are the plan's own unit's when it is in the caller's scope, else the caller's unit's."
+    ),
 )
 
 
 class PlanIndicatorSerializer(serializers.ModelSerializer[PlanIndicator]):
-    plan = EditableRelatedField(Plan)
+    plan = EditableRelatedField(Plan, help_text=gettext_lazy("The plan; fixed once the indicator exists."))
     metric = serializers.CharField(
         max_length=60,
         required=False,
         allow_blank=True,
         validators=[validate_printable_text],
-        help_text="A registry metric's code, or empty.",
+        help_text=gettext_lazy("A registry metric's code, or empty."),
     )
     # The figures of ``?year=`` (null without it), for the plan's unit or the one asked for.
-    actual = serializers.DecimalField(**FIGURE, help_text="The year's value (entered, counted, or rolled up).")
+    actual = serializers.DecimalField(
+        **FIGURE,
+        help_text=gettext_lazy("The year's value (entered, counted, or rolled up; a partial sum while some units "
+                               "have not reported)."),
+    )  # fmt: skip
     progress = serializers.DecimalField(
-        **FIGURE, help_text="(actual − baseline) / (target − baseline), held within 0–1; null when undefined."
+        **FIGURE,
+        help_text=gettext_lazy("(actual − baseline) / (target − baseline), held within 0–1; null when undefined."),
     )
-    expected = serializers.DecimalField(**FIGURE, help_text="The expected path's value in the year.")
-    status = serializers.ChoiceField(choices=[(s, s) for s in STATUSES], read_only=True, allow_null=True)
+    expected = serializers.DecimalField(**FIGURE, help_text=gettext_lazy("The expected path's value in the year."))
+    status = serializers.ChoiceField(
+        choices=STATUS_CHOICES,
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("not_judged: the unit has no target of its own; missing: no (complete) value."),
+    )
     required_growth = serializers.DecimalField(
-        **FIGURE, help_text="The yearly growth (a share) still needed to reach the target."
+        **FIGURE, help_text=gettext_lazy("The yearly growth (a share) still needed to reach the target.")
     )
-    gap = serializers.DecimalField(**FIGURE, help_text="Actual − expected, positive when better.")
+    gap = serializers.DecimalField(
+        **FIGURE,
+        help_text=gettext_lazy("Actual − expected, positive when better; for a flow, cumulative_actual − "
+                               "cumulative_expected."),
+    )  # fmt: skip
     jump = serializers.BooleanField(
-        read_only=True, allow_null=True, help_text="The value moved by more than jump_share of last year's."
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("A typed value that moved by more than jump_share of last year's (a likely typo)."),
     )
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=[(s, s) for s in (ENTERED, COUNTED, ROLLED_UP)], read_only=True, allow_null=True
+    )
+    cumulative_actual = serializers.DecimalField(
+        **FIGURE, help_text=gettext_lazy("A flow's actuals summed since the baseline year; null if one is missing.")
+    )
+    cumulative_expected = serializers.DecimalField(
+        **FIGURE, help_text=gettext_lazy("A flow's expected path summed since the baseline year.")
+    )
+    units_reported = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=gettext_lazy("A rolled-up value: the units that reported.")
+    )
+    units_to_report = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=gettext_lazy("A rolled-up value: the units that report it.")
     )
 
     class Meta:
@@ -112,24 +150,15 @@ class PlanIndicatorSerializer(serializers.ModelSerializer[PlanIndicator]):
         fields = [
             "id", "plan", "code", "group", "name", "unit", "category", "baseline_year", "baseline_value",
             "target_year", "target_value", "direction", "metric", "metric_params", "jump_share", "order", "note",
-            "actual", "progress", "expected", "status", "required_growth", "gap", "jump", "source",
+            *FIGURE_FIELDS,
         ]  # fmt: skip
 
     def to_representation(self, instance: PlanIndicator) -> Any:
         data = super().to_representation(instance)
         figure: Figure | None = self.context.get("figures", {}).get(instance.pk)
-        standing = figure.standing if figure else None
-        shown = {
-            "actual": standing.actual if standing else None,
-            "progress": standing.progress_share if standing else None,
-            "expected": standing.expected if standing else None,
-            "status": standing.status if standing else None,
-            "required_growth": standing.required_growth if standing else None,
-            "gap": standing.gap if standing else None,
-            "jump": standing.jump if standing else None,
-            "source": figure.sources.get(standing.year) if figure and standing else None,
-        }
-        for name, value in shown.items():
+        shown = figure.shown() if figure else {}
+        for name in FIGURE_FIELDS:
+            value = shown.get(name)
             data[name] = None if value is None else self.fields[name].to_representation(value)
         return data
 
@@ -138,6 +167,8 @@ class PlanIndicatorSerializer(serializers.ModelSerializer[PlanIndicator]):
                  "metric_params")  # fmt: skip
         merged = {name: data[name] if name in data else getattr(self.instance, name, None) for name in names}
         refuse(checks.clean_indicator(merged))
+        refuse(checks.moved_plan_errors(self.instance, data.get("plan")))
+        refuse(checks.category_errors(self.instance, data.get("category")))
         return data
 
 
@@ -153,7 +184,27 @@ class PlanIndicatorViewSet(ScopedModelViewSet):
     ordering = ["plan", "order", "code"]
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("plan__org_unit")
+        queryset = super().get_queryset().select_related("plan__org_unit")
+        unit = self.asked_unit()
+        if unit is not None:  # the plans whose area covers the unit
+            queryset = queryset.filter(plan__org_unit__path__in=[*unit.ancestor_paths(), unit.path])
+        return queryset
+
+    _asked_unit: OrgUnit | None
+
+    def asked_unit(self) -> OrgUnit | None:
+        """The unit of ``?org_unit=``: one in the caller's scope, else 404."""
+        if not hasattr(self, "_asked_unit"):
+            code = self.request.query_params.get("org_unit")
+            unit = None
+            if code is not None:
+                if not (code.isprintable() and len(code) <= 20):  # a NUL is no code, not a database error
+                    raise Http404
+                unit = OrgUnit.objects.for_user(self.request.user).filter(code=code).first()
+                if unit is None:
+                    raise Http404
+            self._asked_unit = unit
+        return self._asked_unit
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -174,21 +225,20 @@ class PlanIndicatorViewSet(ScopedModelViewSet):
 
     def figures_context(self, indicators: Sequence[PlanIndicator]) -> dict[str, Any]:
         """Each indicator's figure of ``?year=``, for ``?org_unit=`` or else its plan's unit when the caller sees
-        it, else the caller's own unit: all of the page's at once."""
+        it, else the caller's own unit: all of the page's at once. The year is one of the indicators' (from their
+        baseline year to their plan's end): an indicator whose years it is not has no figures."""
         raw = self.request.query_params.get("year")
         if raw is None:
             return {}
-        year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
-        if year is None or not YEARS[0].limit_value <= year <= YEARS[1].limit_value:
-            raise exceptions.ValidationError({"year": [_("Give a year from 1949 to 2100, e.g. ?year=2025.")]})
-        user = self.request.user
-        own = unit_of(user)
-        asked = self.request.query_params.get("org_unit")
-        chosen: OrgUnit | None = None
-        if asked is not None:
-            chosen = OrgUnit.objects.for_user(user).filter(code=asked[:20]).first()
-            if chosen is None:
-                raise Http404
+        first = min((i.baseline_year for i in indicators), default=YEARS[0].limit_value)
+        last = max((i.plan.end_year for i in indicators), default=YEARS[1].limit_value)
+        try:
+            year = checks.figures_year(raw, first, last)
+        except ValueError as error:
+            raise exceptions.ValidationError({"year": [str(error)]}) from error
+        shown = [i for i in indicators if i.baseline_year <= year <= i.plan.end_year]
+        own = unit_of(self.request.user)
+        chosen = self.asked_unit()
 
         def unit_for(indicator: PlanIndicator) -> OrgUnit:
             if chosen is not None:
@@ -196,9 +246,9 @@ class PlanIndicatorViewSet(ScopedModelViewSet):
             plan_unit = indicator.plan.org_unit
             return plan_unit if own is None or plan_unit.path.startswith(own.path) else own
 
-        wanted = {i.pk: unit_for(i) for i in indicators}
+        wanted = {i.pk: unit_for(i) for i in shown}
         units = list({u.pk: u for u in wanted.values()}.values())
-        found = figures(indicators, units, year)
+        found = figures(shown, units, year)
         return {"figures": {pk: found[(pk, unit.pk)] for pk, unit in wanted.items()}}
 
 
@@ -210,7 +260,8 @@ class UnitFigureSerializer(serializers.ModelSerializer[Any]):
     400, not a database error."""
 
     org_unit = ScopedUnitField(
-        required=False, help_text="Default: the plan's unit if the caller writes it, else the caller's unit."
+        required=False,
+        help_text=gettext_lazy("Default: the plan's unit if the caller writes it, else the caller's unit."),
     )
     unique_fields: tuple[str, ...] = ("indicator", "org_unit")
 
@@ -263,7 +314,7 @@ class PlanActualSerializer(UnitFigureSerializer):
         **VALUE,
         required=False,
         allow_null=True,
-        help_text="For a rate: left out when numerator and denominator are given.",
+        help_text=gettext_lazy("For a rate: left out when numerator and denominator are given."),
     )
     unique_fields = ("indicator", "org_unit", "year")
 

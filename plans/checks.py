@@ -9,13 +9,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.utils.translation import gettext
 
 from talentportal import metrics
 from talentportal.orgs.models import can_write, unit_of
 
 from . import progress
-from .models import MAX_VALUE, Plan, PlanIndicator
+from .models import MAX_VALUE, Plan, PlanActual, PlanIndicator, PlanTarget
 
 if TYPE_CHECKING:
     from talentportal.orgs.models import AnyUser, OrgUnit
@@ -38,6 +39,17 @@ def number(value: Any) -> Decimal | None:
 
 def not_a_number() -> str:
     return gettext("Enter a number (at most 14 digits before the decimal point).")
+
+
+def figures_year(raw: str | None, first: int, last: int) -> int:
+    """The year whose figures are asked for (``?year=``): a year from ``first`` (a baseline year) to ``last`` (the
+    end of the plan), else ``ValueError`` with a message naming them."""
+    text = (raw or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 4 and first <= int(text) <= last:
+        return int(text)
+    raise ValueError(
+        gettext("Give a year from %(first)s to %(last)s, e.g. ?year=%(last)s.") % {"first": first, "last": last}
+    )
 
 
 def year_error(plan: Plan, year: Any) -> str | None:
@@ -130,10 +142,60 @@ def clean_indicator(data: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def plan_errors(start_year: Any, end_year: Any) -> dict[str, str]:
-    """A plan's period: its last year is not before its first."""
-    if isinstance(start_year, int) and isinstance(end_year, int) and end_year < start_year:
+def plan_errors(start_year: Any, end_year: Any, plan: Plan | None = None) -> dict[str, str]:
+    """A plan's period: its last year is not before its first, and a plan that exists keeps its stored actuals
+    and its indicators' target years inside it."""
+    if not (isinstance(start_year, int) and isinstance(end_year, int)):
+        return {}
+    if end_year < start_year:
         return {"end_year": gettext("The last year of the plan cannot come before its first year.")}
+    if plan is None or plan.pk is None or (start_year, end_year) == (plan.start_year, plan.end_year):
+        return {}
+    outside = ~Q(year__range=(start_year, end_year))
+    actual_years = set(
+        PlanActual.objects.filter(outside, indicator__plan=plan).order_by().values_list("year", flat=True)
+    )
+    target_years = set(
+        PlanIndicator.objects.filter(~Q(target_year__range=(start_year, end_year)), plan=plan)
+        .order_by()
+        .values_list("target_year", flat=True)
+    )
+    errors: dict[str, str] = {}
+    for name, before in (("start_year", True), ("end_year", False)):
+        if years := sorted(y for y in actual_years if (y < start_year if before else y > end_year)):
+            errors[name] = gettext("Actuals of %(years)s are stored: the plan must keep those years.") % {
+                "years": ", ".join(map(str, years))
+            }
+        elif years := sorted(y for y in target_years if (y < start_year if before else y > end_year)):
+            errors[name] = gettext("Indicators aim at %(years)s: the plan must keep those years.") % {
+                "years": ", ".join(map(str, years))
+            }
+    return errors
+
+
+def moved_plan_errors(indicator: PlanIndicator | None, plan: Any) -> dict[str, str]:
+    """An indicator stays in its plan: its actuals and targets belong to the plan's years and units."""
+    if indicator is None or indicator.pk is None or plan is None or plan == indicator.plan:
+        return {}
+    return {"plan": gettext("An indicator stays in its plan: add a new indicator to the other plan instead.")}
+
+
+def category_errors(indicator: PlanIndicator | None, category: Any) -> dict[str, str]:
+    """A category change the indicator's stored actuals and targets still obey: a rate's values are 0–100 and
+    only a rate keeps numerators and denominators."""
+    if indicator is None or indicator.pk is None or not category or category == indicator.category:
+        return {}
+    actuals = PlanActual.objects.filter(indicator=indicator)
+    targets = PlanTarget.objects.filter(indicator=indicator)
+    if category == PlanIndicator.Category.RATE:
+        over = Q(value__gt=HUNDRED)
+        if (
+            actuals.filter(over).exists()
+            or targets.filter(Q(target_value__gt=HUNDRED) | Q(baseline_value__gt=HUNDRED)).exists()
+        ):
+            return {"category": gettext("Stored actuals or targets above 100 cannot be a rate: correct them first.")}
+    elif actuals.filter(numerator__isnull=False).exists():
+        return {"category": gettext("Stored actuals are kept as numerator and denominator: only a rate has those.")}
     return {}
 
 

@@ -23,7 +23,6 @@ from talentportal.audit.services import Actor, entry, record_bulk, snapshot
 from talentportal.orgs.models import OrgUnit
 
 from . import progress
-from .figures import subject
 from .models import Plan, PlanActual, PlanIndicator, PlanTarget
 
 CITY_CODE = "330400"
@@ -247,7 +246,7 @@ def _plan_15(seeder: Seeder, city: OrgUnit, today: datetime.date) -> None:
         metric = (binding or {}).get("code", "")
         if metric:
             # The baseline is what the registry holds for the year before the plan; the target a growth of it.
-            counted = metrics.values(metric, [subject(city)], 2025, params).get(city.pk) or D(0)
+            counted = metrics.values(metric, [metrics.unit_subject(city)], 2025, params).get(city.pk) or D(0)
             baseline = _round(D(counted), 2)
             target = D(goal) if category == RATE else _round(max(baseline, D(4)) * D(goal), 0)
         else:

@@ -31,7 +31,7 @@ class PlanForm(ScopedFormMixin, forms.ModelForm[Plan]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        add_errors(self, checks.plan_errors(data.get("start_year"), data.get("end_year")))
+        add_errors(self, checks.plan_errors(data.get("start_year"), data.get("end_year"), self.instance))
         return data
 
 
@@ -50,6 +50,9 @@ class PlanIndicatorForm(ScopedFormMixin, forms.ModelForm[PlanIndicator]):
         fields = cast(Any, self.fields)
         # Indicators go into a plan the user may change.
         fields["plan"].queryset = Plan.objects.editable_by(self.user).select_related("org_unit")
+        if self.instance.pk is not None:
+            # Its actuals and targets belong to the plan's years and units: the plan is fixed once it exists.
+            fields["plan"].disabled = True
         fields["metric"].choices = metric_choices()
         fields["metric_params"].required = False
 
@@ -59,6 +62,7 @@ class PlanIndicatorForm(ScopedFormMixin, forms.ModelForm[PlanIndicator]):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         add_errors(self, checks.clean_indicator(data))
+        add_errors(self, checks.category_errors(self.instance if self.instance.pk else None, data.get("category")))
         return data
 
 

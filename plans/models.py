@@ -40,9 +40,7 @@ class PlanQuerySet(OrgScopedQuerySet):
         unit = unit_of(user)
         if unit is None:
             return self.in_scope_of(user)
-        parts = unit.path.strip("/").split("/")
-        above = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
-        return self.filter(Q(pk__in=self.in_scope_of(user).values("pk")) | Q(org_unit__path__in=above))
+        return self.filter(Q(pk__in=self.in_scope_of(user).values("pk")) | Q(org_unit__path__in=unit.ancestor_paths()))
 
     def editable_by(self, user: AnyUser) -> Self:
         """Editors and admins of the office (or a unit above it) change the plan and its indicators."""

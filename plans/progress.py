@@ -5,11 +5,14 @@ For an indicator with baseline B in year t0 and target T in year t1, and the act
   same formula); undefined (``None``) when T = B or B is unknown;
 - the expected path E(t) = B + (T − B)·(t − t0)/(t1 − t0);
 - a flow indicator (added in each year) is judged on its running sums since the baseline year: the actuals
-  summed against the expected path summed, year by year, so a weak year can be made up by a strong one;
+  summed against the expected path summed, year by year, so a weak year can be made up by a strong one; a year
+  without its actual leaves the sum unknown (``missing``), never counted as 0;
 - the status: ``ahead``, ``on_track`` or ``behind`` by the gap between actual and expected (in the direction that
-  is better), ``on_track`` within ``ON_TRACK_BAND`` of the whole distance T − B; ``missing`` without an actual;
+  is better), ``on_track`` within ``ON_TRACK_BAND`` of the whole distance T − B (for a running sum, of that
+  distance once per year summed); ``missing`` without an actual;
 - the yearly growth still needed, (T / A)^(1 / years left) − 1, and for a flow the amount still needed a year;
-- a jump: the actual moved by more than ``jump_share`` of last year's (likely a typing error).
+- a jump: the actual moved by more than ``jump_share`` of last year's (likely a typing error; ``figures`` says
+  which values can be mistyped and what last year's is).
 """
 
 from __future__ import annotations
@@ -77,9 +80,15 @@ def is_jump(actual: Decimal | None, previous: Decimal | None, share: Decimal) ->
 
 
 def status(
-    actual: Decimal | None, expected_value: Decimal | None, baseline: Decimal | None, target: Decimal, direction: str
+    actual: Decimal | None,
+    expected_value: Decimal | None,
+    baseline: Decimal | None,
+    target: Decimal,
+    direction: str,
+    years: int = 1,
 ) -> tuple[str, Decimal | None]:
-    """The status and the gap (actual − expected, signed so that positive is better)."""
+    """The status and the gap (actual − expected, signed so that positive is better); ``years`` is the number of
+    years a running sum adds up (its band is that many times one year's)."""
     if actual is None:
         return MISSING, None
     sign = -1 if direction == LOWER else 1
@@ -88,7 +97,7 @@ def status(
         gap = sign * (actual - target)
         return (AHEAD if gap > 0 else ON_TRACK if gap == 0 else BEHIND), gap
     gap = sign * (actual - expected_value)
-    band = ON_TRACK_BAND * abs(target - baseline) if baseline is not None else Decimal(0)
+    band = ON_TRACK_BAND * abs(target - baseline) * max(years, 1) if baseline is not None else Decimal(0)
     if abs(gap) <= band:
         return ON_TRACK, gap
     return (AHEAD if gap > 0 else BEHIND), gap
@@ -104,7 +113,6 @@ class Indicator:
     baseline: Decimal | None
     target_year: int
     target: Decimal
-    jump_share: Decimal = Decimal("0.5")
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,6 @@ class Standing:
     required_per_year: Decimal | None
     cumulative_actual: Decimal | None
     cumulative_expected: Decimal | None
-    jump: bool
 
     @property
     def progress_share(self) -> Decimal | None:
@@ -140,9 +147,11 @@ def standing(indicator: Indicator, year: int, actuals: Mapping[int, Decimal | No
     cumulative_actual = cumulative_expected = None
     if i.category == FLOW:
         done = [actuals.get(t) for t in range(i.baseline_year + 1, year + 1)]
-        cumulative_actual = sum((v for v in done if v is not None), Decimal(0)) if actual is not None else None
+        if done and all(v is not None for v in done):
+            cumulative_actual = sum((v for v in done if v is not None), Decimal(0))
         cumulative_expected = expected_sum(i.baseline, i.target, i.baseline_year, i.target_year, year)
-        state, gap = status(cumulative_actual, cumulative_expected, i.baseline, i.target, i.direction)
+        summed_years = min(year, i.target_year) - i.baseline_year
+        state, gap = status(cumulative_actual, cumulative_expected, i.baseline, i.target, i.direction, summed_years)
         if cumulative_expected is None and cumulative_actual is not None:
             state, gap = status(actual, None, i.baseline, i.target, i.direction)
     else:
@@ -162,7 +171,6 @@ def standing(indicator: Indicator, year: int, actuals: Mapping[int, Decimal | No
         required_per_year=_q(per_year),
         cumulative_actual=cumulative_actual,
         cumulative_expected=_q(cumulative_expected),
-        jump=is_jump(actual, previous, i.jump_share),
     )
 
 

@@ -26,12 +26,9 @@ from talentportal.charts import Series, bar_chart, in_wan, line_chart
 from talentportal.orgs.models import OrgUnit, can_write, unit_of
 
 from . import progress
-from .figures import COUNTED, ENTERED, ROLLED_UP, Figure, figures, subject
+from .figures import COUNTED, ENTERED, NOT_JUDGED, ROLLED_UP, Figure, figures
 from .models import Plan, PlanActual, PlanIndicator
 
-# A unit below the plan's own with no target of its own: its total is a share of the plan's, so it is not judged
-# against the plan's target (a rate is: the plan's rate is every unit's).
-NOT_JUDGED = "not_judged"
 STATUS_LABELS = {
     progress.AHEAD: _("Ahead"),
     progress.ON_TRACK: _("On track"),
@@ -117,7 +114,7 @@ def records_url(indicator: PlanIndicator, unit: OrgUnit, year: int) -> str | Non
     if indicator.metric not in metrics.METRICS:
         return None
     try:
-        return metrics.records_url(indicator.metric, subject(unit), year, indicator.metric_params or {})
+        return metrics.records_url(indicator.metric, metrics.unit_subject(unit), year, indicator.metric_params or {})
     except metrics.MetricError:
         return None
 
@@ -176,14 +173,11 @@ class Row(Judged):
 
 
 def judged(figure: Figure) -> bool:
-    """Whether the figure is measured against a target: the plan's unit's, a unit's own, or a rate."""
-    return figure.own_target or figure.unit.pk == figure.indicator.plan.org_unit_id or figure.indicator.is_rate
+    return figure.judged
 
 
 def status_of(figure: Figure) -> str:
-    if judged(figure) or figure.standing.actual is None:
-        return figure.standing.status
-    return NOT_JUDGED
+    return figure.status
 
 
 def percent_of(figure: Figure) -> int:
@@ -193,16 +187,11 @@ def percent_of(figure: Figure) -> int:
 
 
 def cells_of(figure: Figure, years: list[int], year: int) -> list[Cell]:
-    indicator = figure.indicator
     cells = []
     for t in years:
         value = figure.values.get(t)
-        previous = figure.values.get(t - 1)
-        if previous is None and t - 1 == indicator.baseline_year and judged(figure):
-            previous = figure.baseline
-        # Only a typed figure can be mistyped: a count from the registry is what the records say.
-        typed = figure.sources.get(t) != COUNTED
-        jump = typed and progress.is_jump(value, previous, indicator.jump_share)
+        previous = figure.previous(t)
+        jump = figure.jump(t)
         change = (value - previous) / abs(previous) if jump and value is not None and previous else None
         cells.append(Cell(t, value, value is None and t <= year, jump, change, t > year))
     return cells

@@ -53,6 +53,11 @@ class Subject:
     code: str = ""
 
 
+def unit_subject(unit: OrgUnit) -> Subject:
+    """An org unit as a metric's subject (its figures of the unit's whole subtree)."""
+    return Subject(id=unit.pk, kind=ORG_UNIT, object_id=unit.pk, path=unit.path, code=unit.code)
+
+
 @dataclass(frozen=True)
 class Param:
     """A parameter a metric accepts: one of ``choices`` (one value or a list of values, unless ``multiple`` is

@@ -229,12 +229,13 @@ class OrgUnit(models.Model):
         self.subtree_ids()
         return self._covers_all_units
 
-    def ancestors(self) -> models.QuerySet[OrgUnit]:
-        prefixes = []
+    def ancestor_paths(self) -> list[str]:
+        """The paths of the units above this one, the root's first (read from the path: no query)."""
         parts = self.path.strip("/").split("/")
-        for i in range(1, len(parts)):
-            prefixes.append("/" + "/".join(parts[:i]) + "/")
-        return OrgUnit.objects.filter(path__in=prefixes).order_by("path")
+        return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+    def ancestors(self) -> models.QuerySet[OrgUnit]:
+        return OrgUnit.objects.filter(path__in=self.ancestor_paths()).order_by("path")
 
     def is_within(self, other: OrgUnit) -> bool:
         return self.path.startswith(other.path)

@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "AssessmentEventStatusEnum": "assessments.models.Event.Status",
         "AssessmentEventLevelEnum": "assessments.models.Event.Level",
         "LevelEnum": "programs.models.Level",
+        "PlanStatusEnum": "plans.figures.STATUS_CHOICES",
     },
 }
 

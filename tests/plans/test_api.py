@@ -4,6 +4,8 @@ the field, never a 500) and the scope (another county's rows never appear)."""
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +25,8 @@ INDICATOR_FIELDS = {
     "id", "plan", "code", "group", "name", "unit", "category", "baseline_year", "baseline_value", "target_year",
     "target_value", "direction", "metric", "metric_params", "jump_share", "order", "note",
 }  # fmt: skip
-FIGURE_FIELDS = {"actual", "progress", "expected", "status", "required_growth", "gap", "jump", "source"}
+FIGURE_FIELDS = {"actual", "progress", "expected", "status", "required_growth", "gap", "jump", "source",
+                 "cumulative_actual", "cumulative_expected", "units_reported", "units_to_report"}  # fmt: skip
 
 
 @pytest.fixture
@@ -289,3 +292,101 @@ def test_the_answers_match_the_schema(schema, api_client, people, plan) -> None:
         check(schema, path, "get", 200, api_client.get(path).json())
     bad = api_client.get("/api/v1/plan-indicators/", {"year": "abc"})
     check(schema, "/api/v1/plan-indicators/", "get", 400, bad.json())
+
+
+def test_a_plan_s_years_keep_its_stored_actuals_and_targets(api_client, people, plan) -> None:
+    api_client.force_authenticate(people["city_admin"])
+    url = f"/api/v1/plans/{plan['plan'].pk}/"
+    # 2022 and 2023 hold the city's and the counties' actuals; the indicators aim at 2025.
+    for fields, field, years in (
+        ({"end_year": 2022}, "end_year", "2023"),
+        ({"start_year": 2023}, "start_year", "2022"),
+        ({"end_year": 2024}, "end_year", "2025"),
+    ):
+        response = api_client.patch(url, fields, format="json")
+        assert response.status_code == 400 and years in response.json()[field][0], response.json()
+    plan["plan"].refresh_from_db()
+    assert (plan["plan"].start_year, plan["plan"].end_year) == (2021, 2025)
+    assert api_client.patch(url, {"end_year": 2026}, format="json").status_code == 200  # nothing falls outside
+
+
+def test_an_indicator_stays_in_its_plan(api_client, people, units, plan) -> None:
+    other = factories.plan(units["330400"], name="另一规划")
+    api_client.force_authenticate(people["city_admin"])
+    url = f"/api/v1/plan-indicators/{plan['total'].pk}/"
+    response = api_client.patch(url, {"plan": other.pk}, format="json")
+    assert response.status_code == 400 and "plan" in response.json()
+    assert api_client.patch(url, {"plan": plan["plan"].pk, "note": "同一规划"}, format="json").status_code == 200
+    plan["total"].refresh_from_db()
+    assert plan["total"].plan_id == plan["plan"].pk and plan["total"].actuals.count() == 2
+
+
+def test_a_category_change_its_stored_figures_break_is_refused(api_client, people, units, plan) -> None:
+    api_client.force_authenticate(people["city_admin"])
+    factories.actual(plan["total"], units["330400"], 2024, "150")
+    response = api_client.patch(f"/api/v1/plan-indicators/{plan['total'].pk}/", {"category": "rate"}, format="json")
+    assert response.status_code == 400 and "category" in response.json()
+    # The rate's actuals are numerators and denominators: no longer a rate, they would mean nothing.
+    response = api_client.patch(f"/api/v1/plan-indicators/{plan['rate'].pk}/", {"category": "total"}, format="json")
+    assert response.status_code == 400 and "category" in response.json()
+    plan["total"].refresh_from_db()
+    plan["rate"].refresh_from_db()
+    assert (plan["total"].category, plan["rate"].category) == ("total", "rate")
+    plan["total"].actuals.filter(year=2024).delete()  # 35 and 36.5 are shares as well: the change is allowed
+    response = api_client.patch(f"/api/v1/plan-indicators/{plan['total'].pk}/", {"category": "rate"}, format="json")
+    assert response.status_code == 200, response.json()
+
+
+@pytest.mark.parametrize("year", ["2100", "2026", "2019", "1949"])
+def test_a_year_outside_the_indicators_years_is_a_400(api_client, people, plan, year) -> None:
+    """Only the years from the baseline to the plan's end are read: a far year costs no query per year."""
+    api_client.force_authenticate(people["city_viewer"])
+    for url in ("/api/v1/plan-indicators/", f"/api/v1/plan-indicators/{plan['total'].pk}/"):
+        response = api_client.get(url, {"year": year})
+        assert (
+            response.status_code == 400
+            and "2020" in response.json()["year"][0]
+            and "2025" in response.json()["year"][0]
+        )
+
+
+def test_the_years_of_the_plan_and_its_baseline_are_answered(api_client, people, units, plan) -> None:
+    api_client.force_authenticate(people["city_viewer"])
+    assert by_code(api_client.get("/api/v1/plan-indicators/", {"year": 2020}))["1"]["status"] == "missing"
+    assert by_code(api_client.get("/api/v1/plan-indicators/", {"year": 2025}))["1"]["expected"] == "39.0000"
+    # Beside the next plan (baseline 2025), a year of this one leaves the next one's figures null.
+    later = factories.indicator(factories.plan(units["330400"], start=2026, end=2030), "N1", baseline_year=2025,
+                                target_year=2030)  # fmt: skip
+    rows = by_code(api_client.get("/api/v1/plan-indicators/", {"year": 2023, "page_size": 100}))
+    assert rows["1"]["status"] == "on_track" and rows["N1"]["status"] is None
+    assert api_client.get(f"/api/v1/plan-indicators/{later.pk}/", {"year": 2027}).status_code == 200
+    assert api_client.get(f"/api/v1/plan-indicators/{plan['total'].pk}/", {"year": 2027}).status_code == 400
+
+
+def test_org_unit_is_limited_to_the_scope_and_the_plan_s_area_with_or_without_a_year(
+    api_client, people, units, plan
+) -> None:
+    xiuzhou_plan = factories.plan(units["330411"], name="秀洲区规划")
+    xiuzhou = factories.indicator(xiuzhou_plan, "X1")
+    api_client.force_authenticate(people["a_viewer"])
+    for query in ({}, {"year": 2023}):
+        for code in ("330411", "999999", "330402\x00", "3" * 21):
+            response = api_client.get("/api/v1/plan-indicators/", {**query, "org_unit": code})
+            assert response.status_code == 404, (query, code)
+    api_client.force_authenticate(people["city_viewer"])
+    for query in ({}, {"year": 2023}):
+        # 南湖 is in the city's plan's area, not in 秀洲's: 秀洲's indicators are not listed for it.
+        rows = by_code(api_client.get("/api/v1/plan-indicators/", {**query, "org_unit": "330402"}))
+        assert "X1" not in rows and {"1", "2", "3"} <= set(rows)
+        detail = api_client.get(f"/api/v1/plan-indicators/{xiuzhou.pk}/", {**query, "org_unit": "330402"})
+        assert detail.status_code == 404
+        assert "X1" in by_code(api_client.get("/api/v1/plan-indicators/", {**query, "org_unit": "330411"}))
+
+
+def test_the_status_is_one_named_enum_in_both_apis(schema) -> None:
+    components = schema["components"]["schemas"]
+    assert not [name for name in components if re.search(r"[0-9a-f]{3}Enum$", name)]
+    assert components["PlanStatusEnum"]["enum"] == ["ahead", "on_track", "behind", "missing", "not_judged"]
+    for owner in ("PlanIndicator", "IndicatorStanding"):
+        status = components[owner]["properties"]["status"]
+        assert "PlanStatusEnum" in json.dumps(status), (owner, status)

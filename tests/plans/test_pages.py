@@ -25,6 +25,7 @@ CITY_ROLES = [p for p, (code, _role) in PERSONAS.items() if code == CITY]
 A_ROLES = [p for p, (code, _role) in PERSONAS.items() if code == A]
 # Figures no other figure of the plan can be mistaken for.
 A_VALUE, B_VALUE, CITY_SUM = "111.11", "222.22", "333.33"
+D3 = Decimal("33.3333")
 
 
 def make_plan(units: dict[str, OrgUnit]) -> Plan:
@@ -52,6 +53,11 @@ def make_plan(units: dict[str, OrgUnit]) -> Plan:
     )  # fmt: skip
     PlanActual.objects.create(indicator=share, org_unit=a, year=2023, value=50, numerator=1, denominator=2)
     PlanActual.objects.create(indicator=share, org_unit=b, year=2023, value=25, numerator=1, denominator=4)
+    # The other counties report too (the city's figures are no partial sums): nothing to the total, and a third
+    # each to the rate, which keeps the city's at 2 of 6 = 7 of 21.
+    for other in OrgUnit.objects.filter(parent=city, kind=OrgUnit.Kind.COUNTY).exclude(pk__in=[a.pk, b.pk]):
+        PlanActual.objects.create(indicator=total, org_unit=other, year=2023, value=0)
+        PlanActual.objects.create(indicator=share, org_unit=other, year=2023, value=D3, numerator=1, denominator=3)
     patents = indicator("3", "每万人发明专利拥有量", group="人才效能", unit="件", baseline_value=Decimal("4"),
                         target_value=Decimal("10"))  # fmt: skip
     for year, value in [(2021, "5.2"), (2022, "61.5"), (2024, "7.3")]:  # 2022 a lost decimal point, 2023 missing
@@ -236,7 +242,7 @@ def grow(plan: Plan, units: dict[str, OrgUnit]) -> None:
                 rows.append(
                     PlanActual(indicator=indicator, org_unit=unit, year=year, value=10, numerator=1, denominator=10)
                 )
-    PlanActual.objects.bulk_create(rows)
+    PlanActual.objects.bulk_create(rows, ignore_conflicts=True)  # the counties' 2023 figures are there already
     for code in (A, B, "330421"):
         for n in range(5):
             talent(units[code], landed_on=datetime.date(2021 + n, 6, 1))

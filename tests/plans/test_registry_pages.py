@@ -13,6 +13,7 @@ from plans import registries
 from plans.models import PlanActual, PlanIndicator
 
 from ..conftest import choose_language
+from ..matrix import version_of
 from . import factories
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,32 @@ def test_the_navigation_has_a_plan_section(client, people, plans) -> None:
     page = client.get(reverse("plans:actual_list")).content.decode()
     assert "规划指标" in page and reverse("plans:plan_list") in page and reverse("plans:actual_list") in page
     assert "规划指标实际值" in page
+
+
+def test_the_forms_keep_stored_figures_inside_the_plan(client, people, units, plans) -> None:
+    factories.actual(plans["total"], units["330400"], 2024, "150")
+    client.force_login(people["city_admin"])
+    choose_language(client, "zh-hans")
+    plan_url = registries.plans.url("edit", plans["city"])
+    payload = {"name": plans["city"].name, "org_unit": units["330400"].pk, "start_year": 2021, "end_year": 2023,
+               "_version": version_of(client.get(plan_url).content.decode())}  # fmt: skip
+    response = client.post(plan_url, payload)
+    assert response.status_code == 200 and "2024" in " ".join(response.context["form"].errors["end_year"])
+    plans["city"].refresh_from_db()
+    assert plans["city"].end_year == 2025
+    # The indicator's plan is fixed; a rate cannot hold 150.
+    other = factories.plan(units["330400"], name="另一规划")
+    total = plans["total"]
+    url = registries.indicators.url("edit", total)
+    page = client.get(url)
+    assert page.context["form"].fields["plan"].disabled
+    fields = {"plan": other.pk, "code": total.code, "group": total.group, "name": total.name, "unit": total.unit,
+              "category": "rate", "direction": "higher", "baseline_year": 2020, "baseline_value": "32.2",
+              "target_year": 2025, "target_value": "39", "metric": "", "metric_params": "{}", "jump_share": "0.5",
+              "order": 0, "_version": version_of(page.content.decode())}  # fmt: skip
+    response = client.post(url, fields)
+    assert response.status_code == 200 and "category" in response.context["form"].errors
+    response = client.post(url, {**fields, "category": "total", "name": "人才资源总量（修订）"})
+    assert response.status_code == 302
+    total.refresh_from_db()
+    assert total.plan_id == plans["city"].pk and total.name == "人才资源总量（修订）"
