@@ -22,23 +22,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from talentportal import metrics
-from talentportal.charts import Series, bar_chart, in_wan, line_chart
 from talentportal.orgs.models import OrgUnit, can_write, unit_of
+from talentportal.years import BadYear, parse_year
 
 from . import progress
+from .charts import breakdown_chart, indicator_chart
 from .figures import COUNTED, ENTERED, ROLLED_UP, Figure, figures, subject
+from .labels import NOT_JUDGED, STATUS_LABELS
 from .models import Plan, PlanActual, PlanIndicator
 
-# A unit below the plan's own with no target of its own: its total is a share of the plan's, so it is not judged
-# against the plan's target (a rate is: the plan's rate is every unit's).
-NOT_JUDGED = "not_judged"
-STATUS_LABELS = {
-    progress.AHEAD: _("Ahead"),
-    progress.ON_TRACK: _("On track"),
-    progress.BEHIND: _("Behind"),
-    progress.MISSING: _("No figure"),
-    NOT_JUDGED: _("No own target"),
-}
 SOURCE_LABELS = {
     ENTERED: _("Entered or imported"),
     COUNTED: _("Counted live from the registry"),
@@ -97,20 +89,10 @@ def choose(request: HttpRequest, plan: Plan) -> Choice:
     depth = plan.org_unit.depth + 1
     units = [u for u in area.exclude(kind=OrgUnit.Kind.DEPARTMENT) if u.depth <= depth or u.pk == unit.pk]
     years = list(range(plan.start_year, latest_year(plan) + 1))
-    year, error = years[-1], ""
-    raw = request.GET.get("year", "").strip()
-    if raw:
-        try:
-            year = int(raw)
-        except ValueError:
-            year = 0
-        if year not in years:
-            error = gettext("Choose a year of the plan from %(start)s to %(end)s.") % {
-                "start": years[0],
-                "end": years[-1],
-            }
-            year = years[-1]
-    return Choice(plan, unit, units, year, years, error)
+    try:
+        return Choice(plan, unit, units, parse_year(request.GET.get("year"), years[-1], years[0], years[-1]), years)
+    except BadYear as error:
+        return Choice(plan, unit, units, years[-1], years, str(error))
 
 
 def records_url(indicator: PlanIndicator, unit: OrgUnit, year: int) -> str | None:
@@ -385,51 +367,6 @@ def year_lines(request: HttpRequest, figure: Figure, choice: Choice) -> list[Yea
     return lines
 
 
-def chart_numbers(values: list[Decimal | None]) -> bool:
-    """Whether every figure is a whole number (a count axis ticks in whole numbers)."""
-    return all(v is None or v == v.to_integral_value() for v in values)
-
-
-def indicator_chart(figure: Figure, choice: Choice) -> dict[str, Any]:
-    """The actuals against the expected path, from the baseline year to the target year."""
-    indicator = figure.indicator
-    years = list(range(indicator.baseline_year, max(indicator.target_year, choice.plan.end_year) + 1))
-    actual = [
-        (figure.baseline if judged(figure) else None)
-        if t == indicator.baseline_year
-        else figure.values.get(t)
-        if t <= choice.last_year
-        else None
-        for t in years
-    ]
-    expected = figure.expected_path(years) if judged(figure) else [None] * len(years)
-    (actual_shown, expected_shown), unit = in_wan([actual, expected], indicator.unit)
-    return line_chart(
-        [str(t) for t in years],
-        [Series(gettext("Actual"), actual_shown), Series(gettext("Expected path"), expected_shown)],
-        money=unit != indicator.unit or not chart_numbers([*actual, *expected]),
-        unit=unit,
-    )
-
-
-def breakdown_chart(lines: list[UnitLine], unit: str) -> dict[str, Any]:
-    actual = [line.figure.standing.actual for line in lines]
-    series_values = [actual]
-    targets = [line.figure.target if line.figure.own_target else None for line in lines]
-    if any(t is not None for t in targets):
-        series_values.append(targets)
-    shown, shown_unit = in_wan(series_values, unit)
-    series = [Series(gettext("Actual"), shown[0], [line.url for line in lines])]
-    if len(shown) > 1:
-        series.append(Series(gettext("Own target"), shown[1]))
-    return bar_chart(
-        [line.unit.name for line in lines],
-        series,
-        money=shown_unit != unit or not chart_numbers([*actual, *targets]),
-        unit=shown_unit,
-    )
-
-
 @login_required
 def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One indicator: its line chart, the breakdown by the units below the plan's unit (those in the user's
@@ -469,10 +406,10 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         "figure_percent": percent_of(figure),
         "undefined_reason": undefined_reason(figure) if figure.standing.actual is not None else "",
         "required": required_text(figure),
-        "chart": indicator_chart(figure, choice),
+        "chart": indicator_chart(figure, choice.last_year, judged=judged(figure)),
         "lines": lines if by_unit else [],
         "kept_whole": bool(lines) and not by_unit,
-        "breakdown_chart": breakdown_chart(lines, indicator.unit) if by_unit else None,
+        "breakdown_chart": breakdown_chart([(line.unit, line.figure, line.url) for line in lines]) if by_unit else None,
         "years": year_lines(request, figure, choice),
         "table_url": reverse("plans:plan_table", args=[plan.pk]) + f"?{choice.query()}",
     }
