@@ -90,7 +90,8 @@ def choose(request: HttpRequest, plan: Plan) -> Choice:
     units = [u for u in area.exclude(kind=OrgUnit.Kind.DEPARTMENT) if u.depth <= depth or u.pk == unit.pk]
     years = list(range(plan.start_year, latest_year(plan) + 1))
     try:
-        return Choice(plan, unit, units, parse_year(request.GET.get("year"), years[-1], years[0], years[-1]), years)
+        year = parse_year(request.GET.get("year"), default=years[-1], first=years[0], last=years[-1])
+        return Choice(plan, unit, units, year, years)
     except BadYear as error:
         return Choice(plan, unit, units, years[-1], years, str(error))
 
