@@ -116,6 +116,10 @@ class Scheme(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("assessments:scheme_detail", args=[self.pk])
 
+    def result_url(self, assessee_id: int) -> str:
+        """The page of one assessee's result in this scheme."""
+        return reverse("assessments:result_detail", args=[self.pk, assessee_id])
+
     @property
     def is_frozen(self) -> bool:
         """Final and published schemes refuse edits until an admin reopens them, with a reason."""

@@ -48,10 +48,6 @@ from .workflow_forms import (
 Status = Scheme.Status
 
 
-def result_url(scheme: Scheme, assessee_id: int) -> str:
-    return reverse("assessments:result_detail", args=[scheme.pk, assessee_id])
-
-
 def dashboard_url(scheme: Scheme) -> str:
     return f"{reverse('assessments:dashboard')}?scheme={scheme.pk}"
 
@@ -109,7 +105,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     groups = figures.groups_of(list(scheme.indicators.all()))
 
     def link(result: AssesseeResult) -> str | None:
-        return result_url(scheme, result.assessee.pk) if result.assessee.pk in visible else None
+        return scheme.result_url(result.assessee.pk) if result.assessee.pk in visible else None
 
     picked = request.GET.get("assessee", "")
     focus = next((r for r in shown if str(r.assessee.pk) == picked), shown[0] if shown else None)

@@ -20,10 +20,11 @@ from rest_framework.views import APIView
 
 from plans.figures import STATUS_CHOICES
 from talentportal.orgs.models import OrgUnit
+from talentportal.years import BadYear, parse_year
 
 from . import figures as cockpit
 from .sections import Ranking, plan_section, rankings
-from .views import BadYear, parse_year, unit_in_scope
+from .views import unit_in_scope
 
 DECIMAL: dict[str, Any] = {"max_digits": 20, "decimal_places": 4, "allow_null": True}
 

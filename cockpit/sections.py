@@ -15,12 +15,9 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models.functions import Length
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Group, Scheme
 from assessments.scoring import AssesseeResult, results_of, results_seen_by
-from assessments.views import result_url
 from plans.figures import NOT_JUDGED, Figure, figures
 from plans.models import Plan
 from plans.progress import AHEAD, BEHIND, MISSING, ON_TRACK
@@ -32,24 +29,12 @@ if TYPE_CHECKING:
 # Behind target first, then the ones without an actual, on track, ahead, and those without a target of the unit.
 STATUS_ORDER = {BEHIND: 0, MISSING: 1, ON_TRACK: 2, AHEAD: 3, NOT_JUDGED: 4}
 RANKING_SECONDS = 60
-STATUS_LABELS: dict[str, Promise] = {
-    BEHIND: _("Behind target"),
-    MISSING: _("No figure yet"),
-    ON_TRACK: _("On track"),
-    AHEAD: _("Ahead of target"),
-    NOT_JUDGED: _("No own target"),
-}
-STATUS_STYLES = {BEHIND: "danger", MISSING: "secondary", ON_TRACK: "primary", AHEAD: "success", NOT_JUDGED: "light"}
 
 
 @dataclass(frozen=True)
 class PlanSection:
     plan: Plan
     figures: list[Figure]  # behind target first
-
-    def years(self, figure: Figure) -> list[int]:
-        """The years a small multiple spans: from the indicator's baseline year to its target year."""
-        return list(range(figure.indicator.baseline_year, figure.indicator.target_year + 1))
 
 
 def plan_for(user: AnyUser, unit: OrgUnit, year: int) -> Plan | None:
@@ -98,7 +83,7 @@ def cached_results(scheme: Scheme) -> list[AssesseeResult]:
 
 def ranking_of(scheme: Scheme, user: AnyUser) -> Ranking:
     seen = results_seen_by(scheme, user, cached_results(scheme))
-    rows = [RankingRow(r, result_url(scheme, r.assessee.pk) if r.assessee.pk in seen.visible else None)
+    rows = [RankingRow(r, scheme.result_url(r.assessee.pk) if r.assessee.pk in seen.visible else None)
             for r in seen.results]  # fmt: skip
     return Ranking(scheme, scheme.status != Scheme.Status.PUBLISHED, seen.whole, rows)
 

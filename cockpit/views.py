@@ -9,35 +9,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.charts import Series, bar_chart, line_chart
+from plans.charts import indicator_chart
+from plans.labels import STATUS_LABELS
+from talentportal.charts import Series, bar_chart
 from talentportal.orgs.models import OrgUnit, unit_of
+from talentportal.years import BadYear, parse_year
 
 from . import figures as cockpit
-from .sections import STATUS_LABELS, STATUS_STYLES, PlanSection, plan_section, rankings
+from .sections import PlanSection, plan_section, rankings
 
 if TYPE_CHECKING:
     from talentportal.orgs.models import AnyUser
 
-FIRST_YEAR, LAST_YEAR = 1950, 2100
 MONEY_UNIT = _("10k yuan")
-
-
-class BadYear(ValueError):
-    pass
-
-
-def parse_year(raw: str | None) -> int:
-    """The year asked for (this year when none is); ``BadYear`` with a message for anything else."""
-    text = (raw or "").strip()
-    if not text:
-        return timezone.localdate().year
-    if not (text.isascii() and text.isdigit() and len(text) <= 4) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
-        raise BadYear(gettext("The year must be a whole number from %(first)s to %(last)s.")
-                      % {"first": FIRST_YEAR, "last": LAST_YEAR})  # fmt: skip
-    return int(text)
 
 
 def unit_in_scope(user: AnyUser, code: str | None) -> OrgUnit:
@@ -92,23 +78,18 @@ def comparison_charts(found: cockpit.Figures) -> dict[str, Any]:
 
 
 def plan_charts(section: PlanSection | None) -> list[dict[str, Any]]:
-    """One small line chart per indicator: the actuals against the expected path, baseline year to target."""
+    """One small chart per indicator, drawn as on the indicator's page: the actuals against the expected path."""
     if section is None:
         return []
     shown = []
     for figure in section.figures:
-        years = section.years(figure)
-        actual = Series(gettext("Actual"), [figure.values.get(t) for t in years])
-        expected = Series(gettext("Expected path"), figure.expected_path(years))
         status = figure.status
         shown.append(
             {
                 "figure": figure,
-                "chart": line_chart(
-                    [str(t) for t in years], [actual, expected], money=True, unit=figure.indicator.unit
-                ),
-                "status": STATUS_LABELS[status],
-                "style": STATUS_STYLES[status],
+                "chart": indicator_chart(figure, figure.standing.year, judged=figure.judged),
+                "status": status,
+                "label": STATUS_LABELS[status],
                 "chart_id": f"plan-chart-{figure.indicator.pk}",
             }
         )

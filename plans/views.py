@@ -22,20 +22,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from talentportal import metrics
-from talentportal.charts import Series, bar_chart, in_wan, line_chart
 from talentportal.orgs.models import OrgUnit, can_write, unit_of
+from talentportal.years import BadYear, parse_year
 
 from . import progress
+from .charts import breakdown_chart, indicator_chart
 from .figures import COUNTED, ENTERED, NOT_JUDGED, ROLLED_UP, Figure, figures
+from .labels import STATUS_LABELS
 from .models import Plan, PlanActual, PlanIndicator
 
-STATUS_LABELS = {
-    progress.AHEAD: _("Ahead"),
-    progress.ON_TRACK: _("On track"),
-    progress.BEHIND: _("Behind"),
-    progress.MISSING: _("No figure"),
-    NOT_JUDGED: _("No own target"),
-}
 SOURCE_LABELS = {
     ENTERED: _("Entered or imported"),
     COUNTED: _("Counted live from the registry"),
@@ -94,20 +89,11 @@ def choose(request: HttpRequest, plan: Plan) -> Choice:
     depth = plan.org_unit.depth + 1
     units = [u for u in area.exclude(kind=OrgUnit.Kind.DEPARTMENT) if u.depth <= depth or u.pk == unit.pk]
     years = list(range(plan.start_year, latest_year(plan) + 1))
-    year, error = years[-1], ""
-    raw = request.GET.get("year", "").strip()
-    if raw:
-        try:
-            year = int(raw)
-        except ValueError:
-            year = 0
-        if year not in years:
-            error = gettext("Choose a year of the plan from %(start)s to %(end)s.") % {
-                "start": years[0],
-                "end": years[-1],
-            }
-            year = years[-1]
-    return Choice(plan, unit, units, year, years, error)
+    try:
+        year = parse_year(request.GET.get("year"), default=years[-1], first=years[0], last=years[-1])
+        return Choice(plan, unit, units, year, years)
+    except BadYear as error:
+        return Choice(plan, unit, units, years[-1], years, str(error))
 
 
 def records_url(indicator: PlanIndicator, unit: OrgUnit, year: int) -> str | None:
@@ -149,7 +135,7 @@ class Judged:
 
     @property
     def judged(self) -> bool:
-        return judged(self.figure)
+        return self.figure.judged
 
     @property
     def progress_percent(self) -> int:
@@ -170,10 +156,6 @@ class Row(Judged):
     @property
     def standing(self) -> progress.Standing:
         return self.figure.standing
-
-
-def judged(figure: Figure) -> bool:
-    return figure.judged
 
 
 def status_of(figure: Figure) -> str:
@@ -199,7 +181,7 @@ def cells_of(figure: Figure, years: list[int], year: int) -> list[Cell]:
 
 def undefined_reason(figure: Figure) -> str:
     """Why the progress cannot be computed (a dash with this as its tooltip)."""
-    if not judged(figure):
+    if not figure.judged:
         return gettext("This unit has no target of its own for this indicator.")
     if figure.baseline is None:
         return gettext("No baseline value: progress cannot be computed.")
@@ -212,7 +194,7 @@ def required_text(figure: Figure) -> str:
     """The yearly growth still needed: percentage points a year for a rate, else the growth rate."""
     standing = figure.standing
     indicator = figure.indicator
-    if standing.actual is None or not judged(figure):
+    if standing.actual is None or not figure.judged:
         return ""
     sign = -1 if indicator.direction == PlanIndicator.Direction.LOWER else 1
     if sign * (standing.actual - figure.target) >= 0:
@@ -374,51 +356,6 @@ def year_lines(request: HttpRequest, figure: Figure, choice: Choice) -> list[Yea
     return lines
 
 
-def chart_numbers(values: list[Decimal | None]) -> bool:
-    """Whether every figure is a whole number (a count axis ticks in whole numbers)."""
-    return all(v is None or v == v.to_integral_value() for v in values)
-
-
-def indicator_chart(figure: Figure, choice: Choice) -> dict[str, Any]:
-    """The actuals against the expected path, from the baseline year to the target year."""
-    indicator = figure.indicator
-    years = list(range(indicator.baseline_year, max(indicator.target_year, choice.plan.end_year) + 1))
-    actual = [
-        (figure.baseline if judged(figure) else None)
-        if t == indicator.baseline_year
-        else figure.values.get(t)
-        if t <= choice.last_year
-        else None
-        for t in years
-    ]
-    expected = figure.expected_path(years) if judged(figure) else [None] * len(years)
-    (actual_shown, expected_shown), unit = in_wan([actual, expected], indicator.unit)
-    return line_chart(
-        [str(t) for t in years],
-        [Series(gettext("Actual"), actual_shown), Series(gettext("Expected path"), expected_shown)],
-        money=unit != indicator.unit or not chart_numbers([*actual, *expected]),
-        unit=unit,
-    )
-
-
-def breakdown_chart(lines: list[UnitLine], unit: str) -> dict[str, Any]:
-    actual = [line.figure.standing.actual for line in lines]
-    series_values = [actual]
-    targets = [line.figure.target if line.figure.own_target else None for line in lines]
-    if any(t is not None for t in targets):
-        series_values.append(targets)
-    shown, shown_unit = in_wan(series_values, unit)
-    series = [Series(gettext("Actual"), shown[0], [line.url for line in lines])]
-    if len(shown) > 1:
-        series.append(Series(gettext("Own target"), shown[1]))
-    return bar_chart(
-        [line.unit.name for line in lines],
-        series,
-        money=shown_unit != unit or not chart_numbers([*actual, *targets]),
-        unit=shown_unit,
-    )
-
-
 @login_required
 def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One indicator: its line chart, the breakdown by the units below the plan's unit (those in the user's
@@ -458,10 +395,10 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         "figure_percent": percent_of(figure),
         "undefined_reason": undefined_reason(figure) if figure.standing.actual is not None else "",
         "required": required_text(figure),
-        "chart": indicator_chart(figure, choice),
+        "chart": indicator_chart(figure, choice.last_year, judged=judged(figure)),
         "lines": lines if by_unit else [],
         "kept_whole": bool(lines) and not by_unit,
-        "breakdown_chart": breakdown_chart(lines, indicator.unit) if by_unit else None,
+        "breakdown_chart": breakdown_chart([(line.unit, line.figure, line.url) for line in lines]) if by_unit else None,
         "years": year_lines(request, figure, choice),
         "table_url": reverse("plans:plan_table", args=[plan.pk]) + f"?{choice.query()}",
     }

@@ -4,6 +4,7 @@ A page puts the dict in ``{{ chart|json_script:"ID" }}`` beside ``<div data-char
 draws it as it is. The defaults fix what hand-built options kept getting wrong:
 
 - a count axis ticks in whole numbers (``minInterval: 1``): “0.5 platforms” means nothing; money keeps decimals;
+  bars start at zero, and so do lines unless they draw a level (``scale``), whose change would look flat from zero;
 - a zero in a stacked bar is no segment at all (``None``), not an empty sliver with a “0” on it;
 - numbers read as leads write them (``portalFormat``: ``count`` or ``number``, formatted by portal.js): 12.5万 for
   large numbers in Chinese, the axis's unit (万元) beside the tooltip's values;
@@ -62,10 +63,14 @@ def bar_chart(
 
 
 def line_chart(
-    categories: Sequence[str], series: Sequence[Series], *, money: bool = False, unit: str = ""
+    categories: Sequence[str], series: Sequence[Series], *, money: bool = False, unit: str = "", level: bool = False
 ) -> dict[str, Any]:
-    """Lines over ``categories`` (usually years)."""
-    return _chart("line", categories, series, stacked=False, money=money, unit=unit)
+    """Lines over ``categories`` (usually years). A ``level`` (a total such as 32–39 万人, a rate) is drawn on an axis
+    that fits its figures, not one from zero, where its change would look flat."""
+    chart = _chart("line", categories, series, stacked=False, money=money, unit=unit)
+    if level:
+        chart["yAxis"]["scale"] = True
+    return chart
 
 
 def _slant_room(labels: Sequence[str]) -> int:

@@ -35,6 +35,13 @@ def test_count_axes_tick_in_whole_numbers_and_money_keeps_decimals() -> None:
     assert money["series"][0]["data"] == [12.5]  # a number, never the string a Decimal becomes in JSON
 
 
+def test_a_level_is_drawn_on_an_axis_that_fits_it_and_bars_start_at_zero() -> None:
+    level = line_chart(["2020", "2025"], [Series("人才资源总量", [Decimal("32.2"), Decimal("39")])], level=True)
+    assert level["yAxis"]["scale"] is True  # 32–39 万人 on an axis from 0 would look flat
+    assert "scale" not in line_chart(["2024"], [Series("新落地人才", [3])])["yAxis"]
+    assert "scale" not in bar_chart(["甲"], [Series("人才", [3])])["yAxis"]
+
+
 def test_a_stacked_zero_is_no_segment_but_an_unstacked_zero_stays() -> None:
     stacked = bar_chart(["甲", "乙"], [Series("计划", [0, 5]), Series("已拨付", [Decimal("0.00"), 3])], stacked=True)
     assert [s["data"] for s in stacked["series"]] == [[None, 5], [None, 3]]

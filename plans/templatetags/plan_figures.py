@@ -6,11 +6,10 @@ from decimal import Decimal
 
 from django import template
 
+from talentportal.charts import in_wan
+
 register = template.Library()
 
-# From this size on, a figure is written in 万 (12.35万 rather than 123,456): what leads read in every table.
-WAN_FROM = Decimal(100_000)
-WAN = Decimal(10_000)
 CENT = Decimal("0.01")
 
 
@@ -23,17 +22,15 @@ def plain(value: Decimal) -> str:
 
 @register.filter
 def figure(value: Decimal | int | float | None, unit: str = "") -> str:
-    """A figure with its unit (``32.2万人``, ``37%``, ``12.35万人`` for 123,456 人); empty for no figure. A unit that
-    is already in 万 or 亿, or a share, is never scaled again."""
+    """A figure with its unit (``32.2万人``, ``37%``, ``12.35万人`` for 123,456 人: in 万 as ``charts.in_wan`` draws
+    it); empty for no figure. A unit that is already in 万 or 亿, or a share, is never scaled again."""
     if value is None or value == "":
         return ""
     number = Decimal(str(value))
     if not number.is_finite():
         return ""
-    unit = unit or ""
-    if abs(number) >= WAN_FROM and not unit.startswith(("万", "亿", "%")):
-        return f"{plain(number / WAN)}万{unit}"
-    return f"{plain(number)}{unit}"
+    [[shown]], shown_unit = in_wan([[number]], unit or "")
+    return f"{plain(Decimal(str(shown)))}{shown_unit}"
 
 
 @register.filter

@@ -38,12 +38,14 @@ document.addEventListener("htmx:afterSwap", portalProgressBars);
 // talentportal/charts.py. A point that carries a link opens the list it counts. ECharts (1 MB) is loaded only on
 // pages that have a chart. Text is drawn on canvas (richText tooltips), so names in the data can never become markup.
 // Numbers as leads read them (options.portalFormat, set by talentportal/charts.py): 12.5万 and 3.2亿 in Chinese,
-// 12.5k in English; counts whole; the value axis's unit (万元, 人) after a tooltip's value.
+// 12.5k in English; counts whole; the value axis's unit (万元, 人) after a tooltip's value. Figures whose unit is
+// already in 万 or 亿, or a share (25000 万元, 37 %), are never scaled again (as charts.in_wan does on the server).
 var portalCharts = [];
-function portalNumber(value, whole) {
+function portalNumber(value, whole, unscaled) {
   if (value === null || value === undefined || value === "-" || isNaN(value)) return "-";
   var n = Number(value), abs = Math.abs(n), zh = document.documentElement.lang.indexOf("zh") === 0;
   var short = function (x) { return String(Number(x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2))); };
+  if (unscaled) return n.toLocaleString(zh ? "zh-CN" : "en-US", { maximumFractionDigits: whole ? 0 : 2 });
   if (zh && abs >= 1e8) return (n < 0 ? "-" : "") + short(abs / 1e8) + "亿";
   if (zh && abs >= 1e4) return (n < 0 ? "-" : "") + short(abs / 1e4) + "万";
   if (!zh && abs >= 1e6) return (n < 0 ? "-" : "") + short(abs / 1e6) + "M";
@@ -53,12 +55,14 @@ function portalNumber(value, whole) {
 function portalChartFormat(options) {
   var format = options.portalFormat;
   if (!format || !options.yAxis) return options;
-  var whole = format === "count", unit = options.yAxis.name || "";
+  var whole = format === "count", unit = options.yAxis.name || "", unscaled = /^[万亿%]/.test(unit);
   options.yAxis.axisLabel = Object.assign({}, options.yAxis.axisLabel, {
-    formatter: function (value) { return portalNumber(value, whole); }
+    formatter: function (value) { return portalNumber(value, whole, unscaled); }
   });
   options.tooltip = Object.assign({}, options.tooltip, {
-    valueFormatter: function (value) { return portalNumber(value, whole) + (unit && value != null ? " " + unit : ""); }
+    valueFormatter: function (value) {
+      return portalNumber(value, whole, unscaled) + (unit && value != null ? " " + unit : "");
+    }
   });
   return options;
 }

@@ -130,6 +130,16 @@ def test_lead_lands_on_the_cockpit_changes_the_year_and_follows_a_behind_target_
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1366, "height": 768})
 
+    # A figure already in 万元 (or 万人, or a share) is not scaled again: 25000 万元 is never “2.5万 万元”.
+    formats = page.evaluate("""() => {
+      const money = portalChartFormat({portalFormat: "number", yAxis: {name: "万元"}, tooltip: {}});
+      const share = portalChartFormat({portalFormat: "number", yAxis: {name: "%"}, tooltip: {}});
+      const people = portalChartFormat({portalFormat: "count", yAxis: {name: "人"}, tooltip: {}});
+      return [money.yAxis.axisLabel.formatter(25000), money.tooltip.valueFormatter(25000.5),
+              share.yAxis.axisLabel.formatter(12000), people.yAxis.axisLabel.formatter(250000)];
+    }""")
+    assert formats == ["25,000", "25,000.5 万元", "12,000", "25万"]
+
     # The headline number opens the list it counts, with the same number of records.
     page.locator("#headlines [data-figure='talents_landed'] .stat").click()
     expect(page).to_have_url(re.compile(rf"landed_year={YEAR}"))
@@ -151,5 +161,8 @@ def test_lead_lands_on_the_cockpit_changes_the_year_and_follows_a_behind_target_
     breakdown = page.locator("#breakdown-table")
     expect(breakdown).to_contain_text("南湖区")
     expect(breakdown).to_contain_text("秀洲区")
+    expect(page.locator("[data-chart='indicator-chart'] canvas")).to_be_visible()
+    expect(page.locator("[data-chart='breakdown-chart'] canvas")).to_be_visible()
+    page.wait_for_timeout(1000)  # let the lines and bars finish drawing before the screenshot
     page.screenshot(path=str(screenshots / "cockpit-indicator-breakdown.png"), full_page=True)
     assert network_log.problems() == []

@@ -17,6 +17,7 @@ from plans.models import Plan, PlanActual, PlanIndicator, PlanTarget
 from talentportal.orgs.models import OrgUnit, User
 from tests.conftest import PERSONAS
 from tests.talents.factories import talent
+from tests.test_charts import embedded
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +176,7 @@ def test_a_year_outside_the_plan_gets_a_clear_message(plan: Plan, people, year: 
     for url in (f"/plans/{plan.pk}/table/", f"/plans/indicators/{indicator.pk}/"):
         response = client.get(url, {"year": year})
         assert response.status_code == 400
-        assert "请选择规划期内 2021 至 2025 年之间的年份" in response.content.decode()
+        assert "年份须为 2021 至 2025 之间的整数" in response.content.decode()
 
 
 def test_a_year_of_the_plan_not_yet_begun_gets_the_message_too(units, people) -> None:
@@ -310,3 +311,34 @@ def test_editors_enter_or_correct_a_years_actual_and_viewers_do_not(plan: Plan, 
     counted = indicator_page(signed_in(people["a_editor"]), plan, "5")
     row = re.search(r'<tr data-year="2023".*?</tr>', counted, re.S)
     assert row and "/stand-in/" not in row.group(0)
+
+
+def test_the_cockpit_draws_and_writes_an_indicator_as_its_page_does(plan: Plan, people, units) -> None:
+    for n in range(2):
+        talent(units[A], landed_on=datetime.date(2025, 3, n + 1))
+    client = signed_in(people["city_viewer"])
+    cockpit = client.get("/dashboard/", {"year": 2025, "org_unit": CITY}).content.decode()
+    charts = {}
+    for code in ("1", "5"):
+        indicator = plan.indicators.get(code=code)
+        charts[code] = embedded(indicator_page(client, plan, code, "year=2025"), "indicator-chart")
+        assert embedded(cockpit, f"plan-chart-{indicator.pk}") == charts[code], code
+    total, landed = charts["1"]["yAxis"], charts["5"]["yAxis"]
+    # 人才资源总量 (万人, 333.33 rolled up in 2023): a level on an axis that fits it, decimals kept.
+    assert total["scale"] is True and "minInterval" not in total and total["name"] == "万人"
+    assert charts["1"]["series"][0]["data"][:4] == [100.0, None, None, 333.33]  # the baseline year drawn too
+    # 新落地人才 (a yearly count): from zero, ticking in whole people.
+    assert "scale" not in landed and landed["minInterval"] == 1 and landed["name"] == "人"
+    assert charts["5"]["series"][0]["data"][-1] == 2
+
+
+def test_the_cockpit_writes_figures_and_statuses_as_the_plans_table_does(plan: Plan, people) -> None:
+    client = signed_in(people["city_viewer"])
+    cockpit = client.get("/dashboard/", {"year": 2024, "org_unit": CITY}).content.decode()
+    card = re.search(r'data-indicator="3" data-status="behind".*?</div></div></div>', cockpit, re.S)
+    # 7.3 against the path 4 → 10 that expects 8.8 in 2024: behind, written 8.8件 and not 8.8000.
+    assert card and "实际值 7.3件 · 预期 8.8件 · 目标值 10件" in card.group(0)
+    assert '<span class="badge plan-status plan-status-behind">滞后</span>' in card.group(0)
+    row = re.search(r'<tr data-indicator="3".*?</tr>', table(client, plan, "year=2024"), re.S)
+    assert row and '<span class="badge plan-status plan-status-behind">滞后</span>' in row.group(0)
+    assert ".0000" not in cockpit
