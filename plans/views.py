@@ -158,10 +158,6 @@ class Row(Judged):
         return self.figure.standing
 
 
-def status_of(figure: Figure) -> str:
-    return figure.status
-
-
 def percent_of(figure: Figure) -> int:
     """The progress bar's fill, 0–100."""
     share = figure.standing.progress_share
@@ -230,8 +226,8 @@ def table_rows(indicators: list[PlanIndicator], found: dict[tuple[int, int], Fig
                 figure,
                 cells_of(figure, list(choice.plan.years), choice.year),
                 span,
-                status_of(figure),
-                str(STATUS_LABELS[status_of(figure)]),
+                figure.status,
+                str(STATUS_LABELS[figure.status]),
                 undefined_reason(figure) if figure.standing.actual is not None else "",
                 required_text(figure),
             )
@@ -343,7 +339,7 @@ def year_lines(request: HttpRequest, figure: Figure, choice: Choice) -> list[Yea
             YearLine(
                 year=t,
                 value=figure.values.get(t),
-                expected=figure.expected_path([t])[0] if judged(figure) else None,
+                expected=figure.expected_path([t])[0] if figure.judged else None,
                 source=source,
                 source_label=str(SOURCE_LABELS.get(source, "")),
                 detail=detail,
@@ -379,7 +375,7 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         of_unit = found[(indicator.pk, unit.pk)]
         own_page = f"{page}?{choice.query(org_unit=unit.code)}"
         url = records_url(indicator, unit, choice.year) or own_page
-        status = status_of(of_unit)
+        status = of_unit.status
         lines.append(UnitLine(unit, of_unit, url, own_page, status, str(STATUS_LABELS[status])))
     # An indicator kept for the whole area only has no breakdown to show.
     by_unit = any(line.figure.standing.actual is not None or line.figure.own_target for line in lines)
@@ -389,13 +385,13 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
         "indicator": indicator,
         "choice": choice,
         "figure": figure,
-        "judged": judged(figure),
-        "status": status_of(figure),
-        "status_label": STATUS_LABELS[status_of(figure)],
+        "judged": figure.judged,
+        "status": figure.status,
+        "status_label": STATUS_LABELS[figure.status],
         "figure_percent": percent_of(figure),
         "undefined_reason": undefined_reason(figure) if figure.standing.actual is not None else "",
         "required": required_text(figure),
-        "chart": indicator_chart(figure, choice.last_year, judged=judged(figure)),
+        "chart": indicator_chart(figure, choice.last_year, judged=figure.judged),
         "lines": lines if by_unit else [],
         "kept_whole": bool(lines) and not by_unit,
         "breakdown_chart": breakdown_chart([(line.unit, line.figure, line.url) for line in lines]) if by_unit else None,
