@@ -126,6 +126,7 @@ class Cell:
     jump: bool
     change: Decimal | None
     later: bool
+    partial: str = ""  # “3 of 7 units reported”: a sum of the units below that is not whole yet
 
 
 class Judged:
@@ -171,7 +172,7 @@ def cells_of(figure: Figure, years: list[int], year: int) -> list[Cell]:
         previous = figure.previous(t)
         jump = figure.jump(t)
         change = (value - previous) / abs(previous) if jump and value is not None and previous else None
-        cells.append(Cell(t, value, value is None and t <= year, jump, change, t > year))
+        cells.append(Cell(t, value, value is None and t <= year, jump, change, t > year, figure.reported_text(t)))
     return cells
 
 
@@ -342,7 +343,7 @@ def year_lines(request: HttpRequest, figure: Figure, choice: Choice) -> list[Yea
                 expected=figure.expected_path([t])[0] if figure.judged else None,
                 source=source,
                 source_label=str(SOURCE_LABELS.get(source, "")),
-                detail=detail,
+                detail=detail or figure.reported_text(t),
                 records_url=records_url(indicator, unit, t) if source == COUNTED else None,
                 note=figure.notes.get(t, ""),
                 edit_url=edit,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from plans.figures import figures
@@ -140,3 +141,16 @@ def test_a_jump_is_flagged_on_typed_values_only_and_the_first_year_against_the_b
     counted = indicators(api_client, year=2022)["4"]
     assert counted["actual"] == "3.0000" and counted["source"] == "counted" and counted["jump"] is False
     assert dashboard(api_client, year=2021)["1"]["jump"] is True
+
+
+def test_the_plan_pages_say_a_partial_sum_is_partial(client, people, units, plan) -> None:
+    factories.actual(plan["total"], units[NANHU], 2023, "3")
+    client.force_login(people["city_viewer"])
+    table = client.get(reverse("plans:plan_table", args=[plan["total"].plan_id]), {"year": 2023})
+    assert table.status_code == 200
+    assert table.content.decode().count("plan-partial") == 1 and "7个单位中已有1个报送" in table.content.decode()
+    page = client.get(plan["total"].get_absolute_url(), {"year": 2023})
+    assert "7个单位中已有1个报送" in page.content.decode()
+    factories.actual(plan["total"], units[NANHU], 2022, "2.9")  # a single unit's own year: not partial for 南湖
+    county = client.get(plan["total"].get_absolute_url(), {"year": 2023, "org_unit": NANHU})
+    assert "已有" not in county.content.decode()
