@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from benchmarks.harness import median_ms
+from benchmarks.harness import grown, median_ms
 
 # The county metrics a real scheme binds, with the parameters that make 34 different lines of them.
 COUNTY_METRICS: list[dict[str, Any]] = [
@@ -147,7 +147,6 @@ def platform_scheme(year: int, count: int) -> Any:
 def bench_assessments(
     small: int = 10_000, large: int = 1_000_000, platforms: int = 2_000, repeat: int = 7
 ) -> list[str]:
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -175,13 +174,8 @@ def bench_assessments(
         return len(captured)
 
     rows: dict[str, dict[int, tuple[float, int]]] = {}
-    timings = []
-    made = 0
-    for size in (small, large):
-        started = time.perf_counter()
-        call_command("seed_scale", talents=size - made, verbosity=0)
-        made = size
-        timings.append(f"seed_scale to {size:,} talents: {time.perf_counter() - started:.0f} s")
+    timings: list[str] = []
+    for size in grown((small, large), timings):
         if size == small:  # published at the small size: the frozen results never move after
             frozen = services.transition(frozen, Scheme.Status.REVIEW, actor)
             Submission.objects.filter(assessee__scheme=frozen).update(status=Submission.Status.ACCEPTED)

@@ -4,15 +4,12 @@ ranking the cockpit shows."""
 
 from __future__ import annotations
 
-import time
-
 from benchmarks.assessments import county_scheme
-from benchmarks.harness import get_ok, median_ms, query_count
+from benchmarks.harness import get_ok, grown, median_ms, query_count
 
 
 def bench_cockpit(small: int = 10_000, large: int = 1_000_000, repeat: int = 9) -> list[str]:
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
 
@@ -46,13 +43,8 @@ def bench_cockpit(small: int = 10_000, large: int = 1_000_000, repeat: int = 9) 
         get_ok(client, urls["rankings fragment (cached ranking)"])()
 
     rows: dict[str, dict[int, tuple[float, int]]] = {}
-    timings = []
-    made = 0
-    for size in (small, large):
-        started = time.perf_counter()
-        call_command("seed_scale", talents=size - made, verbosity=0)
-        made = size
-        timings.append(f"seed_scale to {size:,} talents: {time.perf_counter() - started:.0f} s")
+    timings: list[str] = []
+    for size in grown((small, large), timings):
         cache.clear()
         for name, url in urls.items():
             rows.setdefault(name, {})[size] = (median_ms(get_ok(client, url), repeat=repeat), query_count(client, url))

@@ -6,7 +6,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +33,20 @@ def scratch_database() -> Iterator[None]:
         yield
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def grown(sizes: Sequence[int], timings: list[str]) -> Iterator[int]:
+    """Grow the scratch registry with ``seed_scale`` to each of ``sizes`` in turn (one database, the rows of the
+    smaller size kept), yielding each size once it is reached and noting in ``timings`` how long it took."""
+    from django.core.management import call_command
+
+    made = 0
+    for size in sizes:
+        started = time.perf_counter()
+        call_command("seed_scale", talents=size - made, verbosity=0)
+        made = size
+        timings.append(f"seed_scale to {size:,} talents: {time.perf_counter() - started:.0f} s")
+        yield size
 
 
 def machine_notes() -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from benchmarks.harness import comparison_table, get_ok, median_ms, query_count
+from benchmarks.harness import comparison_table, get_ok, grown, median_ms, query_count
 
 
 def bench_talents(small: int = 10_000, large: int = 1_000_000, repeat: int = 15) -> list[str]:
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -25,12 +23,7 @@ def bench_talents(small: int = 10_000, large: int = 1_000_000, repeat: int = 15)
 
     results: dict[str, dict[int, tuple[float, int]]] = {}
     timings: list[str] = []
-    made = 0
-    for size in (small, large):
-        started = time.perf_counter()
-        call_command("seed_scale", talents=size - made, verbosity=0)
-        made = size
-        timings.append(f"seed_scale to {size:,} talents: {time.perf_counter() - started:.0f} s")
+    for size in grown((small, large), timings):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE talents_talent")
