@@ -385,6 +385,7 @@ WAITED = ExpressionWrapper(F("resolved_on") - F("submitted_on"), output_field=Du
 
 class ServiceRequestQuerySet(OrgScopedQuerySet):
     org_path_field = "talent__org_unit__path"
+    counted_by = "talent_unit"  # the registry's counts group by the request's own copy of its talent's unit
 
     def open(self) -> Self:
         return self.filter(status__in=[ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS])
@@ -451,6 +452,11 @@ class ServiceRequest(models.Model):
         REJECTED = "rejected", _("Declined")
 
     talent = models.ForeignKey(Talent, models.CASCADE, related_name="service_requests", verbose_name=_("talent"))
+    # The talent's unit, kept by the database (``talents/tally.py``: from the talent on insert, and whenever the
+    # talent moves), so that counts by unit read the requests alone. Scoping still goes through the talent.
+    talent_unit = models.ForeignKey(
+        OrgUnit, models.DO_NOTHING, db_constraint=False, null=True, editable=False, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     handler = models.ForeignKey(
@@ -464,6 +470,7 @@ class ServiceRequest(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ServiceRequestQuerySet.as_manager()
+    kept_by_database: ClassVar[tuple[str, ...]] = ("talent_unit",)
 
     CLOSED = (Status.RESOLVED, Status.REJECTED)
 

@@ -115,3 +115,58 @@ def uninstall(connection: Any) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+
+
+# A service request's copy of its talent's unit (``ServiceRequest.talent_unit``): set from the talent when the
+# request is stored or moved to another talent, and changed with the talent's unit.
+REQUESTS = "talents_servicerequest"
+TALENT_UNIT = "(SELECT org_unit_id FROM talents_talent WHERE id = NEW.talent_id)"
+
+POSTGRES_REQUESTS = [
+    f"""CREATE OR REPLACE FUNCTION talents_request_unit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.talent_unit_id := {TALENT_UNIT}; RETURN NEW; END $$;""",
+    f"""CREATE OR REPLACE FUNCTION talents_request_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE {REQUESTS} SET talent_unit_id = NEW.org_unit_id WHERE talent_id = NEW.id; RETURN NULL; END $$;""",
+    f"""CREATE TRIGGER talents_request_unit BEFORE INSERT OR UPDATE OF talent_id, talent_unit_id ON {REQUESTS}
+FOR EACH ROW EXECUTE FUNCTION talents_request_unit();""",
+    """CREATE TRIGGER talents_request_follow AFTER UPDATE OF org_unit_id ON talents_talent FOR EACH ROW
+WHEN (OLD.org_unit_id IS DISTINCT FROM NEW.org_unit_id) EXECUTE FUNCTION talents_request_follow();""",
+]
+POSTGRES_REQUESTS_DROP = [
+    f"DROP TRIGGER IF EXISTS talents_request_unit ON {REQUESTS};",
+    "DROP TRIGGER IF EXISTS talents_request_follow ON talents_talent;",
+    "DROP FUNCTION IF EXISTS talents_request_unit();",
+    "DROP FUNCTION IF EXISTS talents_request_follow();",
+]
+SQLITE_REQUESTS = [
+    f"""CREATE TRIGGER talents_request_unit_insert AFTER INSERT ON {REQUESTS} BEGIN
+UPDATE {REQUESTS} SET talent_unit_id = {TALENT_UNIT} WHERE id = NEW.id; END;""",
+    f"""CREATE TRIGGER talents_request_unit_update AFTER UPDATE OF talent_id, talent_unit_id ON {REQUESTS} BEGIN
+UPDATE {REQUESTS} SET talent_unit_id = {TALENT_UNIT} WHERE id = NEW.id AND talent_unit_id IS NOT {TALENT_UNIT}; END;""",
+    f"""CREATE TRIGGER talents_request_follow AFTER UPDATE OF org_unit_id ON talents_talent
+WHEN OLD.org_unit_id IS NOT NEW.org_unit_id BEGIN
+UPDATE {REQUESTS} SET talent_unit_id = NEW.org_unit_id WHERE talent_id = NEW.id; END;""",
+]
+SQLITE_REQUESTS_DROP = [
+    "DROP TRIGGER IF EXISTS talents_request_unit_insert;",
+    "DROP TRIGGER IF EXISTS talents_request_unit_update;",
+    "DROP TRIGGER IF EXISTS talents_request_follow;",
+]
+
+
+def install_request_units(connection: Any) -> None:
+    statements = POSTGRES_REQUESTS if connection.vendor == "postgresql" else SQLITE_REQUESTS
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.execute(
+            f"UPDATE {REQUESTS} SET talent_unit_id = "
+            f"(SELECT org_unit_id FROM talents_talent WHERE talents_talent.id = {REQUESTS}.talent_id)"
+        )
+
+
+def uninstall_request_units(connection: Any) -> None:
+    statements = POSTGRES_REQUESTS_DROP if connection.vendor == "postgresql" else SQLITE_REQUESTS_DROP
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)

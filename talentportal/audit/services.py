@@ -47,6 +47,8 @@ def snapshot(obj: models.Model) -> Snapshot:
     """The record's own field values as JSON-ready data (foreign keys by their string form)."""
     data: Snapshot = {}
     for field in obj._meta.concrete_fields:
+        if field.name in getattr(obj, "kept_by_database", ()):
+            continue  # a copy the database keeps (a request's unit): nobody changes it
         if field.name in SECRET_FIELDS:
             data[field.name] = "••••••" if getattr(obj, field.attname) else ""
             continue

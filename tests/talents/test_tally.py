@@ -146,3 +146,33 @@ def test_rebuild_recounts(units: Any) -> None:
     TalentTally.objects.update(n=99)
     tally.rebuild(connection)
     assert_tally_is_the_count()
+
+
+def test_a_request_keeps_its_talent_s_unit_and_is_counted_by_it(units: Any) -> None:
+    from talents.models import ServiceRequest
+
+    nanhu, xiuzhou, city = units["330402"], units["330411"], units["330400"]
+    one, two = factories.talent(nanhu), factories.talent(nanhu)
+    made = factories.service_request(one)
+    ServiceRequest.objects.bulk_create(
+        [ServiceRequest(talent=two, kind="housing", submitted_on=datetime.date(2026, 1, 5)) for _ in range(3)]
+    )
+
+    def units_kept() -> dict[int, int | None]:
+        return dict(ServiceRequest.objects.values_list("id", "talent_unit_id"))
+
+    def units_of_talents() -> dict[int, int]:
+        return dict(ServiceRequest.objects.values_list("id", "talent__org_unit_id"))
+
+    assert units_kept() == units_of_talents() and set(units_kept().values()) == {nanhu.pk}
+    two.org_unit = xiuzhou
+    two.save()  # the talent moves: its requests follow
+    assert units_kept() == units_of_talents()
+    Talent.objects.filter(pk=one.pk).update(org_unit=xiuzhou)
+    assert units_kept() == units_of_talents() and set(units_kept().values()) == {xiuzhou.pk}
+    made.talent = factories.talent(nanhu)
+    made.save()  # a request moved to another talent, saved whole (its stale copy written back) is corrected
+    assert units_kept() == units_of_talents()
+    subjects = [metrics.Subject(u.pk, metrics.ORG_UNIT, u.pk, u.path, u.code) for u in (city, nanhu, xiuzhou)]
+    opened = metrics.values("talents.requests_open", subjects, 2026, {})
+    assert opened == {city.pk: 4, nanhu.pk: 1, xiuzhou.pk: 3}
