@@ -2,7 +2,8 @@
 
 PostgreSQL runs them once a statement, over the statement's rows (transition tables): an import's bulk upsert of
 100,000 talents adds one grouped upsert, not 100,000. SQLite runs them once a row. ``install`` creates them and
-fills the tally from the talents already stored; ``rebuild`` recounts it (``manage.py rebuild_tally``).
+fills the tally from the talents already stored; ``rebuild`` recounts it and ``refresh_request_units`` copies the
+requests' units again (both: ``manage.py rebuild_tally``).
 """
 
 from __future__ import annotations
@@ -154,15 +155,21 @@ SQLITE_REQUESTS_DROP = [
 ]
 
 
+def refresh_request_units(connection: Any) -> None:
+    """Copy every request's talent's unit again (inside the caller's transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {REQUESTS} SET talent_unit_id = "
+            f"(SELECT org_unit_id FROM talents_talent WHERE talents_talent.id = {REQUESTS}.talent_id)"
+        )
+
+
 def install_request_units(connection: Any) -> None:
     statements = POSTGRES_REQUESTS if connection.vendor == "postgresql" else SQLITE_REQUESTS
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
-        cursor.execute(
-            f"UPDATE {REQUESTS} SET talent_unit_id = "
-            f"(SELECT org_unit_id FROM talents_talent WHERE talents_talent.id = {REQUESTS}.talent_id)"
-        )
+    refresh_request_units(connection)
 
 
 def uninstall_request_units(connection: Any) -> None:

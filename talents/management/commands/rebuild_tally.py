@@ -1,5 +1,6 @@
-"""Recount the talent tally from the talent table: after data was loaded with the database's triggers disabled
-(``pg_restore --disable-triggers``, a replica promoted without them)."""
+"""Recount the talent tally from the talent table, and copy every service request's talent's unit again: after
+data was loaded with the database's triggers disabled (``pg_restore --disable-triggers``, a replica promoted
+without them)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from talents.models import TalentTally
 
 
 class Command(BaseCommand):
-    help = "Recount the tally of talents landed per unit and year from the talent table."
+    help = "Recount the tally of talents landed per unit and year, and copy the service requests' units again."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             tally.rebuild(connection)
+            tally.refresh_request_units(connection)
         self.stdout.write(f"{TalentTally.objects.count()} groups counted.")
