@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from talentportal import metrics
 from talentportal.orgs.models import can_write, unit_of
+from talentportal.years import BadYear, parse_year
 
 from . import progress
 from .models import MAX_VALUE, Plan, PlanActual, PlanIndicator, PlanTarget
@@ -44,9 +45,11 @@ def not_a_number() -> str:
 def figures_year(raw: str | None, first: int, last: int) -> int:
     """The year whose figures are asked for (``?year=``): a year from ``first`` (a baseline year) to ``last`` (the
     end of the plan), else ``ValueError`` with a message naming them."""
-    text = (raw or "").strip()
-    if text.isascii() and text.isdigit() and len(text) <= 4 and first <= int(text) <= last:
-        return int(text)
+    if (raw or "").strip():  # empty is not a year here: the pages' parser would give this year
+        try:
+            return parse_year(raw, first=first, last=last)
+        except BadYear:
+            pass
     raise ValueError(
         gettext("Give a year from %(first)s to %(last)s, e.g. ?year=%(last)s.") % {"first": first, "last": last}
     )
