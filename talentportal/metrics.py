@@ -102,7 +102,8 @@ def counted(
     ``where(params)`` in each org-unit subject's subtree (or adds up their ``summed`` field, for a tally)."""
 
     def compute(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
-        return by_org_unit(subjects, records(year).filter(**where(params)), _count(records(year), summed))
+        chosen = records(year)
+        return by_org_unit(subjects, chosen.filter(**where(params)), _count(chosen, summed))
 
     return {"compute": compute, "records": records, "where": where, "summed": summed}
 
