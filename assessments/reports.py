@@ -1,0 +1,1 @@
+"""The assessment results workbook of a scheme."""

@@ -1,0 +1,1 @@
+"""The annual talent development report (.docx) and its statistics workbook (.xlsx)."""
