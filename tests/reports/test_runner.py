@@ -7,11 +7,8 @@ from __future__ import annotations
 import datetime
 import io
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -19,73 +16,29 @@ from openpyxl import load_workbook
 from talentportal.jobs.models import Job, ReportSchedule
 from talentportal.jobs.reports import services
 from talentportal.jobs.reports.document import (
-    BAR,
     COUNT,
     MONEY,
     PERCENT,
-    TEXT,
-    Chart,
-    Document,
-    Section,
-    Table,
     format_cell,
 )
 from talentportal.jobs.reports.kinds import (
     REPORTS,
-    ReportForm,
     ReportKind,
-    not_in_future,
-    org_unit_field,
-    quarter_field,
-    year_field,
 )
 from talentportal.jobs.reports.workbook import sheet_name
-from talentportal.orgs.models import OrgUnit, is_admin
+from talentportal.orgs.models import OrgUnit
 
 CITY, NANHU, XIUZHOU = "330400", "330402", "330411"
 
 
-class CountForm(ReportForm):
-    year = year_field()
-    quarter = quarter_field()
-    org_unit = org_unit_field()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("year") and data.get("quarter"):
-            try:
-                not_in_future(data["year"], data["quarter"])
-            except ValidationError as error:
-                self.add_error("quarter", error)
-        return data
-
-
-def build_units(user: Any, params: dict[str, Any], progress: Any) -> Document:
-    """The units below the chosen one, as the user reads them: a figure per unit the test can predict."""
-    unit: OrgUnit = params["org_unit"]
-    progress(0, 1, "units")
-    units = list(OrgUnit.objects.for_user(user).in_subtree(unit).order_by("code"))
-    rows = [[u.name, len(u.code), len(u.code) * 1.5, 12.345] for u in units]
-    table = Table("units", "单位", ["单位", "代码长度", "金额（万元）", "比例"], rows, [TEXT, COUNT, MONEY, PERCENT])
-    section = Section("units", "各单位", ["说明文字"], [table], [Chart("bars", "代码长度", "units", [1], BAR)])
-    return Document("test_units", "测试报表", f"{params['year']}年第{params['quarter']}季度", [("单位", unit.name)],
-                    [section])  # fmt: skip
+@pytest.fixture
+def test_kind() -> ReportKind:
+    return REPORTS["test_units"]
 
 
 @pytest.fixture
-def test_kind() -> Iterator[ReportKind]:
-    kind = ReportKind("test_units", "Test units", "The units of a subtree.", CountForm, build_units)
-    REPORTS[kind.code] = kind
-    yield kind
-    REPORTS.pop(kind.code, None)
-
-
-@pytest.fixture
-def admin_only_kind() -> Iterator[ReportKind]:
-    kind = ReportKind("test_admin", "Admins only", "", CountForm, build_units, can_run=is_admin)
-    REPORTS[kind.code] = kind
-    yield kind
-    REPORTS.pop(kind.code, None)
+def admin_only_kind() -> ReportKind:
+    return REPORTS["test_admin"]
 
 
 PARAMS = {"year": 2025, "quarter": 2, "org_unit": NANHU}
