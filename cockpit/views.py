@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from plans.charts import indicator_chart
 from plans.labels import STATUS_LABELS
 from talentportal.charts import Series, bar_chart
+from talentportal.jobs.reports.services import recent_reports
 from talentportal.orgs.models import OrgUnit, unit_of
 from talentportal.years import BadYear, parse_year
 
@@ -120,6 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "units": unit_choices(request.user, unit),
         "years": year_choices(year or timezone.localdate().year),
         "section": "cockpit",
+        "recent_reports": recent_reports(request.user),
     }
     if year is None:
         return render(request, "cockpit/dashboard.html", context, status=400)

@@ -16,6 +16,7 @@ from django.template import loader
 from programs.models import Tranche
 from talentportal.celery import app as celery_app
 from talentportal.jobs.models import Job, WorkerHeartbeat
+from talentportal.jobs.reports.services import recent_reports
 from talentportal.orgs.models import OrgUnit, Role, User, can_write, is_admin, role_of, unit_of
 from talents.models import ServiceRequest, Talent
 
@@ -34,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "unit_total": units.count(),
         "child_units": units.filter(parent=unit).order_by("code") if unit else units.filter(parent=None),
         "recent_jobs": Job.objects.for_user(user).select_related("created_by")[:5],
+        "recent_reports": recent_reports(user),
         "user_total": User.objects.for_user(user).count() if is_admin(user) else None,
         "talent_total": Talent.objects.for_user(user).count(),
         "leading_total": Talent.objects.for_user(user).leading().count(),

@@ -197,8 +197,9 @@ def test_the_page_and_the_api_make_a_fixed_number_of_queries_whatever_the_data(c
     large = (page_queries(client, "/dashboard/?year=2025"), page_queries(client, "/api/v1/dashboard/?year=2025"))
     assert small == large
     # Pinned: per metric and year one grouped query and the org units' paths it sums with (20 metric-years), the
-    # session, user and unit, the selector's units, the children, and the plan's and the schemes' reads.
-    assert large == (50, 50), large
+    # session, user and unit, the selector's units, the children, the plan's and the schemes' reads, and on the
+    # page the viewer's recent reports.
+    assert large == (51, 50), large
 
 
 def test_a_viewer_lands_on_the_cockpit_and_a_clerk_keeps_the_home_page_with_a_link(client, people):

@@ -125,6 +125,13 @@ def report_jobs(user: AnyUser) -> Any:
     return Job.objects.for_user(user).filter(kind=KIND).select_related("created_by", "org_unit")
 
 
+def recent_reports(user: AnyUser, count: int = 5) -> list[Job]:
+    """The last reports the user asked for (scheduled ones included): their home page lists them."""
+    if not user.is_authenticated:
+        return []
+    return list(report_jobs(user).filter(created_by=user)[:count])
+
+
 def document_of(job: Job) -> Document | None:
     data = job.result.get("document") if isinstance(job.result, dict) else None
     return Document.from_data(data) if data else None
