@@ -141,9 +141,13 @@ class Pieces:
 
     def __init__(self, template: DocxTemplate) -> None:
         self.template = template
-        names = {style.name for style in template.docx.styles}
-        self.style: Callable[..., str | None] = lambda *wanted: next((n for n in wanted if n in names), None)
+        # Style ids by name, looked up once: python-docx would search the styles again for every cell.
+        self.ids = {style.name: style.style_id for style in template.docx.styles}
         self.pictures: dict[tuple[str, str], bytes] = {}
+
+    def style_id(self, *names: str) -> str | None:
+        """The id of the first of the named styles the template defines."""
+        return next((self.ids[name] for name in names if name in self.ids), None)
 
     def picture(self, section: Section, chart: Chart) -> bytes:
         key = (section.key, chart.key)
@@ -165,14 +169,13 @@ class Pieces:
     def add_table(self, subdoc: Any, table: Table) -> None:
         self.paragraph(subdoc, table.caption, ("Report Caption", "Caption"), WD_ALIGN_PARAGRAPH.CENTER, keep=True)
         rows: list[list[Any]] = [table.columns, *table.rows, *([table.total] if table.total is not None else [])]
-        drawn = subdoc.add_table(
-            rows=len(rows), cols=len(table.columns), style=self.style("Report Table", "Table Grid")
-        )
+        drawn = subdoc.add_table(rows=len(rows), cols=len(table.columns))
+        drawn._tbl.tblPr.style = self.style_id("Report Table", "Table Grid")
         drawn.alignment = WD_TABLE_ALIGNMENT.CENTER
         width = drawn._tbl.tblPr.find(qn("w:tblW"))
         width.set(qn("w:type"), "pct")
         width.set(qn("w:w"), "5000")  # the text's full width, in 1/50 of a percent
-        cell_style = self.style("Report Table Text")
+        cell_style = self.style_id("Report Table Text")
         for number, (values, row) in enumerate(zip(rows, drawn.rows, strict=True)):
             header, total = number == 0, table.total is not None and number == len(rows) - 1
             # The header row is repeated at the top of every page the table runs onto; other rows stay whole.
@@ -180,7 +183,7 @@ class Pieces:
             for value, fmt, cell in zip(values, table.formats, row.cells, strict=True):
                 paragraph = cell.paragraphs[0]
                 if cell_style:
-                    paragraph.style = cell_style
+                    paragraph._p.style = cell_style
                 else:  # the body's indent and fixed line height do not suit a cell
                     paragraph.paragraph_format.first_line_indent = 0
                     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
@@ -201,8 +204,9 @@ class Pieces:
     def paragraph(self, subdoc: Any, text: str, styles: tuple[str, ...], align: Any, keep: bool = False) -> Any:
         """A paragraph in the first of ``styles`` the template defines; without any, laid out plainly here (the
         body's first-line indent and fixed line height would indent a caption and crop a picture)."""
-        style = self.style(*styles)
-        paragraph = subdoc.add_paragraph(text, style=style)
+        style = next((name for name in styles if name in self.ids), None)
+        paragraph = subdoc.add_paragraph(text)
+        paragraph._p.style = self.ids.get(style or "")
         paragraph.paragraph_format.keep_with_next = keep or None
         if style is None or not style.startswith("Report"):
             paragraph.paragraph_format.first_line_indent = 0
@@ -390,10 +394,10 @@ def _check_zip(data: bytes) -> None:
 
 
 def _parse(template: DocxTemplate) -> None:
-    """Parse the body as docxtpl will, with each paragraph on a line of its own, so a syntax error's line is the
+    """Compile the body as docxtpl will, with each paragraph on a line of its own, so a syntax error's line is the
     paragraph's number (docxtpl numbers the lines after dropping its ``{%p %}`` paragraphs)."""
     xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", template.get_xml())
-    environment().parse(template.patch_xml(xml))
+    environment().from_string(template.patch_xml(xml))  # compiled too: an unknown filter is found here
 
 
 def _template_line(error: BaseException) -> int | None:
