@@ -14,13 +14,6 @@ from django.utils import translation
 from PIL import Image
 
 from talentportal.jobs.reports.charts import chart_png
-from talentportal.jobs.reports.docx import (
-    TemplateRefused,
-    check_template,
-    chinese_number,
-    default_template,
-    render_docx,
-)
 from talentportal.jobs.reports.document import (
     BAR,
     COUNT,
@@ -35,6 +28,13 @@ from talentportal.jobs.reports.document import (
     Document,
     Section,
     Table,
+)
+from talentportal.jobs.reports.docx import (
+    TemplateRefused,
+    check_template,
+    chinese_number,
+    default_template,
+    render_docx,
 )
 
 COUNTIES = ["南湖区", "秀洲区", "嘉善县"]
