@@ -36,7 +36,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -53,11 +53,11 @@ from .document import (
     PIE,
     STACKED,
     TEXT,
-    Cell,
     Chart,
     Document,
     Section,
     Table,
+    format_cell,
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -97,20 +97,6 @@ def environment() -> Environment:
     env = Environment(autoescape=True)
     env.filters["cn"] = chinese_number
     return env
-
-
-def cell_text(value: Cell, fmt: str) -> str:
-    """A cell as printed: counts and money with thousands separators, money with two decimals (10k yuan),
-    percentages with one decimal and %, empty cells empty."""
-    if value is None or isinstance(value, str) or fmt == TEXT:
-        return "" if value is None else str(value)
-    if fmt == MONEY:
-        return f"{value:,.2f}"
-    if fmt == PERCENT:
-        return f"{value:,.1f}%"
-    if fmt == COUNT or (fmt == NUMBER and float(value).is_integer()):
-        return f"{round(value):,}"
-    return f"{value:,.2f}"
 
 
 class Subdoc:
@@ -187,7 +173,7 @@ class Pieces:
                 else:  # the body's indent and fixed line height do not suit a cell
                     paragraph.paragraph_format.first_line_indent = 0
                     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-                run = paragraph.add_run(str(value) if header else cell_text(value, fmt))
+                run = paragraph.add_run(str(value) if header else format_cell(value, fmt))
                 run.bold = header or total
                 if header:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
