@@ -129,6 +129,9 @@ class Areas:
             rows.append([_("The unit itself and its other units"), *rest])
         return rows, [_("Total"), *total]
 
+    def note(self) -> str:
+        return "" if self.units else _("No units below.")
+
     def figure(self, unit: OrgUnit, key: str) -> Decimal | None:
         own = self.found.own if unit.pk == self.found.unit.pk else self.found.by_child[unit.pk]
         return own[key].this_year.value
@@ -168,7 +171,7 @@ def by_area_table(areas: Areas, keys: Sequence[str], key: str, caption: str, hea
     formats = [TEXT, *(MONEY if cockpit.BY_KEY[k].money else COUNT for k in keys)]
     measures = [cockpit.BY_KEY[k] for k in keys]
     columns = [_("Org unit"), *(str(m.heading if headline else m.label) for m in measures)]
-    return Table(key, caption, columns, rows, formats, total, no_records(areas.units))
+    return Table(key, caption, columns, rows, formats, total, areas.note())
 
 
 # The sections. Each takes what it needs and returns its Section; the figures are read before.
@@ -273,7 +276,7 @@ def talents_section(found: cockpit.Figures, areas: Areas, tally: Iterable[dict[s
             [_("Org unit"), *tier_columns],
             county_tiers_rows,
             total=county_tiers_total,
-            note=no_records(areas.units),
+            note=areas.note(),
         ),
     ]  # fmt: skip
     charts = [Chart("county_tiers", _("Talents landed by unit and tier"), "county_tiers",
@@ -543,7 +546,11 @@ def build(user: AnyUser, cleaned: dict[str, Any], progress: Progress, kind: str 
     tranches = Tranche.objects.for_user(user).in_subtree(unit)
     paid_rows = tranches.paid_in(year).filter(selection__batch__year=year).order_by().values("selection__batch_id")
     paid = {r["selection__batch_id"]: r["total"] for r in paid_rows.annotate(total=Sum("amount"))}
-    shown = Q(pk__in=list(summary)) | Q(pk__in=Batch.objects.for_user(user).filter(year=year).values("pk"))
+    # The batches of the programs run by the unit, the units below it or above it (as a county user sees them),
+    # and any other batch the unit's recommendations went to.
+    run_here = Q(program__org_unit__path__startswith=unit.path) | Q(program__org_unit__path__in=unit.ancestor_paths())
+    in_scope = Batch.objects.for_user(user).filter(run_here, year=year).values("pk")
+    shown = Q(pk__in=list(summary)) | Q(pk__in=in_scope)
     batches = list(Batch.objects.filter(shown).select_related("program").order_by("program__code", "ordinal"))
     sections.append(programs_section(found, batches, summary, paid))
 
