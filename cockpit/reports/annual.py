@@ -145,6 +145,8 @@ def comparison(found: cockpit.Figures, keys: Sequence[str], key: str, caption: s
     """The unit's figures of ``keys``: this year, last year, the change and the growth (named as on the
     cockpit's headline cards with ``headline``, else as in its sections)."""
     rows: list[Row] = []
+    money = {cockpit.BY_KEY[k].money for k in keys}
+    shown = MONEY if money == {True} else COUNT if money == {False} else NUMBER  # a mixed table: as they come
     for measure_key in keys:
         figure = found.own[measure_key]
         rows.append(
@@ -161,7 +163,7 @@ def comparison(found: cockpit.Figures, keys: Sequence[str], key: str, caption: s
         caption,
         [_("Measure"), str(found.year), str(found.year - 1), _("Change on the year before"), _("Change (%)")],
         rows,
-        [TEXT, NUMBER, NUMBER, NUMBER, PERCENT],
+        [TEXT, shown, shown, shown, PERCENT],
     )
 
 
