@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ..importing.engine import ProgressWriter
 from ..models import Job, ReportSchedule, ReportTemplate
 from ..services import job_start
 from .document import Document
@@ -105,15 +106,27 @@ def run(job: Job) -> None:
     kind = kind_for(user, job.params.get("report"))
     form = bound_form(kind, user, job.params.get("params"))
 
-    def progress(done: int, total: int, message: str) -> None:
-        job.report(done, total + 1, message, force=True)  # the last step is drawing the file
+    # Each step is shown with the seconds it has lasted, written as they tick (as an import's stages are): the
+    # page moves every second even while one aggregate query runs for long on a large registry.
+    writer = ProgressWriter(job)
+    writer.start()
 
-    job.report(0, 1, _("Collecting the figures…"), force=True)
-    document = kind.build(user, form.cleaned_data, progress)
-    data = document.to_data()
-    stored = Document.from_data(data)  # the file is drawn from exactly what the job keeps for the print view
-    job.report(job.progress_total - 1, job.progress_total, _("Writing the file…"), force=True)
-    content = render(kind, stored, user)
+    def progress(done: int, total: int, message: str) -> None:
+        writer.update(done, total + 1)  # the last step is drawing the file
+        writer.stage(message)
+
+    try:
+        progress(0, 1, _("Collecting the figures…"))
+        document = kind.build(user, form.cleaned_data, progress)
+        data = document.to_data()
+        stored = Document.from_data(data)  # the file is drawn from exactly what the job keeps for the print view
+        writer.update(max(writer.total - 1, 0))
+        writer.stage(_("Writing the file…"))
+        content = render(kind, stored, user)
+    finally:
+        writer.stop()
+        # The writer's thread wrote the progress from its own connection: the job row saved below keeps it.
+        job.progress_done, job.progress_total = min(writer.done, writer.total), writer.total
     job.result = {"report": kind.code, "output": kind.output, "document": data}
     job.result_file.save(report_file_name(kind, job), ContentFile(content), save=False)
     job.message = _("The report is ready.")
