@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cockpit import figures as cockpit
 from cockpit.reports.quarterly import QuarterlyForm, build
@@ -122,7 +122,8 @@ def run(user: Any, **params: Any) -> Document:
     form = QuarterlyForm({"year": YEAR, "quarter": 4, **params}, user=user)
     assert form.is_valid(), form.errors
     steps: list[tuple[int, int, str]] = []
-    document = build(user, form.cleaned_data, lambda done, total, message: steps.append((done, total, message)))
+    with translation.override("en"):
+        document = build(user, form.cleaned_data, lambda done, total, message: steps.append((done, total, message)))
     assert len(steps) >= len(document.sections) and steps[-1][0] == steps[-1][1]
     return document
 
@@ -286,3 +287,17 @@ def test_the_build_makes_a_fixed_number_of_queries_whatever_the_data(units, peop
     assert build_queries(user, units[CITY]) == small
     # Per source (8) and period (3) one grouped query and the units' paths; the areas; the plan.
     assert small <= 8 * 3 * 2 + 5
+
+
+def test_the_form_speaks_the_users_language(units, people):
+    dataset(units)
+    user = people["city_viewer"]
+    with translation.override("zh-hans"):
+        document = build(user, {"year": YEAR, "quarter": 3, "org_unit": units[CITY]}, lambda *step: None)
+    assert document.title == "季度人才工作报表" and document.subtitle == "2025年第3季度"
+    summary = document.section("summary")
+    assert summary.heading == "嘉兴市汇总" and document.section(f"own_{CITY}").heading == "嘉兴市本级（含部门）"
+    form = summary.table("form")
+    assert form.columns == ["指标", "本季度", "本年累计", "上年同期累计", "同比增长（%）"]
+    assert [row[0] for row in form.rows[:2]] == ["新引进人才", "其中：顶尖人才"]
+    assert "兑现资金（万元）" in [row[0] for row in form.rows]
