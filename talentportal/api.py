@@ -25,7 +25,7 @@ from cockpit.api import DashboardView
 from plans.api import PlanActualViewSet, PlanIndicatorViewSet, PlanTargetViewSet, PlanViewSet
 from platforms.api import PlatformViewSet, PlatformYearViewSet, ResidencyViewSet
 from programs.api import BatchViewSet, ProgramViewSet, SelectionViewSet, TrancheViewSet
-from talentportal.jobs.api import ImportViewSet, JobViewSet, ValueMappingViewSet
+from talentportal.jobs.api import ImportViewSet, JobViewSet, ReportViewSet, ValueMappingViewSet
 from talentportal.orgs.api import OrgUnitViewSet, UserViewSet
 from talentportal.security import AnonRateThrottle, lockout_message, lockout_seconds
 from talents.api import EnterpriseViewSet, EnterpriseYearViewSet, ServiceRequestViewSet, TalentViewSet, TeamViewSet
@@ -63,6 +63,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("jobs", JobViewSet, basename="job")
 router.register("imports", ImportViewSet, basename="import")
 router.register("value-mappings", ValueMappingViewSet, basename="valuemapping")
+router.register("reports", ReportViewSet, basename="report")
 router.register("talents", TalentViewSet, basename="talent")
 router.register("teams", TeamViewSet, basename="team")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")

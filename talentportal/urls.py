@@ -29,6 +29,7 @@ urlpatterns = [
     path("dashboard/", include("cockpit.urls")),
     path("audit/", include("talentportal.audit.urls")),
     path("jobs/", include("talentportal.jobs.urls")),
+    path("reports/", include("talentportal.jobs.report_urls")),
     path("api/v1/", include("talentportal.api")),
     # Signed-in users only (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); the docs page sends others to sign in.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

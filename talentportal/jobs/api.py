@@ -28,12 +28,17 @@ from .importing.services import (
     import_undo,
 )
 from .models import Import, Job, ValueMapping
+from .reports.kinds import REPORTS, kinds_for
+from .reports.services import KIND as REPORT_JOB
+from .reports.services import ParamsRefused, report_jobs, report_start
 
 
 class JobSerializer(serializers.ModelSerializer[Job]):
     progress = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField()
     result_file = serializers.SerializerMethodField()
     error_file = serializers.SerializerMethodField()
+    print_view = serializers.SerializerMethodField(help_text=_("A report's print view (HTML, A4), once it is built."))
     org_unit = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
 
@@ -50,6 +55,7 @@ class JobSerializer(serializers.ModelSerializer[Job]):
             "result",
             "result_file",
             "error_file",
+            "print_view",
             "created_by",
             "org_unit",
             "created_at",
@@ -61,6 +67,16 @@ class JobSerializer(serializers.ModelSerializer[Job]):
         if not (job.result_file if which == "result" else job.error_file):
             return None
         return link(self, "jobs:download", job.pk, which)
+
+    def get_result(self, job: Job) -> dict[str, Any]:
+        """What the job produced, without a report's figures (its file and print view show them)."""
+        result = job.result if isinstance(job.result, dict) else {}
+        return {key: value for key, value in result.items() if key != "document"}
+
+    def get_print_view(self, job: Job) -> str | None:
+        if job.kind != REPORT_JOB or not job.result_file:
+            return None
+        return link(self, "reports:print", job.pk)
 
     def get_result_file(self, job: Job) -> str | None:
         return self._download(job, "result")
@@ -295,3 +311,94 @@ class ImportViewSet(viewsets.ReadOnlyModelViewSet[Import]):
         except ImportStateError as refusal:
             return self._conflict(refusal)
         return self._started(imp, job)
+
+
+class ReportRequestSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(
+        choices=[], help_text=_("The report kind: annual, annual_workbook, quarterly, assessment_results.")
+    )
+    params = serializers.DictField(
+        required=False, default=dict, help_text=_('The kind\'s parameters, e.g. {"year": 2025, "org_unit": "330400"}.')
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = sorted(REPORTS)  # type: ignore[attr-defined]
+
+
+class ReportParamSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    choices = serializers.ListField(child=serializers.JSONField(), allow_null=True)
+
+
+class ReportKindSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    output = serializers.CharField()
+    params = ReportParamSerializer(many=True)
+
+
+class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job]):
+    """Reports: ``POST`` {kind, params} queues one (202 with its job; follow it at ``/api/v1/jobs/ID/``); the list is
+    the reports the user generated (admins: those of their scope)."""
+
+    queryset = Job.objects.none()
+    serializer_class = JobSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Job.objects.none()
+        return report_jobs(self.request.user)
+
+    @extend_schema(request=ReportRequestSerializer, responses={202: JobSerializer, 503: JobSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        asked = ReportRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        try:
+            job = report_start(request.user, asked.validated_data["kind"], asked.validated_data["params"])
+        except ParamsRefused as refused:
+            errors: dict[str, Any] = {}
+            for name, messages in refused.message_dict.items():
+                if name in ("kind", "params"):
+                    errors[name] = messages
+                else:
+                    errors.setdefault("params", {})[name] = messages
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        data = self.get_serializer(job).data
+        if job.status == Job.Status.FAILED:  # the broker did not take it
+            return Response({**data, "detail": job.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: ReportKindSerializer(many=True)})
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def kinds(self, request: Request) -> Response:
+        """The report kinds the user may run, with their parameters."""
+        out = []
+        for kind in kinds_for(request.user):
+            form = kind.form(user=request.user)
+            params = [
+                {
+                    "name": name,
+                    "label": str(field.label),
+                    "required": field.required,
+                    "choices": [value for value, _label in getattr(field, "choices", [])] or None,
+                }
+                for name, field in form.fields.items()
+            ]
+            out.append(
+                {
+                    "kind": kind.code,
+                    "title": str(kind.title),
+                    "description": str(kind.description),
+                    "output": kind.output,
+                    "params": params,
+                }
+            )
+        return Response(ReportKindSerializer(out, many=True).data)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -309,3 +311,107 @@ class ValueMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} → {self.target}"
+
+
+class ReportTemplateQuerySet(OrgScopedQuerySet):
+    def for_user(self, user: AnyUser) -> ReportTemplateQuerySet:
+        """Templates are admins' work: an admin sees the templates of their scope."""
+        return super().for_user(user) if is_admin(user) else self.none()
+
+    def editable_by(self, user: AnyUser) -> ReportTemplateQuerySet:
+        return self.for_user(user)
+
+    def applying_to(self, user: AnyUser, kind: str) -> ReportTemplate | None:
+        """The template a report of ``kind`` by ``user`` is drawn with: the latest uploaded for the user's own unit,
+        else for the nearest unit above it; ``None`` means the portal's default."""
+        unit = unit_of(user)
+        if unit is None:
+            return None
+        return (
+            self.filter(Q(org_unit=unit) | Q(org_unit__in=unit.ancestors()), kind=kind)
+            .order_by("-org_unit__path", "-uploaded_at", "-id")
+            .first()
+        )
+
+
+class ReportTemplate(models.Model):
+    """A Word template an office uploaded for a report kind: every later report of that kind run in the office's
+    unit (or below it) is drawn with it."""
+
+    kind = models.CharField(_("report kind"), max_length=40)
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", models.CASCADE, related_name="report_templates", verbose_name=_("org unit")
+    )
+    file = models.FileField(_("template"), upload_to="report-templates/%Y/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = ReportTemplateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report template")
+        verbose_name_plural = _("report templates")
+        ordering = ["kind", "-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ReportScheduleQuerySet(OrgScopedQuerySet):
+    def for_user(self, user: AnyUser) -> ReportScheduleQuerySet:
+        """Schedules are admins' work: an admin sees the schedules of their scope."""
+        return super().for_user(user) if is_admin(user) else self.none()
+
+    def editable_by(self, user: AnyUser) -> ReportScheduleQuerySet:
+        return self.for_user(user)
+
+    def due(self, now: datetime.datetime | None = None) -> ReportScheduleQuerySet:
+        return self.filter(active=True, next_run_at__lte=now or timezone.now())
+
+
+class ReportSchedule(models.Model):
+    """A report run by itself, as the admin who scheduled it, some days after each period ends (the quarterly form
+    on the 5th day after each quarter). Its ``year`` and ``quarter`` are the period that has just ended."""
+
+    class Every(models.TextChoices):
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+        YEAR = "year", _("Year")
+
+    kind = models.CharField(_("report kind"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    every = models.CharField(_("after each"), max_length=10, choices=Every.choices, default=Every.QUARTER)
+    day = models.PositiveSmallIntegerField(
+        _("on day"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("The day after the period ends on which the report runs (1–28)."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", models.CASCADE, related_name="report_schedules", verbose_name=_("org unit")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="report_schedules", verbose_name=_("requested by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    next_run_at = models.DateTimeField(_("next run"), db_index=True)
+    last_job = models.ForeignKey(
+        Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("last report")
+    )
+
+    objects = ReportScheduleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report schedule")
+        verbose_name_plural = _("report schedules")
+        ordering = ["next_run_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(day__gte=1) & Q(day__lte=28), name="report_schedule_day_in_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} / {self.get_every_display()}"

@@ -20,6 +20,7 @@ from talentportal.storage import is_disk_full
 
 from .importing.services import recover, run
 from .models import Import, Job, WorkerHeartbeat
+from .reports import services as reports
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +139,21 @@ def run_import(job: Job) -> None:
     job.counts = imp.counts
     job.message = imp.message
     job.save(update_fields=["counts", "message"])
+
+
+@shared_task(
+    base=JobTask,
+    name="talentportal.jobs.reports.run_report",
+    soft_time_limit=settings.REPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.REPORT_SOFT_TIME_LIMIT + 30,
+)
+def run_report(job: Job) -> None:
+    """A report, built as the user who asked for it, in the language of their request."""
+    with translation.override(job.params.get("language") or None):
+        reports.run(job)
+
+
+@shared_task(name="talentportal.jobs.reports.run_due_schedules")
+def run_due_report_schedules() -> int:
+    """Sent by the scheduler: start the reports whose schedules are due."""
+    return len(reports.run_due_schedules())

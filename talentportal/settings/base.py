@@ -354,7 +354,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "fail-stale-jobs": {"task": "talentportal.jobs.tasks.fail_stale_jobs", "schedule": 60.0},
     "worker-heartbeat": {"task": "talentportal.jobs.tasks.worker_heartbeat", "schedule": 60.0},
+    "report-schedules": {"task": "talentportal.jobs.reports.run_due_schedules", "schedule": 300.0},
 }
+# A report is SQL aggregation and drawing: minutes at most, even on a million talents.
+REPORT_SOFT_TIME_LIMIT = int(os.environ.get("REPORT_SOFT_TIME_LIMIT", "600"))
 # A running job writes a heartbeat at least this often; one silent for JOB_STALE_SECONDS is marked failed.
 JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
 JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))

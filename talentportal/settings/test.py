@@ -53,3 +53,5 @@ else:  # each run its own folder: a run clearing its cache must not wipe another
     }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "10000/minute"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Report kinds only the tests run; test workers load them too.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.reportkinds.apps.ReportKindsConfig"]  # noqa: F405

@@ -52,7 +52,7 @@ def worker_environ(**changes: str | None) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, name: str, queue: str, log_path: Path, env: dict[str, str]) -> None:
+    def __init__(self, name: str, queue: str, log_path: Path, env: dict[str, str], pool: str = "solo") -> None:
         self.name = name
         self.queue = queue
         self.log_path = log_path
@@ -63,7 +63,9 @@ class Worker:
                 "-A",
                 "talentportal",
                 "worker",
-                "--pool=solo",
+                # Solo by default (one process, quick to start); prefork, as production runs, enforces time limits.
+                f"--pool={pool}",
+                *(["--concurrency=1"] if pool == "prefork" else []),
                 "-Q",
                 queue,
                 "--loglevel=INFO",
@@ -113,13 +115,16 @@ class Worker:
         self._log_file.close()
 
 
-def start_worker(name: str, log_dir: Path, queue: str | None = None, **env_changes: str | None) -> Worker:
+def start_worker(
+    name: str, log_dir: Path, queue: str | None = None, pool: str = "solo", **env_changes: str | None
+) -> Worker:
     queue = queue or settings.CELERY_TASK_DEFAULT_QUEUE
     worker = Worker(
         f"{name}-{os.getpid()}",
         queue,
         log_dir / f"worker-{name}.log",
         worker_environ(CELERY_QUEUE=queue, **env_changes),
+        pool=pool,
     )
     worker.wait_ready()
     return worker
@@ -174,8 +179,8 @@ def worker_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[
     """Start extra workers (own queue, own environment) that are stopped when the test ends."""
     started: list[Worker] = []
 
-    def start(name: str, queue: str, **env_changes: str | None) -> Worker:
-        worker = start_worker(name, tmp_path, queue=queue, **env_changes)
+    def start(name: str, queue: str, pool: str = "solo", **env_changes: str | None) -> Worker:
+        worker = start_worker(name, tmp_path, queue=queue, pool=pool, **env_changes)
         started.append(worker)
         return worker
 

@@ -134,7 +134,23 @@ def chart_series(table: Table, chart: Chart) -> tuple[list[str], list[tuple[str,
     """A chart's categories and its series (name, values) read off its table; empty cells count as 0."""
     categories = [str(row[chart.category]) for row in table.rows]
     series = [
-        (table.columns[i], [float(row[i]) if isinstance(row[i], (int, float)) else 0.0 for row in table.rows])
+        (table.columns[i], [float(v) if isinstance(v := row[i], (int, float)) else 0.0 for row in table.rows])
         for i in chart.values
     ]
     return categories, series
+
+
+def format_cell(value: Cell, fmt: str) -> str:
+    """A cell as a page or a Word table shows it: counts with thousands separators, money with two decimals,
+    percentages with one decimal and a % sign; an empty cell as a dash."""
+    if value is None or value == "":
+        return "—"
+    if not isinstance(value, (int, float)) or fmt == TEXT:
+        return str(value)
+    if fmt == MONEY:
+        return f"{value:,.2f}"
+    if fmt == PERCENT:
+        return f"{value:.1f}%"
+    if fmt == COUNT and float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")

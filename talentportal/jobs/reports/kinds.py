@@ -99,7 +99,7 @@ class ReportForm(forms.Form):
             if unit is None and "org_unit" in self.fields and self.fields["org_unit"].required:
                 raise ValidationError(_("Choose an org unit."))
             return unit
-        found = OrgUnit.objects.filter(code=code).first()
+        found: OrgUnit | None = OrgUnit.objects.filter(code=code).first()
         if found is None:
             raise ValidationError(_("No org unit has the code %(code)s.") % {"code": code[:40]})
         if not OrgUnit.objects.for_user(self.user).filter(pk=found.pk).exists():

@@ -1,0 +1,192 @@
+"""Running a report: checking its parameters before anything is queued, building it as the requesting user in a
+job, keeping what it says on the job and drawing the file; and the schedules that run reports by themselves."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ..models import Job, ReportSchedule, ReportTemplate
+from ..services import job_start
+from .document import Document
+from .kinds import DOCX, REPORTS, OutOfScope, ReportForm, ReportKind
+from .workbook import write_workbook
+
+if TYPE_CHECKING:
+    from talentportal.orgs.models import AnyUser
+
+log = logging.getLogger(__name__)
+KIND = "report"  # the Job.kind of every report; the report's own kind is in its params
+
+
+class ParamsRefused(ValidationError):
+    """The parameters were refused: ``message_dict`` maps each field (or ``kind``) to its messages."""
+
+
+def kind_for(user: AnyUser, code: Any) -> ReportKind:
+    """The report kind ``code`` if the user may run it; unknown kinds and kinds the user may not run alike are a
+    parameter error (the list of kinds a user sees is the list they may run)."""
+    kind = REPORTS.get(code) if isinstance(code, str) else None
+    if kind is None or not kind.can_run(user):
+        raise ParamsRefused({"kind": [_("Choose one of the report kinds you may run.")]})
+    return kind
+
+
+def bound_form(kind: ReportKind, user: AnyUser, params: Any) -> ReportForm:
+    """The kind's form bound to ``params`` and checked: ``OutOfScope`` becomes a 404, as the record's own page
+    answers; other problems are ``ParamsRefused``."""
+    if not isinstance(params, dict):
+        raise ParamsRefused({"params": [_("The parameters must be an object of names and values.")]})
+    data = {name: value for name, value in params.items() if isinstance(name, str)}
+    form = kind.form(data=data, user=user)
+    try:
+        valid = form.is_valid()
+    except OutOfScope:
+        raise Http404 from None
+    if not valid:
+        raise ParamsRefused({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+    return form
+
+
+def report_title(kind: ReportKind, form: ReportForm) -> str:
+    shown = [str(form.cleaned_data[name]) for name in form.fields if form.cleaned_data.get(name) not in (None, "")]
+    return " · ".join([str(kind.title), *shown])[:200]
+
+
+@transaction.atomic
+def report_start(user: AnyUser, code: Any, params: Any) -> Job:
+    """Check the parameters as ``user`` and queue the report; nothing is queued when they are refused."""
+    from ..tasks import run_report
+
+    kind = kind_for(user, code)
+    form = bound_form(kind, user, params)
+    return job_start(
+        task=run_report,
+        kind=KIND,
+        title=report_title(kind, form),
+        params={"report": kind.code, "params": form.params(), "language": translation.get_language()},
+        acting_user=user,
+    )
+
+
+def report_file_name(kind: ReportKind, job: Job) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return f"{slugify(kind.code) or 'report'}-{job.pk}-{stamp}.{kind.output}"
+
+
+def render(kind: ReportKind, document: Document, user: AnyUser) -> bytes:
+    """The report's file: a Word document drawn with the office's template (or the default), or a workbook."""
+    if kind.output == DOCX:
+        from .docx import default_template, render_docx
+
+        uploaded = ReportTemplate.objects.applying_to(user, kind.code)
+        if uploaded is None:
+            return render_docx(document, default_template(kind.template or "generic.docx"))
+        with uploaded.file.open("rb") as template:
+            return render_docx(document, template)
+    return write_workbook(document)
+
+
+def run(job: Job) -> None:
+    """The job's report, built as the user who asked for it (scoped as their pages are). The file is saved only
+    once whole: a job stopped half-way keeps no file."""
+    user = job.created_by
+    if user is None or not user.is_active:
+        raise PermissionDenied("the report's requester is gone")
+    kind = kind_for(user, job.params.get("report"))
+    form = bound_form(kind, user, job.params.get("params"))
+
+    def progress(done: int, total: int, message: str) -> None:
+        job.report(done, total + 1, message, force=True)  # the last step is drawing the file
+
+    job.report(0, 1, _("Collecting the figures…"), force=True)
+    document = kind.build(user, form.cleaned_data, progress)
+    data = document.to_data()
+    stored = Document.from_data(data)  # the file is drawn from exactly what the job keeps for the print view
+    job.report(job.progress_total - 1, job.progress_total, _("Writing the file…"), force=True)
+    content = render(kind, stored, user)
+    job.result = {"report": kind.code, "output": kind.output, "document": data}
+    job.result_file.save(report_file_name(kind, job), ContentFile(content), save=False)
+    job.message = _("The report is ready.")
+    job.save(update_fields=["result", "result_file", "message"])
+
+
+def report_jobs(user: AnyUser) -> Any:
+    """The generated reports the user may see (their own; an admin's, those of their scope)."""
+    return Job.objects.for_user(user).filter(kind=KIND).select_related("created_by", "org_unit")
+
+
+def document_of(job: Job) -> Document | None:
+    data = job.result.get("document") if isinstance(job.result, dict) else None
+    return Document.from_data(data) if data else None
+
+
+# Schedules: a report runs ``day`` days into the period after the one it reports on.
+
+
+def period_start(day: datetime.date, every: str) -> datetime.date:
+    """The first day of the period (month, quarter, year) holding ``day``."""
+    if every == ReportSchedule.Every.YEAR:
+        return day.replace(month=1, day=1)
+    if every == ReportSchedule.Every.QUARTER:
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(day=1)
+
+
+def next_period(start: datetime.date, every: str) -> datetime.date:
+    months = {ReportSchedule.Every.YEAR: 12, ReportSchedule.Every.QUARTER: 3}.get(every, 1)  # type: ignore[call-overload]
+    month = start.month - 1 + months
+    return start.replace(year=start.year + month // 12, month=month % 12 + 1, day=1)
+
+
+def next_run_at(every: str, day: int, after: datetime.datetime | None = None) -> datetime.datetime:
+    """The first run after ``after`` (now): ``day`` days into a period, at 06:00 local time."""
+    after = timezone.localtime(after or timezone.now())
+    start = period_start(after.date(), every)
+    while True:
+        run_day = start + datetime.timedelta(days=day - 1)
+        at = timezone.make_aware(datetime.datetime.combine(run_day, datetime.time(6, 0)))
+        if at > after:
+            return at
+        start = next_period(start, every)
+
+
+def reported_period(every: str, run_at: datetime.datetime) -> dict[str, int]:
+    """The year (and quarter) of the period that ended before ``run_at``: what the scheduled report covers."""
+    ended = period_start(timezone.localtime(run_at).date(), every) - datetime.timedelta(days=1)
+    return {"year": ended.year, "quarter": (ended.month - 1) // 3 + 1, "month": ended.month}
+
+
+def run_due_schedules(now: datetime.datetime | None = None) -> list[Job]:
+    """Start every report whose schedule is due, as the admin who scheduled it, and move each schedule on."""
+    now = now or timezone.now()
+    started = []
+    for schedule in ReportSchedule.objects.due(now).select_related("created_by"):
+        with transaction.atomic():
+            claimed = ReportSchedule.objects.filter(pk=schedule.pk, next_run_at=schedule.next_run_at).update(
+                next_run_at=next_run_at(schedule.every, schedule.day, max(now, schedule.next_run_at))
+            )
+            if not claimed:
+                continue  # another scheduler run took it
+            period = reported_period(schedule.every, schedule.next_run_at)
+            params = dict(schedule.params)
+            kind = REPORTS.get(schedule.kind)
+            fields = kind.form.base_fields if kind else {}
+            params.update({name: value for name, value in period.items() if name in fields})
+            try:
+                job = report_start(schedule.created_by, schedule.kind, params)
+            except (ParamsRefused, Http404) as exc:
+                log.warning("report schedule %s could not start: %s", schedule.pk, exc)
+                continue
+            ReportSchedule.objects.filter(pk=schedule.pk).update(last_job=job)
+            started.append(job)
+    return started
