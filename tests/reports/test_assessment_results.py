@@ -106,7 +106,9 @@ def assessee_sections(document: Document) -> list[str]:
 def test_the_kind_is_declared():
     kind = REPORTS["assessment_results"]
     assert kind.output == "xlsx" and kind.form is AssessmentResultsForm
-    assert str(kind.title) == "Assessment results workbook"
+    for language, title in [("en", "Assessment results workbook"), ("zh-hans", "考核结果汇总表")]:
+        with translation.override(language):
+            assert str(kind.title) == title
 
 
 @pytest.mark.parametrize("published", [False, True])
@@ -207,3 +209,37 @@ def test_the_build_makes_a_fixed_number_of_queries_whatever_the_data(units, peop
         counts.append(build_queries(admin, scheme))
         Scheme.objects.filter(pk=scheme.pk).delete()
     assert counts[0] == counts[1]
+
+
+def test_the_api_runs_the_workbook_and_answers_an_unseen_scheme_as_not_found(api_client, units, people):
+    from openpyxl import load_workbook
+
+    from talentportal.jobs.models import Job
+    from talentportal.jobs.reports import services
+
+    admin = people["city_admin"]
+    scheme = scored(units, admin)
+    towns = Scheme.objects.create(year=YEAR, name="镇街考核", group="county", org_unit=units[XIUZHOU], status="final")
+    url = "/api/v1/reports/"
+    api_client.force_authenticate(people["a_viewer"])
+    unseen = api_client.post(url, {"kind": "assessment_results", "params": {"scheme": towns.pk}}, format="json")
+    assert unseen.status_code == 404
+    not_final = api_client.post(url, {"kind": "assessment_results", "params": {"scheme": scheme.pk}}, format="json")
+    assert not_final.status_code == 400 and "scheme" in not_final.json()["params"]
+    assert not Job.objects.exists()
+    scheme = finalise(scheme, admin)
+    started = api_client.post(url, {"kind": "assessment_results", "params": {"scheme": scheme.pk}}, format="json")
+    assert started.status_code == 202, started.content
+    job = Job.objects.get(pk=started.json()["id"])
+    services.run(job)
+    job.refresh_from_db()
+    document = services.document_of(job)
+    assert document is not None
+    nanhu = scheme.assessees.get(key=NANHU)
+    assert [s.key for s in document.sections] == ["ranking", f"assessee_{nanhu.pk}", "vetoes", "events"]
+    workbook = load_workbook(job.result_file.open("rb"))
+    assert len(workbook.sheetnames) == 4
+    assert any("南湖区" in str(c) for row in workbook.worksheets[0].iter_rows(values_only=True) for c in row)
+    assert not any(
+        "秀洲区" in str(c) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    )

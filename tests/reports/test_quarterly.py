@@ -143,7 +143,10 @@ def extra_records(units: dict[str, OrgUnit]) -> None:
 
 def test_registry_kind_is_declared():
     kind = REPORTS["quarterly"]
-    assert kind.output == "xlsx" and kind.form is QuarterlyForm and str(kind.title) == "Quarterly talent work form"
+    assert kind.output == "xlsx" and kind.form is QuarterlyForm
+    for language, title in [("en", "Quarterly talent work form"), ("zh-hans", "季度人才工作报表")]:
+        with translation.override(language):
+            assert str(kind.title) == title
 
 
 @pytest.mark.parametrize("quarter", [1, 2, 4])
@@ -301,3 +304,32 @@ def test_the_form_speaks_the_users_language(units, people):
     assert form.columns == ["指标", "本季度", "本年累计", "上年同期累计", "同比增长（%）"]
     assert [row[0] for row in form.rows[:2]] == ["新引进人才", "其中：顶尖人才"]
     assert "兑现资金（万元）" in [row[0] for row in form.rows]
+
+
+def test_the_api_runs_the_form_into_a_workbook_and_refuses_what_the_form_refuses(api_client, units, people):
+    from openpyxl import load_workbook
+
+    from talentportal.jobs.models import Job
+    from talentportal.jobs.reports import services
+
+    dataset(units)
+    api_client.force_authenticate(people["a_admin"])
+    url = "/api/v1/reports/"
+    other = api_client.post(url, {"kind": "quarterly", "params": {"year": YEAR, "quarter": 4, "org_unit": XIUZHOU}},
+                            format="json")  # fmt: skip
+    assert other.status_code == 404
+    ahead = api_client.post(url, {"kind": "quarterly", "params": {"year": 2100, "quarter": 1}}, format="json")
+    assert ahead.status_code == 400 and "has not begun yet" in str(ahead.json())
+    assert not Job.objects.exists()
+    started = api_client.post(url, {"kind": "quarterly", "params": {"year": YEAR, "quarter": 4}}, format="json")
+    assert started.status_code == 202, started.content
+    job = Job.objects.get(pk=started.json()["id"])
+    assert job.params["params"] == {"year": YEAR, "quarter": 4, "org_unit": NANHU}
+    services.run(job)
+    job.refresh_from_db()
+    document = services.document_of(job)
+    assert document is not None and document.sections[0].key == "summary"
+    workbook = load_workbook(job.result_file.open("rb"))
+    assert len(workbook.sheetnames) == len(document.sections)
+    cells = [str(c) for row in workbook.worksheets[0].iter_rows(values_only=True) for c in row if c is not None]
+    assert str(count("talents", [units[NANHU]], day(YEAR, 1), day(YEAR, 12, 31))) in cells
