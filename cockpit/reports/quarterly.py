@@ -252,11 +252,12 @@ def build(user: AnyUser, params: dict[str, Any], progress: Progress) -> Document
         sections.append(Section(key, heading, tables=[table(by_row, of)]))
         progress(i, steps, heading)
     progress(steps, steps, _("The form is complete"))
+    period = _("Quarter %(quarter)s of %(year)s") % {"quarter": quarter, "year": year}
     return Document(
         kind="quarterly",
         title=_("Quarterly talent work form"),
-        subtitle=_("Quarter %(quarter)s of %(year)s") % {"quarter": quarter, "year": year},
-        facts=[(_("Year"), str(year)), (_("Quarter"), str(quarter)), (_("Org unit"), unit.name)],
+        subtitle=period,
+        facts=[(_("Reporting period"), period), (_("Org unit"), unit.name)],
         sections=sections,
     )
 

@@ -298,6 +298,7 @@ def test_the_form_speaks_the_users_language(units, people):
     with translation.override("zh-hans"):
         document = build(user, {"year": YEAR, "quarter": 3, "org_unit": units[CITY]}, lambda *step: None)
     assert document.title == "季度人才工作报表" and document.subtitle == "2025年第3季度"
+    assert document.facts == [("报告期", "2025年第3季度"), ("所属单位", "嘉兴市")]
     summary = document.section("summary")
     assert summary.heading == "嘉兴市汇总" and document.section(f"own_{CITY}").heading == "嘉兴市本级（含部门）"
     form = summary.table("form")
