@@ -66,6 +66,14 @@ class SchemeQuerySet(OrgScopedQuerySet):
         """The office's admins manage its schemes."""
         return self.in_scope_of(user) if is_admin(user) else self.none()
 
+    def last_published_before(self, scheme: Scheme) -> Scheme | None:
+        """The office's scheme of the same group published for an earlier year: the one a ranking's changes are
+        measured against."""
+        earlier = self.filter(
+            group=scheme.group, org_unit=scheme.org_unit, status=Scheme.Status.PUBLISHED, year__lt=scheme.year
+        )
+        return earlier.order_by("-year", "-id").first()
+
 
 class Scheme(models.Model):
     class Status(models.TextChoices):

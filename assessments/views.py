@@ -95,12 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scheme = scheme or schemes[0]
     seen = results_seen_by(scheme, request.user)
     shown, whole, visible = seen.results, seen.whole, seen.visible
-    last_scheme = (
-        Scheme.objects.for_user(request.user)
-        .filter(group=scheme.group, org_unit=scheme.org_unit, status=Status.PUBLISHED, year__lt=scheme.year)
-        .order_by("-year", "-id")
-        .first()
-    )
+    last_scheme = Scheme.objects.for_user(request.user).last_published_before(scheme)
     last_year = results_of(last_scheme) if last_scheme else []
     groups = figures.groups_of(list(scheme.indicators.all()))
 

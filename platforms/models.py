@@ -20,7 +20,10 @@ from talents.models import MONEY, Enterprise, Talent
 
 class PlatformQuerySet(OrgScopedQuerySet):
     def recognized_in(self, year: int) -> PlatformQuerySet:
-        return self.filter(recognized_on__year=year)
+        return self.recognized_between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    def recognized_between(self, start: datetime.date, end: datetime.date) -> PlatformQuerySet:
+        return self.filter(recognized_on__range=(start, end))
 
     def at_least(self, level: str) -> PlatformQuerySet:
         """Platforms of ``level`` or above (national > provincial > municipal > county)."""

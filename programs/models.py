@@ -236,7 +236,10 @@ class SelectionQuerySet(ProgramOwnedQuerySet):
     def selected_in(self, year: int) -> Self:
         """Selections decided as selected in ``year`` (still funded, finished, or exited since): the decision
         date is the one the office records, in imported rosters as well as in the lifecycle."""
-        return self.filter(status__in=SELECTED_OR_LATER, decided_on__year=year)
+        return self.selected_between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    def selected_between(self, start: datetime.date, end: datetime.date) -> Self:
+        return self.filter(status__in=SELECTED_OR_LATER, decided_on__range=(start, end))
 
     def exited_in(self, year: int) -> Self:
         """Selections that exited in ``year``: the day of the move to ``exited`` is its event's."""
@@ -410,7 +413,10 @@ class TrancheQuerySet(ProgramOwnedQuerySet):
         )
 
     def paid_in(self, year: int) -> Self:
-        return self.filter(status=TrancheStatus.PAID, paid_on__year=year)
+        return self.paid_between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    def paid_between(self, start: datetime.date, end: datetime.date) -> Self:
+        return self.filter(status=TrancheStatus.PAID, paid_on__range=(start, end))
 
     def planned_for(self, year: int) -> Self:
         """Tranches planned for a date in ``year`` and not cancelled."""

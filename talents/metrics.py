@@ -3,6 +3,7 @@ time, talent enterprises' size and listing, and each talent enterprise's own yea
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -32,6 +33,7 @@ from talentportal.metrics import (
     object_ids,
     register,
     sums_by_org_unit,
+    year_end,
 )
 
 from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, TalentTally, Team
@@ -74,7 +76,7 @@ register(
 def teams_landed(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
     """A team has no date of its own (its record's creation date is when someone typed it in): it lands when
     its leader lands, and counts for the team's own unit."""
-    return by_org_unit(subjects, Team.objects.filter(leader__landed_on__year=year))
+    return by_org_unit(subjects, Team.objects.landed_between(datetime.date(year, 1, 1), year_end(year)))
 
 
 register(

@@ -147,7 +147,11 @@ class TalentQuerySet(OrgScopedQuerySet):
         )
 
     def landed_in(self, year: int) -> Self:
-        return self.filter(landed_on__year=year)
+        return self.landed_between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    def landed_between(self, start: datetime.date, end: datetime.date) -> Self:
+        """Talents landed from ``start`` to ``end`` (both included): a quarter's, where the tally keeps years."""
+        return self.filter(landed_on__range=(start, end))
 
 
 class Talent(models.Model):
@@ -316,7 +320,10 @@ class TalentTally(models.Model):
 
 
 class TeamQuerySet(OrgScopedQuerySet):
-    pass
+    def landed_between(self, start: datetime.date, end: datetime.date) -> Self:
+        """A team has no date of its own (its record's creation date is when someone typed it in): it lands when
+        its leader lands."""
+        return self.filter(leader__landed_on__range=(start, end))
 
 
 # The fields a person enters for a talent: the form, the API (and later the roster import) share them.
@@ -402,7 +409,14 @@ class ServiceRequestQuerySet(OrgScopedQuerySet):
 
     def resolved_in(self, year: int) -> Self:
         """Requests resolved (not declined) in ``year``."""
-        return self.filter(status=ServiceRequest.Status.RESOLVED, resolved_on__year=year)
+        return self.resolved_between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    def resolved_between(self, start: datetime.date, end: datetime.date) -> Self:
+        return self.filter(status=ServiceRequest.Status.RESOLVED, resolved_on__range=(start, end))
+
+    def submitted_between(self, start: datetime.date, end: datetime.date) -> Self:
+        """Requests accepted from ``start`` to ``end`` (both included)."""
+        return self.filter(submitted_on__range=(start, end))
 
     @staticmethod
     def closed_within(days: int) -> LessThanOrEqual:
@@ -421,12 +435,16 @@ class ServiceRequestQuerySet(OrgScopedQuerySet):
         """Requests overdue in ``year``, as ``is_overdue`` sees a request on the last day of that year, plus the
         ones closed in that year late: still open on 31 December (open now, or closed after that day) more than
         ``days`` days after they were accepted, or closed during the year more than ``days`` days after."""
-        end = datetime.date(year, 12, 31)
+        return self.overdue_between(datetime.date(year, 1, 1), datetime.date(year, 12, 31), days)
+
+    def overdue_between(self, start: datetime.date, end: datetime.date, days: int) -> Self:
+        """``overdue_in`` for the period from ``start`` to ``end`` (a quarter): overdue on its last day, or
+        closed late during it."""
         open_states = [ServiceRequest.Status.SUBMITTED, ServiceRequest.Status.IN_PROGRESS]
         open_at_end = Q(submitted_on__lt=end - datetime.timedelta(days=days)) & (
             Q(status__in=open_states) | Q(resolved_on__gt=end)
         )
-        closed_late = Q(resolved_on__year=year) & Q(GreaterThan(WAITED, datetime.timedelta(days=days)))
+        closed_late = Q(resolved_on__range=(start, end)) & Q(GreaterThan(WAITED, datetime.timedelta(days=days)))
         return self.filter(open_at_end | closed_late)
 
     def overdue_first(self) -> Self:
