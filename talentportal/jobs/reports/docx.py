@@ -38,6 +38,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
 from talentportal.jobs.importing.reading import MAX_INFLATE_RATIO, RATIO_GRACE_BYTES
@@ -92,9 +93,10 @@ def chinese_number(number: int) -> str:
 
 
 def environment() -> Environment:
-    # Autoescaped, as the template is XML: a "&" or "<" in a heading must not break the file. The drawn pieces
-    # are already markup (docxtpl's objects say so with ``__html__``).
-    env = Environment(autoescape=True)
+    # Sandboxed: a template is uploaded by an office, and must not reach Python's internals (``''.__class__``)
+    # nor call what changes data. Autoescaped, as the template is XML: a "&" or "<" in a heading must not break
+    # the file. The drawn pieces are already markup (docxtpl's objects say so with ``__html__``).
+    env = SandboxedEnvironment(autoescape=True)
     env.filters["cn"] = chinese_number
     return env
 
