@@ -341,6 +341,14 @@ class ReportKindSerializer(serializers.Serializer[Any]):
     params = ReportParamSerializer(many=True)
 
 
+def choice_values(field: Any) -> list[Any] | None:
+    """The values a choice field takes (a record's by its id), or None for a field without choices."""
+    if not hasattr(field, "choices"):
+        return None
+    values = [getattr(value, "value", value) for value, _label in field.choices]
+    return [v if isinstance(v, (int, str)) else str(v) for v in values if v not in ("", None)]
+
+
 class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job]):
     """Reports: ``POST`` {kind, params} queues one (202 with its job; follow it at ``/api/v1/jobs/ID/``); the list is
     the reports the user generated (admins: those of their scope)."""
@@ -386,9 +394,9 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
             params = [
                 {
                     "name": name,
-                    "label": str(field.label),
+                    "label": str(field.label or name),
                     "required": field.required,
-                    "choices": [value for value, _label in getattr(field, "choices", [])] or None,
+                    "choices": choice_values(field),
                 }
                 for name, field in form.fields.items()
             ]
