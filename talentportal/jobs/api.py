@@ -385,7 +385,7 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: ReportKindSerializer(many=True)})
-    @action(detail=False, methods=["get"], pagination_class=None)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def kinds(self, request: Request) -> Response:
         """The report kinds the user may run, with their parameters."""
         out = []
