@@ -369,6 +369,12 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         asked = ReportRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
+        # A misspelt parameter is refused, not dropped: ``orgunit`` would otherwise report on the user's own unit.
+        takes = REPORTS[asked.validated_data["kind"]].form.base_fields
+        unknown = [name for name in asked.validated_data["params"] if name not in takes]
+        if unknown:
+            message = _("This report takes no such parameter; it takes: %(names)s.") % {"names": ", ".join(takes)}
+            return Response({"params": {name[:40]: [message] for name in unknown}}, status=status.HTTP_400_BAD_REQUEST)
         try:
             job = report_start(request.user, asked.validated_data["kind"], asked.validated_data["params"])
         except ParamsRefused as refused:
