@@ -338,7 +338,7 @@ def check_template(file: str | Path | IO[bytes], sample: Document | None = None)
     try:
         body = _parse(template)
     except TemplateSyntaxError as error:
-        raise TemplateRefused(_at_line(error.lineno, error.message)) from None
+        raise TemplateRefused(_at_line(error.lineno, error.message or type(error).__name__)) from None
     filled = context(template, sample or sample_document(), fallback=sample is None)
     try:
         body.render(filled)
