@@ -129,6 +129,8 @@ def test_city_admin_generates_downloads_and_prints_the_annual_report(
     pdf = page.pdf(format="A4")
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
     assert pages > 1, pages
+    sizes = {tuple(float(n) for n in box.split()[2:]) for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf)}
+    assert all(width < height for width, height in sizes), sizes  # portrait, where other pages print landscape
     page.emulate_media(media="screen")
 
     # The reports page lists it with its download and print view.
