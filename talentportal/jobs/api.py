@@ -318,7 +318,12 @@ class ReportRequestSerializer(serializers.Serializer[Any]):
         choices=[], help_text=_("The report kind: annual, annual_workbook, quarterly, assessment_results.")
     )
     params = serializers.DictField(
-        required=False, default=dict, help_text=_('The kind\'s parameters, e.g. {"year": 2025, "org_unit": "330400"}.')
+        required=False,
+        default=dict,
+        help_text=_(
+            'The kind\'s parameters, e.g. {"year": 2025, "org_unit": "330400"}: a unit by its code (your own unit '
+            "when left out), a scheme by its id. GET kinds/ lists each kind's parameters."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -330,6 +335,7 @@ class ReportParamSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     required = serializers.BooleanField()  # type: ignore[assignment]
+    help_text = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
     choices = serializers.ListField(child=serializers.JSONField(), allow_null=True)
 
 
@@ -402,7 +408,12 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
                     "name": name,
                     "label": str(field.label or name),
                     "required": field.required,
+<<<<<<< HEAD
                     "choices": choice_values(field),
+=======
+                    "help_text": str(field.help_text),
+                    "choices": [value for value, _label in getattr(field, "choices", [])] or None,
+>>>>>>> reports-e2e
                 }
                 for name, field in form.fields.items()
             ]

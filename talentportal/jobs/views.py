@@ -37,7 +37,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.for_user(request.user).select_related("created_by", "org_unit"), pk=pk)
     template = "jobs/job_detail.html#progress" if request.htmx else "jobs/job_detail.html"
-    return render(request, template, {"job": job, "section": "jobs"})
+    section = "reports" if job.kind == "report" else "jobs"  # a report's page is one of the reports pages
+    return render(request, template, {"job": job, "section": section})
 
 
 @login_required

@@ -138,7 +138,7 @@ def org_unit_field(required: bool = False) -> forms.CharField:
         label=gettext_lazy("Org unit"),
         max_length=40,
         required=required,
-        help_text=gettext_lazy("The unit's code; the report covers it and every unit below it."),
+        help_text=gettext_lazy("The report covers this unit and every unit below it; your own unit by default."),
     )
 
 

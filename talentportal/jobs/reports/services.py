@@ -65,7 +65,13 @@ def bound_form(kind: ReportKind, user: AnyUser, params: Any) -> ReportForm:
 
 
 def report_title(kind: ReportKind, form: ReportForm) -> str:
-    shown = [str(form.cleaned_data[name]) for name in form.fields if form.cleaned_data.get(name) not in (None, "")]
+    """The kind and its parameters as the form shows them (第3季度, not 3)."""
+    shown = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value not in (None, ""):
+            labels = dict(getattr(field, "choices", None) or ()) if not hasattr(value, "pk") else {}
+            shown.append(str(labels.get(value, value)))
     return " · ".join([str(kind.title), *shown])[:200]
 
 
