@@ -408,12 +408,8 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
                     "name": name,
                     "label": str(field.label or name),
                     "required": field.required,
-<<<<<<< HEAD
-                    "choices": choice_values(field),
-=======
                     "help_text": str(field.help_text),
-                    "choices": [value for value, _label in getattr(field, "choices", [])] or None,
->>>>>>> reports-e2e
+                    "choices": choice_values(field),
                 }
                 for name, field in form.fields.items()
             ]
