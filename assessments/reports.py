@@ -59,6 +59,11 @@ class AssessmentResultsForm(ReportForm):
         return scheme
 
 
+def labelled(label: str, value: Any) -> str:
+    """“总分：83.66” (a full-width colon in Chinese)."""
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}
+
+
 def signed(line: Line) -> Any:
     """A line's points as its result page shows them: a penalty subtracts."""
     return -line.points if line.effect == "penalty" else line.points
@@ -128,11 +133,11 @@ def build(user: AnyUser, params: dict[str, Any], progress: Progress) -> Document
         )
     ]
     for i, result in enumerate(own, start=2):
-        facts = [f"{_('total')}: {result.total}", f"{_('grade')}: {result.grade}"]
+        facts = [labelled(_("total"), result.total), labelled(_("grade"), result.grade)]
         if seen.whole:
-            facts.insert(1, f"{_('rank')}: {result.rank}")
+            facts.insert(1, labelled(_("rank"), result.rank))
         if result.vetoed:
-            facts.append(f"{_('vetoed')}: {'；'.join(result.veto_reasons)}")
+            facts.append(labelled(_("vetoed"), "；".join(result.veto_reasons)))
         sections.append(
             Section(f"assessee_{result.assessee.pk}", result.assessee.name, text=facts, tables=[lines_table(result)])
         )
@@ -171,6 +176,7 @@ def build(user: AnyUser, params: dict[str, Any], progress: Progress) -> Document
 register(
     ReportKind(
         code="assessment_results",
+        order=40,
         title=gettext_lazy("Assessment results workbook"),
         description=gettext_lazy(
             "The ranking of a final or published assessment scheme, every assessee's lines with their explanation, "

@@ -592,5 +592,14 @@ for code, title, description, output, template in [
     ),
 ]:
     KINDS[code] = register(
-        ReportKind(code, title, description, AnnualForm, partial(build, kind=code), output, template=template)
+        ReportKind(
+            code,
+            title,
+            description,
+            AnnualForm,
+            partial(build, kind=code),
+            output,
+            template=template,
+            order=10 * (len(KINDS) + 1),
+        )
     )

@@ -265,6 +265,7 @@ def build(user: AnyUser, params: dict[str, Any], progress: Progress) -> Document
 register(
     ReportKind(
         code="quarterly",
+        order=30,
         title=gettext_lazy("Quarterly talent work form"),
         description=gettext_lazy(
             "The province's quarterly form: talents, teams, program selections, funds paid, platforms and service "

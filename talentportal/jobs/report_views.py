@@ -241,14 +241,18 @@ def shown_params(schedules: list[ReportSchedule]) -> list[list[tuple[str, str]]]
 @login_required
 def schedule_list(request: HttpRequest) -> HttpResponse:
     user, unit = _admin(request)
-    kinds = [k for k in kinds_for(request.user)]
-    chosen = _kind(request, request.POST.get("kind") or request.GET.get("kind")) or (kinds[0] if kinds else None)
+    kinds = kinds_for(request.user)
+    posting = request.method == "POST"
+    asked = _kind(request, (request.POST if posting else request.GET).get("kind"))
+    chosen = asked or (kinds[0] if kinds else None)
     schedule_form = ScheduleForm(request.POST or None)
+    if posting and asked is None:  # never schedule another kind than the one asked for
+        schedule_form.add_error(None, _("Choose one of the report kinds you may run."))
     params_form = chosen.form(data=request.POST or None, user=request.user) if chosen else None
     for name in PERIOD_FIELDS:  # a schedule reports on the period that has just ended
         if params_form is not None and name in params_form.fields:
             params_form.fields.pop(name)
-    if request.method == "POST" and chosen is not None and schedule_form.is_valid():
+    if posting and chosen is not None and schedule_form.is_valid():
         every, day = schedule_form.cleaned_data["every"], schedule_form.cleaned_data["day"]
         first = next_run_at(every, day)
         params = {k: v for k, v in request.POST.dict().items() if k in (params_form.fields if params_form else {})}

@@ -151,6 +151,6 @@ def format_cell(value: Cell, fmt: str) -> str:
         return f"{value:,.2f}"
     if fmt == PERCENT:
         return f"{value:.1f}%"
-    if fmt == COUNT and float(value).is_integer():
+    if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:,.2f}"  # a count of people is whole; a figure in a mixed column is money or a rate

@@ -297,6 +297,7 @@ def render_docx(document: Document, template: str | Path | IO[bytes]) -> bytes:
     drawn = DocxTemplate(str(template) if isinstance(template, Path) else template)
     drawn.init_docx()  # the pieces are drawn into the document it opens, in its styles
     drawn.render(context(drawn, document), environment())
+    drawn.docx.core_properties.title = document.title  # what Word and WPS show as the file's title
     output = io.BytesIO()
     drawn.save(output)
     return output.getvalue()

@@ -58,6 +58,8 @@ class ReportKind:
     can_run: Callable[[AnyUser], bool] = anyone
     # The Word template a DOCX kind is drawn with when the office has uploaded none (under reports/templates/).
     template: str = ""
+    # Where the kind stands in the lists of kinds (the annual report first).
+    order: int = 100
 
 
 REPORTS: dict[str, ReportKind] = {}
@@ -73,7 +75,7 @@ def register(kind: ReportKind) -> ReportKind:
 
 
 def kinds_for(user: AnyUser) -> list[ReportKind]:
-    return [kind for kind in REPORTS.values() if kind.can_run(user)]
+    return sorted((kind for kind in REPORTS.values() if kind.can_run(user)), key=lambda kind: (kind.order, kind.code))
 
 
 class ReportForm(forms.Form):
@@ -89,8 +91,13 @@ class ReportForm(forms.Form):
         unit = unit_of(user)
         if "org_unit" in self.fields and unit is not None:
             self.fields["org_unit"].initial = unit.code
+        # The last period that has ended: last year, or the last quarter.
+        today = timezone.localdate()
+        year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
+        if "quarter" in self.fields:
+            self.fields["quarter"].initial = quarter
         if "year" in self.fields:
-            self.fields["year"].initial = self.fields["year"].initial or timezone.localdate().year - 1
+            self.fields["year"].initial = year if "quarter" in self.fields else today.year - 1
 
     def clean_org_unit(self) -> OrgUnit | None:
         code = (self.cleaned_data.get("org_unit") or "").strip()
