@@ -30,11 +30,15 @@ class SchemeField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """The schemes the user reads; the id of a scheme they do not read is answered as its page would be (404)."""
 
     def to_python(self, value: Any) -> Any:
+        text = "" if value in self.empty_values else str(value).strip()
+        if text and (isinstance(value, bool) or not (text.isascii() and text.isdigit()) or len(text) > 18):
+            # Only an id in ASCII digits names a scheme: not 1.5, not True, not a superscript ² (int() refuses it).
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         try:
-            return super().to_python(value)
+            return super().to_python(text or value)
         except ValidationError:
-            if str(value).isdigit() and Scheme.objects.filter(pk=int(value)).exists():
-                raise OutOfScope(str(value)) from None
+            if text and Scheme.objects.filter(pk=int(text)).exists():
+                raise OutOfScope(text) from None
             raise
 
 

@@ -341,6 +341,14 @@ class ReportKindSerializer(serializers.Serializer[Any]):
     params = ReportParamSerializer(many=True)
 
 
+def choice_values(field: Any) -> list[Any] | None:
+    """The values a choice field takes (a record's by its id), or None for a field without choices."""
+    if not hasattr(field, "choices"):
+        return None
+    values = [getattr(value, "value", value) for value, _label in field.choices]
+    return [v if isinstance(v, (int, str)) else str(v) for v in values if v not in ("", None)]
+
+
 class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job]):
     """Reports: ``POST`` {kind, params} queues one (202 with its job; follow it at ``/api/v1/jobs/ID/``); the list is
     the reports the user generated (admins: those of their scope)."""
@@ -361,6 +369,12 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         asked = ReportRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
+        # A misspelt parameter is refused, not dropped: ``orgunit`` would otherwise report on the user's own unit.
+        takes = REPORTS[asked.validated_data["kind"]].form.base_fields
+        unknown = [name for name in asked.validated_data["params"] if name not in takes]
+        if unknown:
+            message = _("This report takes no such parameter; it takes: %(names)s.") % {"names": ", ".join(takes)}
+            return Response({"params": {name[:40]: [message] for name in unknown}}, status=status.HTTP_400_BAD_REQUEST)
         try:
             job = report_start(request.user, asked.validated_data["kind"], asked.validated_data["params"])
         except ParamsRefused as refused:
@@ -377,7 +391,7 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: ReportKindSerializer(many=True)})
-    @action(detail=False, methods=["get"], pagination_class=None)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def kinds(self, request: Request) -> Response:
         """The report kinds the user may run, with their parameters."""
         out = []
@@ -386,9 +400,9 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
             params = [
                 {
                     "name": name,
-                    "label": str(field.label),
+                    "label": str(field.label or name),
                     "required": field.required,
-                    "choices": [value for value, _label in getattr(field, "choices", [])] or None,
+                    "choices": choice_values(field),
                 }
                 for name, field in form.fields.items()
             ]

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +24,7 @@ from talentportal.orgs.models import OrgUnit, User, has_role, is_admin, unit_of
 
 from .models import Job, ReportSchedule, ReportTemplate
 from .reports.document import LINE, MONEY, PIE, STACKED, Document, chart_series
-from .reports.kinds import DOCX, REPORTS, ReportForm, ReportKind, kinds_for
+from .reports.kinds import DOCX, REPORTS, OutOfScope, ReportForm, ReportKind, kinds_for
 from .reports.services import (
     ParamsRefused,
     bound_form,
@@ -60,14 +60,17 @@ def report_home(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, "viewer"):
         raise PermissionDenied
     kinds = kinds_for(request.user)
-    chosen = _kind(request, request.POST.get("kind") if request.method == "POST" else request.GET.get("kind"))
-    chosen = chosen or (kinds[0] if kinds else None)
+    posting = request.method == "POST"
+    asked = _kind(request, (request.POST if posting else request.GET).get("kind"))
+    if posting and asked is None:  # never run another kind than the one asked for
+        messages.error(request, _("Choose one of the report kinds you may run."))
+    chosen = asked or (kinds[0] if kinds else None)
     form = chosen.form(user=request.user) if chosen else None
-    if request.method == "POST" and chosen is not None:
+    if posting and asked is not None:
         try:
-            job = report_start(request.user, chosen.code, request.POST.dict())
+            job = report_start(request.user, asked.code, request.POST.dict())
         except ParamsRefused:
-            form = chosen.form(data=request.POST, user=request.user)
+            form = asked.form(data=request.POST, user=request.user)
             form.is_valid()
         else:
             if job.status == Job.Status.FAILED:  # the broker did not take it; the job says why
@@ -175,6 +178,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def template_download(request: HttpRequest, pk: int) -> FileResponse:
+    _admin(request)
     template = get_for_user(ReportTemplate.objects, request.user, pk)
     return FileResponse(template.file.open("rb"), as_attachment=True, filename=template.file_name)
 
@@ -184,9 +188,10 @@ def default_template_download(request: HttpRequest, code: str) -> FileResponse:
     """The portal's own template of a kind: the office starts its own from it."""
     from .reports.docx import default_template
 
+    _admin(request)
     kind = _kind(request, code)
     if kind is None or kind.output != DOCX:
-        raise PermissionDenied
+        raise Http404
     path = default_template(kind.template or "generic.docx")
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"{kind.code}.docx")
 
@@ -194,6 +199,7 @@ def default_template_download(request: HttpRequest, code: str) -> FileResponse:
 @login_required
 @require_POST
 def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
     template = get_for_user(ReportTemplate.objects, request.user, pk, write=True)
     record(Actor.from_request(request, Source.FORM), Action.DELETE, template, {"kind": template.kind})
     template.file.delete(save=False)
@@ -239,6 +245,11 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
             record(Actor.from_request(request, Source.FORM), Action.CREATE, schedule, {"kind": chosen.code})
             messages.success(request, _("The report is scheduled."))
             return redirect("reports:schedules")
+    if params_form is not None and params_form.is_bound:
+        try:  # the form is shown with its errors: a unit or scheme out of scope is not found, as when it is valid
+            params_form.is_valid()
+        except OutOfScope:
+            raise Http404 from None
     if params_form is not None:
         unit_choices(params_form)
     schedules = list(ReportSchedule.objects.for_user(request.user).select_related("created_by", "last_job"))
@@ -261,6 +272,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
     schedule = get_for_user(ReportSchedule.objects, request.user, pk, write=True)
     record(Actor.from_request(request, Source.FORM), Action.DELETE, schedule, {"kind": schedule.kind})
     schedule.delete()

@@ -237,6 +237,20 @@ def test_a_template_that_fails_when_filled_in_is_refused():
     assert "'dict object' has no attribute 'plans'" in refusal(template("{{ s.plans.heading }}"), sample=report())
 
 
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{{ title.__class__.__mro__[1].__subclasses__() }}",
+        "{{ s.__class__.__init__.__globals__ }}",
+        "{{ cycler.__init__.__globals__.os }}",
+    ],
+)
+def test_a_template_cannot_reach_pythons_internals(tag):
+    """An uploaded template runs sandboxed: what would reach the interpreter is refused at upload."""
+    message = refusal(template("{{ title }}", tag))
+    assert "unsafe" in message or "undefined" in message or "has no attribute" in message, message
+
+
 def test_any_section_and_piece_key_passes_the_check_without_a_report_of_the_kind():
     check_template(template("{{ s.plans.heading }}", "{{p s.plans.table.targets }}", "{{p s.plans.chart.trend }}"))
 

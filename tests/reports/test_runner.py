@@ -110,7 +110,10 @@ def test_the_report_is_built_as_the_requester_and_kept(test_kind, people, units)
     assert [row[0] for row in values[header_at + 1 : header_at + 1 + len(names)]] == names
     assert sheet.freeze_panes == f"B{header_at + 2}"
     assert sheet.cell(header_at + 2, 3).number_format == "#,##0.00"
-    assert sheet._charts  # a native chart over the cells
+    (chart,) = sheet._charts  # a native chart over the table's own cells
+    first, last = header_at + 2, header_at + 1 + len(names)
+    assert chart.series[0].val.numRef.f == f"'各单位'!$B${first}:$B${last}"
+    assert chart.series[0].cat.strRef.f == f"'各单位'!$A${first}:$A${last}"
 
 
 def test_a_unit_that_left_the_scope_since_fails_the_job(test_kind, people, units) -> None:

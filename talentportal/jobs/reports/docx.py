@@ -37,7 +37,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import Environment, TemplateError, TemplateSyntaxError
+from jinja2 import Environment, TemplateError, TemplateSyntaxError, Undefined
+from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
 from talentportal.jobs.importing.reading import MAX_INFLATE_RATIO, RATIO_GRACE_BYTES
@@ -91,10 +92,19 @@ def chinese_number(number: int) -> str:
     return (NUMERALS[tens] if tens > 1 else "") + ("十" if tens else "") + (NUMERALS[units] if units else "")
 
 
-def environment() -> Environment:
-    # Autoescaped, as the template is XML: a "&" or "<" in a heading must not break the file. The drawn pieces
-    # are already markup (docxtpl's objects say so with ``__html__``).
-    env = Environment(autoescape=True)
+class PrintedUndefined(Undefined):
+    """A name the report does not give: it may be tested (``{%p if s.plans %}`` skips a missing section), but
+    printing or looping over it is an error."""
+
+    __str__ = __iter__ = __len__ = __contains__ = Undefined._fail_with_undefined_error
+
+
+def environment(strict: bool = False) -> Environment:
+    # Sandboxed: a template is uploaded by an office, and must not reach Python's internals (``''.__class__``)
+    # nor call what changes data. Autoescaped, as the template is XML: a "&" or "<" in a heading must not break
+    # the file. The drawn pieces are already markup (docxtpl's objects say so with ``__html__``). ``strict`` (the
+    # check at upload): a name the report does not give (a misspelt ``{{ titel }}``) is an error, not nothing.
+    env = SandboxedEnvironment(autoescape=True, undefined=PrintedUndefined if strict else Undefined)
     env.filters["cn"] = chinese_number
     return env
 
@@ -324,25 +334,34 @@ def check_template(file: str | Path | IO[bytes], sample: Document | None = None)
         template.init_docx()
     except Exception:  # a zip holding a damaged document
         raise TemplateRefused(_not_word()) from None
+    # Line 1 of the compiled body is its opening tag; the paragraphs follow, one a line.
     try:
-        _parse(template)
+        body = _parse(template)
     except TemplateSyntaxError as error:
-        # Line 1 is the body's opening tag; the paragraphs follow, one a line.
-        paragraph = max(error.lineno - 1, 1)
-        raise TemplateRefused(_("Line %(line)s: %(message)s") % {"line": paragraph, "message": error.message}) from None
+        raise TemplateRefused(_at_line(error.lineno, error.message or type(error).__name__)) from None
+    filled = context(template, sample or sample_document(), fallback=sample is None)
     try:
-        template.render(context(template, sample or sample_document(), fallback=sample is None), environment())
-        template.save(io.BytesIO())
-    except TemplateSyntaxError as error:  # the body parsed, so this is in a header or footer
-        raise TemplateRefused(_("In the header or footer: %(message)s") % {"message": error.message}) from None
+        body.render(filled)
     except TemplateError as error:
         line = _template_line(error)
         message = error.message or type(error).__name__
         if line:
-            raise TemplateRefused(_("Line %(line)s: %(message)s") % {"line": line, "message": message}) from None
+            raise TemplateRefused(_at_line(line, message)) from None
+        raise TemplateRefused(_("The template cannot be filled in: %(message)s") % {"message": message}) from None
+    try:  # as a report fills it in: the headers and footers too, and the XML the tags leave must be valid
+        template.render(filled, environment(strict=True))
+        template.save(io.BytesIO())
+    except TemplateSyntaxError as error:  # the body parsed, so this is in a header or footer
+        raise TemplateRefused(_("In the header or footer: %(message)s") % {"message": error.message}) from None
+    except TemplateError as error:
+        message = error.message or type(error).__name__
         raise TemplateRefused(_("The template cannot be filled in: %(message)s") % {"message": message}) from None
     except Exception as error:  # a damaged document, or tags that make its XML invalid
         raise TemplateRefused(_("The template cannot be filled in: %(message)s") % {"message": error}) from None
+
+
+def _at_line(line: int, message: str) -> str:
+    return _("Line %(line)s: %(message)s") % {"line": max(line - 1, 1), "message": message}
 
 
 def _read(file: str | Path | IO[bytes]) -> bytes:
@@ -379,11 +398,11 @@ def _check_zip(data: bytes) -> None:
         raise TemplateRefused(_("The file unpacks to far more than a Word document does; it was not read."))
 
 
-def _parse(template: DocxTemplate) -> None:
-    """Compile the body as docxtpl will, with each paragraph on a line of its own, so a syntax error's line is the
+def _parse(template: DocxTemplate) -> Any:
+    """The body compiled as docxtpl will, with each paragraph on a line of its own, so an error's line is the
     paragraph's number (docxtpl numbers the lines after dropping its ``{%p %}`` paragraphs)."""
     xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", template.get_xml())
-    environment().from_string(template.patch_xml(xml))  # compiled too: an unknown filter is found here
+    return environment(strict=True).from_string(template.patch_xml(xml))  # compiled: an unknown filter is found
 
 
 def _template_line(error: BaseException) -> int | None:

@@ -48,6 +48,12 @@ def bound_form(kind: ReportKind, user: AnyUser, params: Any) -> ReportForm:
     if not isinstance(params, dict):
         raise ParamsRefused({"params": [_("The parameters must be an object of names and values.")]})
     data = {name: value for name, value in params.items() if isinstance(name, str)}
+    # A form field reads an empty list or object as no value (the user's own unit): refuse them rather.
+    several = {
+        name: [_("Give one value, not a list or an object.")] for name, v in data.items() if isinstance(v, (list, dict))
+    }
+    if several:
+        raise ParamsRefused(several)
     form = kind.form(data=data, user=user)
     try:
         valid = form.is_valid()

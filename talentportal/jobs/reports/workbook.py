@@ -12,6 +12,7 @@ from io import BytesIO
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_range_abs
 from xlsxwriter.worksheet import Worksheet
 
 from talentportal.excel import excel_value
@@ -132,22 +133,13 @@ class _Writer:
             native.add_series(
                 {
                     "name": table.columns[col],
-                    "categories": f"={quoted}!${_col(chart.category)}${first + 1}:${_col(chart.category)}${last + 1}",
-                    "values": f"={quoted}!${_col(col)}${first + 1}:${_col(col)}${last + 1}",
+                    "categories": f"={quoted}!{xl_range_abs(first, chart.category, last, chart.category)}",
+                    "values": f"={quoted}!{xl_range_abs(first, col, last, col)}",
                 }
             )
         native.set_title({"name": chart.title})
         native.set_size({"width": 720, "height": 360})
         sheet.insert_chart(at, 0, native)
-
-
-def _col(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def write_workbook(document: Document) -> bytes:
