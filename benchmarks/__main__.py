@@ -1,6 +1,7 @@
 """`make bench`: list pages and API lists at two sizes, against Django admin's changelist in the same run; a
 100,000-row roster import through a real worker, against python-calamine and django-import-export; and scoring
-assessment schemes at two registry sizes; the leads' cockpit at two registry sizes.
+assessment schemes at two registry sizes; the leads' cockpit at two registry sizes; the annual report, its workbook
+and the quarterly form through a real worker at two registry sizes, and the workbook writer against openpyxl.
 
 Prints a Markdown table (also written to var/bench-results.md, the imports also to var/bench-imports.md) for
 docs/performance.md. Ratios, not absolute times, are what to compare across machines.
@@ -61,7 +62,7 @@ def bench_org_units(sizes: tuple[int, ...] = (10, 1000)) -> list[str]:
 
 
 def main() -> int:
-    """``python -m benchmarks [orgs] [talents] [programs] [imports] [assessments] [cockpit] [--small N] [--large N]
+    """``python -m benchmarks [orgs] [talents] [programs] [imports] [assessments] [cockpit] [reports] [--small N] [--large N]
     [--selections N N] [--roster N N] [--runs N] [--platforms N] [--profile-import N]``; no name runs them all."""
     import argparse
 
@@ -69,10 +70,11 @@ def main() -> int:
     from benchmarks.cockpit import bench_cockpit
     from benchmarks.imports import bench_imports, profile_apply
     from benchmarks.programs import bench_programs
+    from benchmarks.reports import bench_reports
     from benchmarks.talents import bench_talents
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    names = ["orgs", "talents", "programs", "imports", "assessments", "cockpit"]
+    names = ["orgs", "talents", "programs", "imports", "assessments", "cockpit", "reports"]
     # Not ``choices=``: Python 3.11's argparse checks an empty list against them and refuses a bare command.
     parser.add_argument("which", nargs="*", metavar="{" + ",".join(names) + "}", help="default: all of them")
     parser.add_argument("--small", type=int, default=10_000, help="talents in the small registry")
@@ -94,7 +96,10 @@ def main() -> int:
         help="rows in the imports benchmark's rosters, large and small (default 100000 10000)",
     )
     parser.add_argument(
-        "--runs", type=int, default=3, help="rounds of the imports benchmark's apply, floor and comparison (default 3)"
+        "--runs",
+        type=int,
+        default=3,
+        help="rounds of the imports benchmark's apply, floor and comparison; runs of each report (default 3)",
     )
     parser.add_argument(
         "--platforms", type=int, default=2_000, help="platforms in the assessments benchmark's scheme (default 2000)"
@@ -144,6 +149,10 @@ def main() -> int:
         with scratch_database():
             lines += ["", f"### Leads' cockpit ({args.small:,} vs {args.large:,} talents)", ""]
             lines += bench_cockpit(args.small, args.large)
+    if "reports" in which:
+        with scratch_database("bench_reports"):
+            lines += ["", f"### Reports ({args.small:,} vs {args.large:,} talents)", ""]
+            lines += bench_reports(args.small, args.large, args.runs)
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path("var/bench-results.md")

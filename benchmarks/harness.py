@@ -21,12 +21,13 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 
 @contextmanager
-def scratch_database() -> Iterator[None]:
-    """A fresh database of the configured engine (SQLite or DATABASE_URL), dropped afterwards."""
+def scratch_database(label: str = "bench") -> Iterator[None]:
+    """A fresh database of the configured engine (SQLite or DATABASE_URL), dropped afterwards; ``label`` names it
+    (benchmarks that may run beside the others take their own)."""
     setup_test_environment()
     # Never the test suite's database: both may run at once.
     connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-        f"bench_{connection.settings_dict['NAME']}" if connection.vendor == "postgresql" else "var/bench.sqlite3"
+        f"{label}_{connection.settings_dict['NAME']}" if connection.vendor == "postgresql" else f"var/{label}.sqlite3"
     )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:

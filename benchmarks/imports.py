@@ -216,19 +216,20 @@ def proc_kb(pid: int, key: str) -> int:
 
 
 class Worker:
-    """``celery -A talentportal worker --pool=solo`` on this run's queue and broker, pointed at the scratch database."""
+    """``celery -A talentportal worker --pool=solo`` (or ``pool``, one process) on this run's queue and broker,
+    pointed at the scratch database."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, pool: str = "solo", out: Path = OUT) -> None:
         from django.conf import settings
 
         from talentportal.dburl import database_url
 
-        self.log_path = OUT / f"worker-{name}.log"
+        self.log_path = out / f"worker-{name}.log"
         self.log_file = self.log_path.open("wb")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "talentportal.settings.test", "DATABASE_URL": database_url()}
         self.process = subprocess.Popen(
             [
-                *(str(CELERY), "-A", "talentportal", "worker", "--pool=solo", "--loglevel=INFO"),
+                *(str(CELERY), "-A", "talentportal", "worker", f"--pool={pool}", "--concurrency=1", "--loglevel=INFO"),
                 *("-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"bench-{name}-{os.getpid()}@%h"),
                 *("--without-mingle", "--without-gossip", "--without-heartbeat"),
             ],
