@@ -258,8 +258,8 @@ def write_openpyxl(document: Any, write_only: bool = True) -> bytes:
 
 
 def write_xlsxwriter_on_disk(document: Any) -> bytes:
-    """The project's writer with XlsxWriter's constant-memory mode in effect (rows flushed to temporary files):
-    ``in_memory`` turns that mode off."""
+    """The project's writer in XlsxWriter's constant-memory mode (rows flushed to temporary files) instead of
+    ``in_memory``."""
     from unittest import mock
 
     import xlsxwriter
@@ -269,7 +269,7 @@ def write_xlsxwriter_on_disk(document: Any) -> bytes:
     original = xlsxwriter.Workbook
 
     def on_disk(target: Any, options: dict[str, Any]) -> Any:
-        return original(target, {**options, "in_memory": False})
+        return original(target, {**options, "in_memory": False, "constant_memory": True})
 
     with mock.patch.object(xlsxwriter, "Workbook", on_disk):
         return write_workbook(document)
