@@ -107,6 +107,12 @@ def cells(table: docx.table.Table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
+def test_each_chart_drawn_is_told_so_the_job_shows_it():
+    told = []
+    render_docx(report(), default_template("annual"), lambda: told.append(1))
+    assert len(told) == sum(len(section.charts) for section in report().sections) > 0
+
+
 @pytest.mark.parametrize("name", ["annual", "generic"])
 def test_default_templates_draw_text_tables_and_charts(name):
     drawn = opened(render_docx(report(), default_template(name)))

@@ -135,8 +135,9 @@ class Subdoc:
 class Pieces:
     """Draws a section's tables and charts into subdocuments of ``template``, in the template's own styles."""
 
-    def __init__(self, template: DocxTemplate) -> None:
+    def __init__(self, template: DocxTemplate, drawn: Callable[[], None] | None = None) -> None:
         self.template = template
+        self.drawn = drawn  # told after each chart is drawn (the job's progress)
         # Style ids by name, looked up once: python-docx would search the styles again for every cell.
         self.ids = {style.name: style.style_id for style in template.docx.styles}
         self.pictures: dict[tuple[str, str], bytes] = {}
@@ -149,6 +150,8 @@ class Pieces:
         key = (section.key, chart.key)
         if key not in self.pictures:
             self.pictures[key] = chart_png(section.table(chart.table), chart)
+            if self.drawn is not None:
+                self.drawn()
         return self.pictures[key]
 
     def subdoc(self, section: Section, text: bool = False, tables: Any = (), charts: Any = ()) -> Any:
@@ -278,8 +281,10 @@ class AnySection(dict[str, SectionView]):
         return self.sample
 
 
-def context(template: DocxTemplate, document: Document, fallback: bool = False) -> dict[str, Any]:
-    pieces = Pieces(template)
+def context(
+    template: DocxTemplate, document: Document, fallback: bool = False, drawn: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    pieces = Pieces(template, drawn)
     sections = [SectionView(section, pieces, fallback) for section in document.sections]
     by_key: dict[str, SectionView] = AnySection(sections[0]) if fallback and sections else {}
     by_key.update((view.key, view) for view in sections)
@@ -292,11 +297,14 @@ def context(template: DocxTemplate, document: Document, fallback: bool = False) 
     }
 
 
-def render_docx(document: Document, template: str | Path | IO[bytes]) -> bytes:
-    """``document`` filled into the Word ``template`` (a path or an open binary file), as .docx bytes."""
+def render_docx(
+    document: Document, template: str | Path | IO[bytes], chart_drawn: Callable[[], None] | None = None
+) -> bytes:
+    """``document`` filled into the Word ``template`` (a path or an open binary file), as .docx bytes;
+    ``chart_drawn`` is called after each chart is drawn."""
     drawn = DocxTemplate(str(template) if isinstance(template, Path) else template)
     drawn.init_docx()  # the pieces are drawn into the document it opens, in its styles
-    drawn.render(context(drawn, document), environment())
+    drawn.render(context(drawn, document, drawn=chart_drawn), environment())
     drawn.docx.core_properties.title = document.title  # what Word and WPS show as the file's title
     output = io.BytesIO()
     drawn.save(output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -96,16 +97,17 @@ def report_file_name(kind: ReportKind, job: Job) -> str:
     return f"{slugify(kind.code) or 'report'}-{job.pk}-{stamp}.{kind.output}"
 
 
-def render(kind: ReportKind, document: Document, user: AnyUser) -> bytes:
-    """The report's file: a Word document drawn with the office's template (or the default), or a workbook."""
+def render(kind: ReportKind, document: Document, user: AnyUser, chart_drawn: Callable[[], None] | None = None) -> bytes:
+    """The report's file: a Word document drawn with the office's template (or the default), or a workbook.
+    ``chart_drawn`` is told of each chart a Word document draws (they take most of its time)."""
     if kind.output == DOCX:
         from .docx import default_template, render_docx
 
         uploaded = ReportTemplate.objects.applying_to(user, kind.code)
         if uploaded is None:
-            return render_docx(document, default_template(kind.template or "generic.docx"))
+            return render_docx(document, default_template(kind.template or "generic.docx"), chart_drawn)
         with uploaded.file.open("rb") as template:
-            return render_docx(document, template)
+            return render_docx(document, template, chart_drawn)
     return write_workbook(document)
 
 
@@ -134,7 +136,15 @@ def run(job: Job) -> None:
         stored = Document.from_data(data)  # the file is drawn from exactly what the job keeps for the print view
         writer.update(max(writer.total - 1, 0))
         writer.stage(_("Writing the file…"))
-        content = render(kind, stored, user)
+        charts = sum(len(section.charts) for section in stored.sections)
+        drawn = iter(range(1, charts + 1))
+
+        def chart_drawn() -> None:
+            writer.stage(
+                _("Drawing the charts: %(done)s of %(total)s…") % {"done": next(drawn, charts), "total": charts}
+            )
+
+        content = render(kind, stored, user, chart_drawn)
     finally:
         writer.stop()
         # The writer's thread wrote the progress from its own connection: the job row saved below keeps it.
