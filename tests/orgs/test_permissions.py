@@ -23,10 +23,10 @@ class TestOrgUnitMatrix(RegistryMatrix):
         "list": 7,
         "create_page": 16,
         "update_page": 22,
-        "delete_page": 58,
+        "delete_page": 63,
         "api_create": 8,
         "api_update": 9,
-        "api_delete": 42,
+        "api_delete": 43,
     }
     rights = {
         # The city's own unit (``parent``) is changed by nobody below the superuser: it is the scope's root.
@@ -70,10 +70,10 @@ class TestUserMatrix(RegistryMatrix):
         "list": 8,
         "create_page": 18,
         "update_page": 20,
-        "delete_page": 40,
+        "delete_page": 44,
         "api_create": 12,
         "api_update": 7,
-        "api_delete": 30,
+        "api_delete": 33,
     }
     closed = Rights(pages=False)
     rights = {
