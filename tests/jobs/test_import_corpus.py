@@ -282,7 +282,7 @@ REFUSALS = [
     Case(
         "zip-bomb-by-ratio",
         _padded,
-        "A part of the file unpacks to 847 times its packed size (3.0\xa0MB), more than any spreadsheet does; "
+        "A part of the file unpacks to 844 times its packed size (3.0\xa0MB), more than any spreadsheet does; "
         "it was not read. Open it in Excel and save it again.",
     ),
     Case("encrypted-workbook", _encrypted, PASSWORD),
@@ -410,7 +410,7 @@ def test_zip_bomb_refused_in_chinese(tmp_path: Path) -> None:
     with translation.override("zh-hans"), pytest.raises(FileRefused) as refused:
         open_sheet(_padded(tmp_path))
     assert refused.value.message == (
-        "文件中有一部分解压后达到压缩大小的 847 倍（3.0\xa0MB），任何电子表格都不会如此，未予读取。请用 Excel 打开后重新保存。"
+        "文件中有一部分解压后达到压缩大小的 844 倍（3.0\xa0MB），任何电子表格都不会如此，未予读取。请用 Excel 打开后重新保存。"
     )
 
 
