@@ -249,12 +249,21 @@ def test_a_template_that_fails_when_filled_in_is_refused():
         "{{ title.__class__.__mro__[1].__subclasses__() }}",
         "{{ s.__class__.__init__.__globals__ }}",
         "{{ cycler.__init__.__globals__.os }}",
+        "{{ sections[0].pieces.template.replace_zipname('docProps/app.xml', '/etc/hostname') }}",
+        "{{ sections[0]._pieces.template.docx }}",
+        "{{ s.overview.tables.save }}",
+        "{{ s.overview.image.trend.tpl.write_xml }}",
+        "{{ s.overview.table._items }}",
+        "{{ title.encode }}",
+        "{{ sections.append(1) }}",
     ],
 )
 def test_a_template_cannot_reach_pythons_internals(tag):
     """An uploaded template runs sandboxed: what would reach the interpreter is refused at upload."""
     message = refusal(template("{{ title }}", tag))
     assert "unsafe" in message or "undefined" in message or "has no attribute" in message, message
+    with pytest.raises(TemplateRefused):  # checked against a report of its kind too
+        check_template(template("{{ title }}", tag), sample=report())
 
 
 def test_any_section_and_piece_key_passes_the_check_without_a_report_of_the_kind():

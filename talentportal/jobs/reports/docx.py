@@ -38,6 +38,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, TemplateError, TemplateSyntaxError, Undefined
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -99,12 +100,44 @@ class PrintedUndefined(Undefined):
     __str__ = __iter__ = __len__ = __contains__ = Undefined._fail_with_undefined_error
 
 
+# What a template may read off the objects it is given; everything else (a piece's Word objects and their
+# methods, which could read or write files) is out of its reach, whatever its name.
+SECTION_ATTRIBUTES = frozenset({"key", "heading", "text", "tables", "charts", "body", "table", "chart", "image"})
+LOOP_ATTRIBUTES = frozenset(
+    {"index", "index0", "revindex", "revindex0", "first", "last", "length", "cycle", "previtem", "nextitem", "depth",
+     "depth0", "changed"}
+)  # fmt: skip
+PURE_METHODS = frozenset(
+    {"upper", "lower", "strip", "lstrip", "rstrip", "replace", "split", "startswith", "endswith", "join", "title",
+     "capitalize", "center", "ljust", "rjust", "zfill", "count", "find", "format", "items", "keys", "values", "get",
+     "index"}
+)  # fmt: skip
+
+
+class ReportSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, and on top of it an allowlist: a template reads a section's fields and pieces, a loop's
+    counters and the pure methods of text, numbers, lists and mappings; nothing else."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, SectionView):
+            return attr in SECTION_ATTRIBUTES
+        if isinstance(obj, Keyed):
+            return not attr.startswith("_")  # a piece by its key
+        if isinstance(obj, LoopContext):
+            return attr in LOOP_ATTRIBUTES
+        if isinstance(obj, (str, int, float, list, tuple, dict)):
+            return attr in PURE_METHODS
+        return False
+
+
 def environment(strict: bool = False) -> Environment:
     # Sandboxed: a template is uploaded by an office, and must not reach Python's internals (``''.__class__``)
     # nor call what changes data. Autoescaped, as the template is XML: a "&" or "<" in a heading must not break
     # the file. The drawn pieces are already markup (docxtpl's objects say so with ``__html__``). ``strict`` (the
     # check at upload): a name the report does not give (a misspelt ``{{ titel }}``) is an error, not nothing.
-    env = SandboxedEnvironment(autoescape=True, undefined=PrintedUndefined if strict else Undefined)
+    env = ReportSandbox(autoescape=True, undefined=PrintedUndefined if strict else Undefined)
     env.filters["cn"] = chinese_number
     return env
 
@@ -120,8 +153,11 @@ class Subdoc:
         element.body.append(deepcopy(template.docx.sections[-1]._sectPr))
         self.docx = WordDocument(element, template.docx.part)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.docx, name)
+    def add_paragraph(self, *args: Any, **kwargs: Any) -> Any:
+        return self.docx.add_paragraph(*args, **kwargs)
+
+    def add_table(self, *args: Any, **kwargs: Any) -> Any:
+        return self.docx.add_table(*args, **kwargs)
 
     def __html__(self) -> str:
         body = self.docx.element.body
@@ -220,21 +256,21 @@ class Keyed:
     checked with)."""
 
     def __init__(self, items: list[Any], draw: Callable[[Any], Any], fallback: bool = False) -> None:
-        self.items = {item.key: item for item in items}
-        self.draw = draw
-        self.fallback = fallback
-        self.drawn: dict[str, Any] = {}
+        self._items = {item.key: item for item in items}
+        self._draw = draw
+        self._fallback = fallback
+        self._drawn: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self.drawn:
-            item = self.items.get(key) or (next(iter(self.items.values()), None) if self.fallback else None)
+        if key not in self._drawn:
+            item = self._items.get(key) or (next(iter(self._items.values()), None) if self._fallback else None)
             if item is None:
                 raise KeyError(key)
-            self.drawn[key] = self.draw(item)
-        return self.drawn[key]
+            self._drawn[key] = self._draw(item)
+        return self._drawn[key]
 
     def __getattr__(self, key: str) -> Any:
-        if key.startswith("__"):
+        if key.startswith("_"):
             raise AttributeError(key)
         try:
             return self[key]
@@ -246,8 +282,8 @@ class SectionView:
     """A section as a template sees it; the pieces are drawn on first use."""
 
     def __init__(self, section: Section, pieces: Pieces, fallback: bool = False) -> None:
-        self.section = section
-        self.pieces = pieces
+        self._section = section
+        self._pieces = pieces
         self.key, self.heading, self.text = section.key, section.heading, section.text
         self.table = Keyed(section.tables, lambda t: pieces.subdoc(section, tables=[t]), fallback)
         self.chart = Keyed(section.charts, lambda c: pieces.subdoc(section, charts=[c]), fallback)
@@ -259,15 +295,15 @@ class SectionView:
 
     @cached_property
     def tables(self) -> Any:
-        return self.pieces.subdoc(self.section, tables=self.section.tables)
+        return self._pieces.subdoc(self._section, tables=self._section.tables)
 
     @cached_property
     def charts(self) -> Any:
-        return self.pieces.subdoc(self.section, charts=self.section.charts)
+        return self._pieces.subdoc(self._section, charts=self._section.charts)
 
     @cached_property
     def body(self) -> Any:
-        return self.pieces.subdoc(self.section, text=True, tables=self.section.tables, charts=self.section.charts)
+        return self._pieces.subdoc(self._section, text=True, tables=self._section.tables, charts=self._section.charts)
 
 
 class AnySection(dict[str, SectionView]):
