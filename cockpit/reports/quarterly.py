@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cockpit.figures import LEADING
+from cockpit.reports.annual import growth
 from cockpit.sections import plan_for
 from plans.figures import REPORTING_KINDS, figures
 from platforms.metrics import platform_filter
@@ -155,13 +156,6 @@ def counts(units: Sequence[OrgUnit], year: int, quarter: int) -> Counts:
                 for key, value in sums.items():
                     found[(key, period, unit_id)] = value
     return found
-
-
-def growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
-    """Year-on-year growth in percent; none where last year's is 0 or missing."""
-    if now is None or not before:
-        return None
-    return (100 * (now - before) / before).quantize(Decimal("0.1"))
 
 
 def area_units(unit: OrgUnit) -> list[OrgUnit]:

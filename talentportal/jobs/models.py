@@ -391,6 +391,8 @@ class ReportSchedule(models.Model):
         help_text=_("The day after the period ends on which the report runs (1–28)."),
     )
     active = models.BooleanField(_("active"), default=True)
+    # Why the scheduler paused it (its last run was refused), shown on the schedules page.
+    message = models.TextField(_("message"), blank=True)
     org_unit = models.ForeignKey(
         "orgs.OrgUnit", models.CASCADE, related_name="report_schedules", verbose_name=_("org unit")
     )

@@ -35,7 +35,7 @@ from .reports.services import (
     reported_period,
 )
 
-PERIOD_FIELDS = ("year", "quarter", "month")
+PERIOD_FIELDS = ("year", "quarter")
 
 
 def unit_choices(form: ReportForm) -> None:
@@ -257,7 +257,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         first = next_run_at(every, day)
         params = {k: v for k, v in request.POST.dict().items() if k in (params_form.fields if params_form else {})}
         try:
-            checked = bound_form(chosen, request.user, {**params, **reported_period(every, first)})
+            checked = bound_form(chosen, request.user, {**params, **reported_period(chosen, first)})
         except ParamsRefused as refused:
             for name, errors in refused.message_dict.items():
                 schedule_form.add_error(None, f"{name}: {' '.join(errors)}")

@@ -18,14 +18,19 @@ from talentportal.jobs.reports import services
 from talentportal.jobs.reports.document import (
     COUNT,
     MONEY,
+    NUMBER,
     PERCENT,
+    TEXT,
+    Document,
+    Section,
+    Table,
     format_cell,
 )
 from talentportal.jobs.reports.kinds import (
     REPORTS,
     ReportKind,
 )
-from talentportal.jobs.reports.workbook import sheet_name
+from talentportal.jobs.reports.workbook import sheet_name, write_workbook
 from talentportal.orgs.models import OrgUnit
 
 CITY, NANHU, XIUZHOU = "330400", "330402", "330411"
@@ -197,7 +202,11 @@ def test_schedules_run_the_period_that_just_ended(test_kind, people) -> None:
     after = datetime.datetime(2026, 3, 20, 12, tzinfo=tz)
     first = services.next_run_at("quarter", 5, after)
     assert timezone.localtime(first).date() == datetime.date(2026, 4, 5)
-    assert services.reported_period("quarter", first) == {"year": 2026, "quarter": 1, "month": 3}
+    assert services.reported_period(REPORTS["test_units"], first) == {"year": 2026, "quarter": 1}
+    # A monthly run covers the last quarter that has ended, never the one still running; a yearly kind last year.
+    in_february = services.next_run_at("month", 5, datetime.datetime(2026, 1, 20, tzinfo=tz))
+    assert services.reported_period(REPORTS["test_units"], in_february) == {"year": 2025, "quarter": 4}
+    assert services.reported_period(REPORTS["annual"], in_february) == {"year": 2025}
     assert timezone.localtime(services.next_run_at("year", 5, first)).date() == datetime.date(2027, 1, 5)
     assert timezone.localtime(services.next_run_at("month", 28, after)).date() == datetime.date(2026, 3, 28)
     schedule = ReportSchedule.objects.create(
@@ -217,6 +226,14 @@ def test_schedules_run_the_period_that_just_ended(test_kind, people) -> None:
     assert schedule.last_job == started[0]
     assert timezone.localtime(schedule.next_run_at).date() == datetime.date(2025, 10, 5)
     assert services.run_due_schedules(datetime.datetime(2025, 7, 5, 8, tzinfo=tz)) == []
+    # The admin moves to another county: the next run is refused, and the schedule pauses saying why.
+    membership = people["a_admin"].membership
+    membership.org_unit = OrgUnit.objects.get(code=XIUZHOU)
+    membership.save()
+    assert services.run_due_schedules(datetime.datetime(2025, 10, 5, 7, tzinfo=tz)) == []
+    schedule.refresh_from_db()
+    assert not schedule.active and schedule.message
+    assert services.run_due_schedules(datetime.datetime(2026, 1, 5, 7, tzinfo=tz)) == []  # paused: not tried again
 
 
 def test_schedule_pages_are_for_admins(test_kind, client, people) -> None:
@@ -242,3 +259,10 @@ def test_schedule_pages_are_for_admins(test_kind, client, people) -> None:
     client.force_login(people["city_admin"])
     assert client.post(reverse("reports:schedule_delete", args=[schedule.pk])).status_code == 302
     assert not ReportSchedule.objects.exists()
+
+
+def test_a_mixed_column_shows_whole_numbers_as_counts_and_others_with_two_decimals() -> None:
+    table = Table("t", "表", ["指标", "数值"], [["人数", 12], ["金额", 2.5]], [TEXT, NUMBER])
+    book = load_workbook(io.BytesIO(write_workbook(Document("k", "T", sections=[Section("s", "表", tables=[table])]))))
+    cells = {row[0].value: row[1] for row in book["表"].iter_rows() if row[0].value in ("人数", "金额")}
+    assert cells["人数"].number_format == "#,##0" and cells["金额"].number_format == "#,##0.00"

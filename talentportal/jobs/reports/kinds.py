@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -78,6 +78,15 @@ def kinds_for(user: AnyUser) -> list[ReportKind]:
     return sorted((kind for kind in REPORTS.values() if kind.can_run(user)), key=lambda kind: (kind.order, kind.code))
 
 
+def last_ended(form: type[forms.Form], day: datetime.date) -> dict[str, int]:
+    """The period a report of ``form`` proposes on ``day``, and a schedule reports on: the last quarter that has
+    ended when the form takes a quarter, else the last year that has ended."""
+    if "quarter" in form.base_fields:
+        year, quarter = (day.year, (day.month - 1) // 3) if day.month > 3 else (day.year - 1, 4)
+        return {"year": year, "quarter": quarter}
+    return {"year": day.year - 1} if "year" in form.base_fields else {}
+
+
 class ReportForm(forms.Form):
     """A report's parameters, for ``user``. Fields named ``year`` and ``quarter`` are the period a schedule fills in
     (the period that has just ended); ``org_unit`` is a unit's code in the user's scope, their own by default.
@@ -91,13 +100,8 @@ class ReportForm(forms.Form):
         unit = unit_of(user)
         if "org_unit" in self.fields and unit is not None:
             self.fields["org_unit"].initial = unit.code
-        # The last period that has ended: last year, or the last quarter.
-        today = timezone.localdate()
-        year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
-        if "quarter" in self.fields:
-            self.fields["quarter"].initial = quarter
-        if "year" in self.fields:
-            self.fields["year"].initial = year if "quarter" in self.fields else today.year - 1
+        for name, value in last_ended(type(self), timezone.localdate()).items():
+            self.fields[name].initial = value
 
     def clean_org_unit(self) -> OrgUnit | None:
         code = (self.cleaned_data.get("org_unit") or "").strip()
@@ -132,10 +136,18 @@ def year_field(**kwargs: Any) -> forms.IntegerField:
     return forms.IntegerField(label=gettext_lazy("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)
 
 
+# “Q3” / “第3季度”, in the language of whoever reads it (not the one active when the module was loaded).
+def _quarter_label(quarter: int) -> str:
+    return _("Q%(quarter)s") % {"quarter": quarter}
+
+
+quarter_label = lazy(_quarter_label, str)
+
+
 def quarter_field() -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=gettext_lazy("Quarter"),
-        choices=[(q, gettext_lazy("Q%(quarter)s") % {"quarter": q}) for q in range(1, 5)],
+        choices=[(q, quarter_label(q)) for q in range(1, 5)],
         coerce=int,
     )
 
@@ -150,7 +162,8 @@ def org_unit_field(required: bool = False) -> forms.CharField:
 
 
 def not_in_future(year: int, quarter: int | None = None) -> None:
-    """Refuse a period that has not ended yet (a year, or a quarter of it): its figures are not all in."""
+    """Refuse a period that has not begun yet (a year, or a quarter of it): it has no figures. The current one is
+    accepted (its figures so far)."""
     today = timezone.localdate()
     if quarter is None:
         if year > today.year:

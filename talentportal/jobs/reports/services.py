@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,7 +21,7 @@ from ..importing.engine import ProgressWriter
 from ..models import Job, ReportSchedule, ReportTemplate
 from ..services import job_start
 from .document import Document
-from .kinds import DOCX, REPORTS, OutOfScope, ReportForm, ReportKind
+from .kinds import DOCX, REPORTS, OutOfScope, ReportForm, ReportKind, last_ended
 from .workbook import write_workbook
 
 if TYPE_CHECKING:
@@ -202,10 +203,10 @@ def next_run_at(every: str, day: int, after: datetime.datetime | None = None) ->
         start = next_period(start, every)
 
 
-def reported_period(every: str, run_at: datetime.datetime) -> dict[str, int]:
-    """The year (and quarter) of the period that ended before ``run_at``: what the scheduled report covers."""
-    ended = period_start(timezone.localtime(run_at).date(), every) - datetime.timedelta(days=1)
-    return {"year": ended.year, "quarter": (ended.month - 1) // 3 + 1, "month": ended.month}
+def reported_period(kind: ReportKind, run_at: datetime.datetime) -> dict[str, int]:
+    """What a report of ``kind`` run at ``run_at`` by its schedule covers: the last quarter (or year) that has
+    ended, whatever the schedule's rhythm, never a period still running."""
+    return last_ended(kind.form, timezone.localtime(run_at).date())
 
 
 def run_due_schedules(now: datetime.datetime | None = None) -> list[Job]:
@@ -219,16 +220,22 @@ def run_due_schedules(now: datetime.datetime | None = None) -> list[Job]:
             )
             if not claimed:
                 continue  # another scheduler run took it
-            period = reported_period(schedule.every, schedule.next_run_at)
-            params = dict(schedule.params)
             kind = REPORTS.get(schedule.kind)
-            fields = kind.form.base_fields if kind else {}
-            params.update({name: value for name, value in period.items() if name in fields})
-            try:
-                job = report_start(schedule.created_by, schedule.kind, params)
-            except (ParamsRefused, Http404) as exc:
-                log.warning("report schedule %s could not start: %s", schedule.pk, exc)
-                continue
-            ReportSchedule.objects.filter(pk=schedule.pk).update(last_job=job)
+            # The latest period that has ended (after a scheduler stopped for a while, not the oldest missed).
+            params = {**schedule.params, **(reported_period(kind, now) if kind else {})}
+            with translation.override(settings.LANGUAGE_CODE):  # the portal's language, as no request tells one
+                try:
+                    job = report_start(schedule.created_by, schedule.kind, params)
+                except (ParamsRefused, Http404) as refusal:
+                    # The admin moved, the unit left their scope, the kind is gone: paused, saying why, rather
+                    # than failing unseen every period.
+                    errors = getattr(refusal, "message_dict", {}).values()
+                    reason = " ".join(str(m) for messages in errors for m in messages) or _(
+                        "The report's unit or scheme is no longer in the scope of the admin who scheduled it."
+                    )
+                    ReportSchedule.objects.filter(pk=schedule.pk).update(active=False, message=reason[:500])
+                    log.warning("report schedule %s paused: %s", schedule.pk, reason)
+                    continue
+            ReportSchedule.objects.filter(pk=schedule.pk).update(last_job=job, message="")
             started.append(job)
     return started

@@ -17,9 +17,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from talentportal.excel import excel_value
 
-from .document import BAR, LINE, MONEY, NUMBER, PERCENT, PIE, STACKED, TEXT, Document, Section, Table
+from .document import BAR, COUNT, LINE, MONEY, NUMBER, PERCENT, PIE, STACKED, TEXT, Document, Section, Table
 
-NUMBER_FORMATS = {MONEY: "#,##0.00", PERCENT: '0.0"%"', NUMBER: "#,##0.##", TEXT: "@"}
+NUMBER_FORMATS = {COUNT: "#,##0", MONEY: "#,##0.00", PERCENT: '0.0"%"', NUMBER: "#,##0.00", TEXT: "@"}
 CHART_TYPES = {BAR: ("column", None), STACKED: ("column", "stacked"), LINE: ("line", None), PIE: ("pie", None)}
 # Characters a sheet name may not hold, and its length limit.
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -62,9 +62,9 @@ class _Writer:
             }
         )
         self.cells = {fmt: book.add_format({"border": 1, "num_format": NUMBER_FORMATS.get(fmt, "#,##0")})
-                      for fmt in (*NUMBER_FORMATS, "count")}  # fmt: skip
+                      for fmt in NUMBER_FORMATS}  # fmt: skip
         self.totals = {fmt: book.add_format({"border": 1, "bold": True, "num_format": NUMBER_FORMATS.get(fmt, "#,##0")})
-                       for fmt in (*NUMBER_FORMATS, "count")}  # fmt: skip
+                       for fmt in NUMBER_FORMATS}  # fmt: skip
 
     def section(self, sheet: Worksheet, name: str, document: Document, section: Section) -> None:
         widths: dict[int, int] = {}
@@ -120,6 +120,8 @@ class _Writer:
             if value is None:
                 sheet.write_blank(row, col, None, cell)
             elif isinstance(value, (int, float)) and fmt != TEXT:
+                if fmt == NUMBER:  # a column of counts and money: whole numbers as counts, others with two decimals
+                    cell = formats[COUNT if float(value).is_integer() else MONEY]
                 sheet.write_number(row, col, value, cell)
             else:
                 sheet.write_string(row, col, str(excel_value(value)), cell)
