@@ -107,7 +107,9 @@ class ReportForm(forms.Form):
         code = (self.cleaned_data.get("org_unit") or "").strip()
         unit = unit_of(self.user)
         if not code:
-            if unit is None and "org_unit" in self.fields and self.fields["org_unit"].required:
+            # The user's own unit; a superuser without one gets the whole tree (the root unit).
+            unit = unit or OrgUnit.objects.for_user(self.user).filter(parent=None).order_by("code").first()
+            if unit is None:
                 raise ValidationError(_("Choose an org unit."))
             return unit
         found: OrgUnit | None = OrgUnit.objects.filter(code=code).first()
