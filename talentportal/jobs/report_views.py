@@ -260,14 +260,21 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
             checked = bound_form(chosen, request.user, {**params, **reported_period(chosen, first)})
         except ParamsRefused as refused:
             for name, errors in refused.message_dict.items():
-                schedule_form.add_error(None, f"{name}: {' '.join(errors)}")
+                field = chosen.form.base_fields.get(name)
+                label = str(field.label) if field is not None and field.label else name
+                schedule_form.add_error(None, _("%(label)s: %(value)s") % {"label": label, "value": " ".join(errors)})
         else:
             kept = {k: v for k, v in checked.params().items() if k not in PERIOD_FIELDS}
             schedule = schedule_form.save(commit=False)
             schedule.kind, schedule.params, schedule.org_unit = chosen.code, kept, unit
             schedule.created_by, schedule.next_run_at = user, first
             schedule.save()
-            record(Actor.from_request(request, Source.FORM), Action.CREATE, schedule, {"kind": chosen.code})
+            record(
+                Actor.from_request(request, Source.FORM),
+                Action.CREATE,
+                schedule,
+                {"kind": chosen.code, "every": every, "day": day, "params": kept, "active": schedule.active},
+            )
             messages.success(request, _("The report is scheduled."))
             return redirect("reports:schedules")
     if params_form is not None and params_form.is_bound:
