@@ -36,7 +36,7 @@ from talentportal.metrics import (
     year_end,
 )
 
-from .models import Enterprise, EnterpriseYear, ServiceRequest, Talent, TalentTally, Team
+from .models import Enterprise, EnterpriseYear, ServiceRequest, ServiceRequestQuerySet, Talent, TalentTally, Team
 
 CENT = Decimal("0.01")
 
@@ -95,15 +95,28 @@ register(
 DAYS = Param("days", _("days allowed to resolve"), kind="int", multiple=False, default=30)
 
 
+def resolved_counts(
+    subjects: Sequence[Subject], year: int, days: int, requests: ServiceRequestQuerySet | None = None
+) -> dict[int, dict[str, Any]]:
+    """Per subject, the requests (of ``requests``, all by default) resolved in the year and those of them resolved
+    within ``days`` of being accepted: one grouped query."""
+    on_time = Count("id", filter=ServiceRequest.objects.closed_within(days))
+    resolved = (ServiceRequest.objects.all() if requests is None else requests).resolved_in(year)
+    return sums_by_org_unit(subjects, resolved, resolved=Count("id"), on_time=on_time)
+
+
+def on_time_share(counts: dict[str, Any]) -> Decimal:
+    """The share (%) of ``resolved_counts`` resolved on time; 0 where none was resolved."""
+    if not counts["resolved"]:
+        return Decimal(0)
+    share: Decimal = (100 * Decimal(counts["on_time"]) / counts["resolved"]).quantize(CENT, ROUND_HALF_UP)
+    return share
+
+
 def requests_resolved_on_time(subjects: Sequence[Subject], year: int, params: dict[str, Any]) -> Values:
     """The share (%) of the requests resolved in the year that were resolved within ``days`` of being accepted;
     0 where none was resolved. Declined requests are not resolutions and are left out."""
-    on_time = Count("id", filter=ServiceRequest.objects.closed_within(params["days"]))
-    counts = sums_by_org_unit(subjects, ServiceRequest.objects.resolved_in(year), resolved=Count("id"), on_time=on_time)
-    return {
-        subject_id: (100 * n["on_time"] / n["resolved"]).quantize(CENT, ROUND_HALF_UP) if n["resolved"] else Decimal(0)
-        for subject_id, n in counts.items()
-    }
+    return {subject_id: on_time_share(n) for subject_id, n in resolved_counts(subjects, year, params["days"]).items()}
 
 
 register(

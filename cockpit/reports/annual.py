@@ -11,6 +11,7 @@ The Word template addresses sections and tables by key: ``SECTIONS`` and each ta
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -51,6 +52,7 @@ from talentportal.jobs.reports.kinds import (
     year_field,
 )
 from talentportal.orgs.models import OrgUnit, unit_of
+from talents.metrics import on_time_share, resolved_counts
 from talents.models import EnterpriseYear, ServiceRequest, Talent, TalentTally
 
 from .. import figures as cockpit
@@ -422,13 +424,6 @@ def services_section(found: cockpit.Figures, areas: Areas, counts: dict[int, dic
     return Section("services", _("Service requests"), [], [table])
 
 
-def on_time_share(numbers: dict[str, Decimal]) -> Decimal:
-    """As the metric ``talents.requests_resolved_on_time`` computes it: 0 where none was resolved."""
-    if not numbers["resolved"]:
-        return ZERO
-    return (100 * numbers["on_time"] / numbers["resolved"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
 def plans_section(user: AnyUser, unit: OrgUnit, year: int) -> Section:
     found = plan_section(user, unit, year)
     columns = [
@@ -509,14 +504,10 @@ def service_counts(user: AnyUser, unit: OrgUnit, areas: Sequence[OrgUnit], year:
     """Requests received and resolved (and resolved in time) per unit, as the on-time metric counts them."""
     subjects = [metrics.unit_subject(u) for u in [unit, *areas]]
     requests = ServiceRequest.objects.for_user(user).in_subtree(unit)
-    days = settings.SERVICE_REQUEST_DUE_DAYS
-    resolved = metrics.sums_by_org_unit(
-        subjects,
-        requests.resolved_in(year),
-        resolved=Count("id"),
-        on_time=Count("id", filter=ServiceRequest.objects.closed_within(days)),
+    resolved = resolved_counts(subjects, year, settings.SERVICE_REQUEST_DUE_DAYS, requests)
+    received = metrics.by_org_unit(
+        subjects, requests.submitted_between(datetime.date(year, 1, 1), metrics.year_end(year))
     )
-    received = metrics.by_org_unit(subjects, requests.filter(submitted_on__year=year))
     return {pk: {**numbers, "received": received[pk]} for pk, numbers in resolved.items()}
 
 
