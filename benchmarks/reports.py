@@ -59,7 +59,7 @@ def run_in_worker(user: Any, code: str, params: dict[str, Any]) -> tuple[float, 
     from talentportal.jobs.reports.services import report_start
 
     with transaction.atomic():
-        job = report_start(user, code, params)
+        job = report_start(kind=code, params=params, acting_user=user)
     # Each write of the progress stamps the job's heartbeat (the worker's clock, as its start and finish are): a
     # change seen by a poll is dated by it. A write missed between two polls makes a gap look longer, never shorter.
     changes: list[tuple[Any, str]] = []
@@ -100,7 +100,7 @@ def count_queries(user: Any, code: str, params: dict[str, Any]) -> tuple[int, fl
     captured: list[dict[str, str]] = []
     for _ in range(2):
         with transaction.atomic():
-            job = report_start(user, code, params)
+            job = report_start(kind=code, params=params, acting_user=user)
             # The worker started later skips it: it is no longer queued.
             Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
         with translation.override(job.params.get("language") or None), CaptureQueriesContext(connection) as queries:

@@ -382,7 +382,9 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Job])
             message = _("This report takes no such parameter; it takes: %(names)s.") % {"names": ", ".join(takes)}
             return Response({"params": {name[:40]: [message] for name in unknown}}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            job = report_start(request.user, asked.validated_data["kind"], asked.validated_data["params"])
+            job = report_start(
+                kind=asked.validated_data["kind"], params=asked.validated_data["params"], acting_user=request.user
+            )
         except ParamsRefused as refused:
             errors: dict[str, Any] = {}
             for name, messages in refused.message_dict.items():

@@ -68,7 +68,7 @@ def report_home(request: HttpRequest) -> HttpResponse:
     form = chosen.form(user=request.user) if chosen else None
     if posting and asked is not None:
         try:
-            job = report_start(request.user, asked.code, request.POST.dict())
+            job = report_start(kind=asked.code, params=request.POST.dict(), acting_user=request.user)
         except ParamsRefused:
             form = asked.form(data=request.POST, user=request.user)
             form.is_valid()

@@ -126,7 +126,9 @@ def reports(people, schemes) -> dict[str, Job]:
     """A built report of each persona's (the quarterly form of their own unit)."""
     built = {}
     for persona, user in people.items():
-        job = services.report_start(user, "quarterly", own_params("quarterly", persona, schemes))
+        job = services.report_start(
+            kind="quarterly", params=own_params("quarterly", persona, schemes), acting_user=user
+        )
         services.run(job)
         job.refresh_from_db()
         assert job.result_file

@@ -49,7 +49,7 @@ def file_text(data: bytes) -> str:
 @pytest.mark.parametrize("persona", ["city_admin", "a_viewer"])
 def test_no_report_keeps_a_talents_name_id_number_or_phone(people, registry, persona, kind):
     params = KINDS.get(kind) or {"scheme": registry["scheme"]}
-    job = services.report_start(people[persona], kind, params)
+    job = services.report_start(kind=kind, params=params, acting_user=people[persona])
     services.run(job)
     job.refresh_from_db()
     stored = json.dumps(job.result, ensure_ascii=False)

@@ -42,7 +42,7 @@ def slow_job(owner: Any, steps: int, delay: float) -> Job:
 
 def test_a_worker_builds_the_report_as_the_requester(worker: Any, people: dict[str, Any]) -> None:
     params = {"year": 2025, "quarter": 1, "org_unit": ""}
-    job = finished(services.report_start(people["a_viewer"], "test_units", params), worker)
+    job = finished(services.report_start(kind="test_units", params=params, acting_user=people["a_viewer"]), worker)
     assert job.status == Job.Status.SUCCEEDED, job.message
     assert job.progress_done == job.progress_total > 0
     assert job.result_file.name.endswith(".xlsx")

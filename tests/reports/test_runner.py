@@ -57,7 +57,7 @@ def finish(job: Job) -> Job:
 
 
 def test_start_queues_a_job_with_the_checked_parameters(test_kind, people) -> None:
-    job = services.report_start(people["a_viewer"], "test_units", {**PARAMS, "year": "2025"})
+    job = services.report_start(kind="test_units", params={**PARAMS, "year": "2025"}, acting_user=people["a_viewer"])
     assert job.kind == services.KIND
     assert job.params["report"] == "test_units"
     assert job.params["params"] == {"year": 2025, "quarter": 2, "org_unit": NANHU}
@@ -77,7 +77,7 @@ def test_start_queues_a_job_with_the_checked_parameters(test_kind, people) -> No
 )
 def test_bad_parameters_are_refused_before_any_job(test_kind, people, params, field) -> None:
     with pytest.raises(services.ParamsRefused) as refused:
-        services.report_start(people["a_viewer"], "test_units", params)
+        services.report_start(kind="test_units", params=params, acting_user=people["a_viewer"])
     assert field in refused.value.message_dict
     assert not Job.objects.exists()
 
@@ -86,19 +86,21 @@ def test_another_countys_unit_is_not_found(test_kind, people) -> None:
     from django.http import Http404
 
     with pytest.raises(Http404):
-        services.report_start(people["a_viewer"], "test_units", {**PARAMS, "org_unit": XIUZHOU})
+        services.report_start(kind="test_units", params={**PARAMS, "org_unit": XIUZHOU}, acting_user=people["a_viewer"])
     assert not Job.objects.exists()
 
 
 def test_a_kind_the_user_may_not_run_is_refused(admin_only_kind, people) -> None:
     with pytest.raises(services.ParamsRefused) as refused:
-        services.report_start(people["a_viewer"], "test_admin", PARAMS)
+        services.report_start(kind="test_admin", params=PARAMS, acting_user=people["a_viewer"])
     assert "kind" in refused.value.message_dict
-    assert services.report_start(people["a_admin"], "test_admin", PARAMS).pk
+    assert services.report_start(kind="test_admin", params=PARAMS, acting_user=people["a_admin"]).pk
 
 
 def test_the_report_is_built_as_the_requester_and_kept(test_kind, people, units) -> None:
-    job = finish(services.report_start(people["a_viewer"], "test_units", {**PARAMS, "org_unit": ""}))
+    job = finish(
+        services.report_start(kind="test_units", params={**PARAMS, "org_unit": ""}, acting_user=people["a_viewer"])
+    )
     assert job.result["report"] == "test_units"
     document = services.document_of(job)
     assert document is not None
@@ -122,7 +124,7 @@ def test_the_report_is_built_as_the_requester_and_kept(test_kind, people, units)
 
 
 def test_a_unit_that_left_the_scope_since_fails_the_job(test_kind, people, units) -> None:
-    job = services.report_start(people["a_viewer"], "test_units", PARAMS)
+    job = services.report_start(kind="test_units", params=PARAMS, acting_user=people["a_viewer"])
     membership = people["a_viewer"].membership
     membership.org_unit = units[XIUZHOU]
     membership.save()

@@ -13,7 +13,7 @@ from talentportal.orgs.models import User
 def test_a_superuser_without_a_unit_reports_on_the_whole_tree(units, kind) -> None:
     root = User.objects.create_superuser("root-reports", "root@example.org", "Root-pass-2026x")
     params = {"year": 2025, "quarter": 4} if kind == "quarterly" else {"year": 2025}
-    job = services.report_start(root, kind, params)
+    job = services.report_start(kind=kind, params=params, acting_user=root)
     assert job.params["params"]["org_unit"] == "330400"
     services.run(job)
     job.refresh_from_db()

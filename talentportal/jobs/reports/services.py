@@ -78,18 +78,19 @@ def report_title(kind: ReportKind, form: ReportForm) -> str:
 
 
 @transaction.atomic
-def report_start(user: AnyUser, code: Any, params: Any) -> Job:
-    """Check the parameters as ``user`` and queue the report; nothing is queued when they are refused."""
+def report_start(*, kind: Any, params: Any, acting_user: AnyUser) -> Job:
+    """Check the parameters as ``acting_user`` and queue the report of ``kind`` (its code); nothing is queued
+    when they are refused."""
     from ..tasks import run_report
 
-    kind = kind_for(user, code)
-    form = bound_form(kind, user, params)
+    report = kind_for(acting_user, kind)
+    form = bound_form(report, acting_user, params)
     return job_start(
         task=run_report,
         kind=KIND,
-        title=report_title(kind, form),
-        params={"report": kind.code, "params": form.params(), "language": translation.get_language()},
-        acting_user=user,
+        title=report_title(report, form),
+        params={"report": report.code, "params": form.params(), "language": translation.get_language()},
+        acting_user=acting_user,
     )
 
 
@@ -225,7 +226,7 @@ def run_due_schedules(now: datetime.datetime | None = None) -> list[Job]:
             params = {**schedule.params, **(reported_period(kind, now) if kind else {})}
             with translation.override(settings.LANGUAGE_CODE):  # the portal's language, as no request tells one
                 try:
-                    job = report_start(schedule.created_by, schedule.kind, params)
+                    job = report_start(kind=schedule.kind, params=params, acting_user=schedule.created_by)
                 except (ParamsRefused, Http404) as refusal:
                     # The admin moved, the unit left their scope, the kind is gone: paused, saying why, rather
                     # than failing unseen every period.
