@@ -64,6 +64,17 @@ def test_start_queues_a_job_with_the_checked_parameters(test_kind, people) -> No
     assert job.created_by == people["a_viewer"]
 
 
+def test_a_period_not_given_is_the_last_that_has_ended(test_kind, people) -> None:
+    today = timezone.localdate()
+    job = services.report_start(kind="test_units", params={"org_unit": NANHU}, acting_user=people["a_viewer"])
+    assert (job.params["params"]["year"], job.params["params"]["quarter"]) in {
+        (today.year, (today.month - 1) // 3),
+        (today.year - 1, 4),
+    }
+    annual = services.report_start(kind="annual", params={}, acting_user=people["a_viewer"])
+    assert annual.params["params"] == {"year": today.year - 1, "org_unit": NANHU}
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -56,7 +56,8 @@ def bound_form(kind: ReportKind, user: AnyUser, params: Any) -> ReportForm:
     }
     if several:
         raise ParamsRefused(several)
-    form = kind.form(data=data, user=user)
+    # A period not given is the one the page proposes: the last quarter (or year) that has ended.
+    form = kind.form(data={**last_ended(kind.form, timezone.localdate()), **data}, user=user)
     try:
         valid = form.is_valid()
     except OutOfScope:
