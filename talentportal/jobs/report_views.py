@@ -24,7 +24,7 @@ from talentportal.orgs.models import OrgUnit, User, has_role, is_admin, unit_of
 
 from .models import Job, ReportSchedule, ReportTemplate
 from .reports.document import LINE, MONEY, PIE, STACKED, Document, chart_series
-from .reports.kinds import DOCX, REPORTS, OutOfScope, ReportForm, ReportKind, kinds_for
+from .reports.kinds import DOCX, REPORTS, OutOfScope, ReportForm, kinds_for, runnable, shown_value
 from .reports.services import (
     ParamsRefused,
     bound_form,
@@ -32,7 +32,6 @@ from .reports.services import (
     next_run_at,
     report_jobs,
     report_start,
-    reported_period,
 )
 
 PERIOD_FIELDS = ("year", "quarter")
@@ -50,18 +49,13 @@ def kind_title(code: str) -> str:
     return str(kind.title) if kind else code
 
 
-def _kind(request: HttpRequest, code: str | None) -> ReportKind | None:
-    kinds = {k.code: k for k in kinds_for(request.user)}
-    return kinds.get(code or "")
-
-
 @login_required
 def report_home(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, "viewer"):
         raise PermissionDenied
     kinds = kinds_for(request.user)
     posting = request.method == "POST"
-    asked = _kind(request, (request.POST if posting else request.GET).get("kind"))
+    asked = runnable(request.user, (request.POST if posting else request.GET).get("kind"))
     if posting and asked is None:  # never run another kind than the one asked for
         messages.error(request, _("Choose one of the report kinds you may run."))
     chosen = asked or (kinds[0] if kinds else None)
@@ -189,7 +183,7 @@ def default_template_download(request: HttpRequest, code: str) -> FileResponse:
     from .reports.docx import default_template
 
     _admin(request)
-    kind = _kind(request, code)
+    kind = runnable(request.user, code)
     if kind is None or kind.output != DOCX:
         raise Http404
     path = default_template(kind.template or "generic.docx")
@@ -230,10 +224,10 @@ def shown_params(schedules: list[ReportSchedule]) -> list[list[tuple[str, str]]]
         for name, value in schedule.params.items():
             field = fields.get(name)
             if name == "org_unit":
-                value = units.get(value, value)
-            elif field is not None and not isinstance(field, forms.ModelChoiceField):
-                value = dict(getattr(field, "choices", None) or ()).get(value, value)
-            row.append((str(field.label if field is not None else name), str(value)))
+                text = str(units.get(value, value))
+            else:
+                text = shown_value(field, value) if field is not None else str(value)
+            row.append((str(field.label if field is not None else name), text))
         shown.append(row)
     return shown
 
@@ -243,7 +237,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     user, unit = _admin(request)
     kinds = kinds_for(request.user)
     posting = request.method == "POST"
-    asked = _kind(request, (request.POST if posting else request.GET).get("kind"))
+    asked = runnable(request.user, (request.POST if posting else request.GET).get("kind"))
     chosen = asked or (kinds[0] if kinds else None)
     schedule_form = ScheduleForm(request.POST or None)
     if posting and asked is None:  # never schedule another kind than the one asked for
@@ -257,7 +251,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         first = next_run_at(every, day)
         params = {k: v for k, v in request.POST.dict().items() if k in (params_form.fields if params_form else {})}
         try:
-            checked = bound_form(chosen, request.user, {**params, **reported_period(chosen, first)})
+            checked = bound_form(chosen, request.user, params)  # with the last period that has ended
         except ParamsRefused as refused:
             for name, errors in refused.message_dict.items():
                 field = chosen.form.base_fields.get(name)

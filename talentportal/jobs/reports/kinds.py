@@ -78,6 +78,19 @@ def kinds_for(user: AnyUser) -> list[ReportKind]:
     return sorted((kind for kind in REPORTS.values() if kind.can_run(user)), key=lambda kind: (kind.order, kind.code))
 
 
+def runnable(user: AnyUser, code: Any) -> ReportKind | None:
+    """The report kind ``code`` if the user may run it; ``None`` for an unknown kind and for one they may not."""
+    kind = REPORTS.get(code) if isinstance(code, str) else None
+    return kind if kind is not None and kind.can_run(user) else None
+
+
+def shown_value(field: forms.Field, value: Any) -> str:
+    """A parameter as its form shows it: a choice by its label (第3季度, not 3), a record as itself."""
+    if not isinstance(field, forms.ModelChoiceField):
+        value = dict(getattr(field, "choices", None) or ()).get(value, value)
+    return str(value)
+
+
 def last_ended(form: type[forms.Form], day: datetime.date) -> dict[str, int]:
     """The period a report of ``form`` proposes on ``day``, and a schedule reports on: the last quarter that has
     ended when the form takes a quarter, else the last year that has ended."""

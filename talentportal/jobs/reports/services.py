@@ -21,7 +21,7 @@ from ..importing.engine import ProgressWriter
 from ..models import Job, ReportSchedule, ReportTemplate
 from ..services import job_start
 from .document import Document
-from .kinds import DOCX, REPORTS, OutOfScope, ReportForm, ReportKind, last_ended
+from .kinds import DOCX, REPORTS, OutOfScope, ReportForm, ReportKind, last_ended, runnable, shown_value
 from .workbook import write_workbook
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ class ParamsRefused(ValidationError):
 def kind_for(user: AnyUser, code: Any) -> ReportKind:
     """The report kind ``code`` if the user may run it; unknown kinds and kinds the user may not run alike are a
     parameter error (the list of kinds a user sees is the list they may run)."""
-    kind = REPORTS.get(code) if isinstance(code, str) else None
-    if kind is None or not kind.can_run(user):
+    kind = runnable(user, code)
+    if kind is None:
         raise ParamsRefused({"kind": [_("Choose one of the report kinds you may run.")]})
     return kind
 
@@ -69,12 +69,8 @@ def bound_form(kind: ReportKind, user: AnyUser, params: Any) -> ReportForm:
 
 def report_title(kind: ReportKind, form: ReportForm) -> str:
     """The kind and its parameters as the form shows them (第3季度, not 3)."""
-    shown = []
-    for name, field in form.fields.items():
-        value = form.cleaned_data.get(name)
-        if value not in (None, ""):
-            labels = dict(getattr(field, "choices", None) or ()) if not hasattr(value, "pk") else {}
-            shown.append(str(labels.get(value, value)))
+    values = [(field, form.cleaned_data.get(name)) for name, field in form.fields.items()]
+    shown = [shown_value(field, value) for field, value in values if value not in (None, "")]
     return " · ".join([str(kind.title), *shown])[:200]
 
 
