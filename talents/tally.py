@@ -103,19 +103,20 @@ def rebuild(connection: Any) -> None:
         cursor.execute(f"INSERT INTO {TALLY} ({KEY}, n) {_grouped('talents_talent', _year(connection.vendor))}")
 
 
-def install(connection: Any) -> None:
-    statements = POSTGRES if connection.vendor == "postgresql" else SQLITE
+def _execute(connection: Any, postgres: list[str], sqlite: list[str]) -> None:
+    """Run the statements written for the connection's database."""
     with connection.cursor() as cursor:
-        for statement in statements:
+        for statement in postgres if connection.vendor == "postgresql" else sqlite:
             cursor.execute(statement)
+
+
+def install(connection: Any) -> None:
+    _execute(connection, POSTGRES, SQLITE)
     rebuild(connection)
 
 
 def uninstall(connection: Any) -> None:
-    statements = POSTGRES_DROP if connection.vendor == "postgresql" else SQLITE_DROP
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    _execute(connection, POSTGRES_DROP, SQLITE_DROP)
 
 
 # A service request's copy of its talent's unit (``ServiceRequest.talent_unit``): set from the talent when the
@@ -165,15 +166,9 @@ def refresh_request_units(connection: Any) -> None:
 
 
 def install_request_units(connection: Any) -> None:
-    statements = POSTGRES_REQUESTS if connection.vendor == "postgresql" else SQLITE_REQUESTS
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    _execute(connection, POSTGRES_REQUESTS, SQLITE_REQUESTS)
     refresh_request_units(connection)
 
 
 def uninstall_request_units(connection: Any) -> None:
-    statements = POSTGRES_REQUESTS_DROP if connection.vendor == "postgresql" else SQLITE_REQUESTS_DROP
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    _execute(connection, POSTGRES_REQUESTS_DROP, SQLITE_REQUESTS_DROP)
