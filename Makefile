@@ -52,8 +52,11 @@ run: migrate var/.seeded
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# One pytest process a core (pytest-xdist), each module's tests in one process so that a module's fixtures are
+# built once. `make test TEST_JOBS=0` runs them in this process.
+TEST_JOBS ?= auto
 test: $(BIN)/.installed-dev | $(ENV_FILE)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --numprocesses=$(TEST_JOBS) --dist=loadscope $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 
 import pytest
 from django.db import connection, transaction
@@ -30,8 +31,13 @@ PERSONAS: dict[str, tuple[str, str]] = {
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, dropped at the end even when a thread or a process of a test left a connection to it
-    open (PostgreSQL refuses to drop a database in use, and the run would leave it behind)."""
+    open (PostgreSQL refuses to drop a database in use, and the run would leave it behind); the media folder the
+    test settings made for the run removed (never one given in DJANGO_MEDIA_ROOT)."""
     yield
+    from django.conf import settings
+
+    if os.path.basename(settings.MEDIA_ROOT).startswith("talentportal-media-"):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute(

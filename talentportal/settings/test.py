@@ -12,11 +12,20 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
-# Each test run gets its own broker folder and queue, so that parallel runs (and `make run`) never take each
-# other's tasks. A worker started by a test inherits these through its environment.
-_RUN = os.environ.setdefault("TALENTPORTAL_TEST_RUN", str(os.getpid()))
-os.environ.setdefault("TALENTPORTAL_BROKER_DIR", os.path.join(tempfile.gettempdir(), f"talentportal-broker-{_RUN}"))
-os.environ.setdefault("CELERY_QUEUE", f"talentportal-test-{_RUN}")
+# Each test run gets its own broker folder, queue and media folder, so that parallel runs (and `make run`) never
+# take each other's tasks or files. A worker started by a test inherits these through its environment. Each
+# process of a pytest-xdist run counts as a run of its own; it inherits the values the controlling process set
+# for itself, which are replaced here (pytest-django gives each process its own test database).
+_BASE_RUN = os.environ.setdefault("TALENTPORTAL_TEST_RUN", str(os.getpid()))
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
+_RUN = f"{_BASE_RUN}-{_XDIST}" if _XDIST else _BASE_RUN
+for _name, _pattern in {
+    "TALENTPORTAL_BROKER_DIR": os.path.join(tempfile.gettempdir(), "talentportal-broker-{}"),
+    "DJANGO_MEDIA_ROOT": os.path.join(tempfile.gettempdir(), "talentportal-media-{}"),
+    "CELERY_QUEUE": "talentportal-test-{}",
+}.items():
+    if os.environ.get(_name, _pattern.format(_BASE_RUN)) == _pattern.format(_BASE_RUN):
+        os.environ[_name] = _pattern.format(_RUN)
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, REDIS_CACHE_OPTIONS, REDIS_URL, REST_FRAMEWORK, VAR_DIR  # noqa: E402
@@ -27,19 +36,19 @@ WHITENOISE_USE_FINDERS = True
 # A file is looked up when it is asked for, instead of every static file being listed whenever a test client
 # loads its middleware (once a test: ~35 ms each, a sixth of the permission matrix's time).
 WHITENOISE_AUTOREFRESH = True
-MEDIA_ROOT = VAR_DIR / "test-media"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing folder
 # A file (not in-memory) SQLite test database, so that a Celery worker process sees the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_RUN}.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_BASE_RUN}.sqlite3")}
 else:  # concurrent runs (CI and a developer) must not drop each other's database
-    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_RUN}"}
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_BASE_RUN}"}
 # The cache gets its own Redis database: tests clear the cache, which must never empty the broker.
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "talentportal.cache.FailOpenRedisCache",
-            "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/15",
+            # Each process of a pytest-xdist run its own database (15, 14, … 8): clearing the cache empties it.
+            "LOCATION": REDIS_URL.rsplit("/", 1)[0] + f"/{15 - int(_XDIST.removeprefix('gw') or 0) % 8}",
             "KEY_PREFIX": f"test-{_RUN}",
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }

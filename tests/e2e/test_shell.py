@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from talentportal.orgs.demo import seed
@@ -182,3 +183,16 @@ def test_api_docs_load_only_local_assets(page: Page, network_log: NetworkLog, tr
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert network_log.problems() == []
+
+
+@pytest.mark.browser
+def test_a_request_to_another_host_is_recorded_and_goes_nowhere(
+    page: Page, network_log: NetworkLog, live_server
+) -> None:
+    """What the other browser tests rely on: a page that asks another host (by name or by address) is caught."""
+    urls = ["https://cdn.example.com/bootstrap.min.js", "http://203.0.113.7/logo.png"]
+    for url in urls:
+        with pytest.raises(PlaywrightError, match="ERR_PROXY_CONNECTION_FAILED"):
+            page.goto(url)
+    assert network_log.foreign == urls
+    assert network_log.problems() == [f"other host: {url}" for url in urls]
