@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 
 from programs.models import Tranche
 from talentportal.celery import app as celery_app
@@ -73,6 +74,11 @@ def _broker() -> str:
 
 def _worker() -> str:
     return UP if WorkerHeartbeat.objects.recent().exists() else DOWN
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Where browsers and tools look for the icon when a page (a download, a JSON answer) names none."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def health(request: HttpRequest) -> JsonResponse:

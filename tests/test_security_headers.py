@@ -143,3 +143,12 @@ def test_api_docs_work_for_signed_in_users_within_the_policy(client, people):
     script = client.get(src.group(1).replace("&amp;", "&"))
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     assert b"SwaggerUIBundle" in script.content and b"/api/schema/" in script.content
+
+
+def test_the_icon_is_where_browsers_look_for_it(client) -> None:
+    """Anyone, signed in or not, asking /favicon.ico is sent to the portal's icon, which is served."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/img/favicon.svg")
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)
