@@ -36,7 +36,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     from django.conf import settings
 
-    if os.path.basename(settings.MEDIA_ROOT).startswith("talentportal-media-"):
+    if os.fspath(settings.MEDIA_ROOT) == settings.RUN_MEDIA_ROOT:
         shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:

@@ -19,13 +19,17 @@ os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 _BASE_RUN = os.environ.setdefault("TALENTPORTAL_TEST_RUN", str(os.getpid()))
 _XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
 _RUN = f"{_BASE_RUN}-{_XDIST}" if _XDIST else _BASE_RUN
-for _name, _pattern in {
+_RUN_OWN = {  # what each run makes for itself, by {run}
     "TALENTPORTAL_BROKER_DIR": os.path.join(tempfile.gettempdir(), "talentportal-broker-{}"),
     "DJANGO_MEDIA_ROOT": os.path.join(tempfile.gettempdir(), "talentportal-media-{}"),
     "CELERY_QUEUE": "talentportal-test-{}",
-}.items():
-    if os.environ.get(_name, _pattern.format(_BASE_RUN)) == _pattern.format(_BASE_RUN):
+}
+for _name, _pattern in _RUN_OWN.items():
+    _inherited = _pattern.format(_BASE_RUN)
+    if os.environ.get(_name, _inherited) == _inherited:
         os.environ[_name] = _pattern.format(_RUN)
+# The run's own media folder, which the tests remove at the end (never one given in DJANGO_MEDIA_ROOT).
+RUN_MEDIA_ROOT = _RUN_OWN["DJANGO_MEDIA_ROOT"].format(_RUN)
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, REDIS_CACHE_OPTIONS, REDIS_URL, REST_FRAMEWORK, VAR_DIR  # noqa: E402
