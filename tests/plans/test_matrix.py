@@ -108,7 +108,7 @@ class UnitFigureMatrix(RegistryMatrix):
     def city_indicator(self, units: dict[str, Any]) -> Any:
         """An indicator of the city's plan, which the new records are figures of."""
         if not hasattr(self, "first"):
-            self.first = factories.indicator(factories.plan(units["330400"], name="嘉兴市十四五人才规划"), code="1")
+            self.first = factories.indicator(factories.plan(units["330400"], name="嘉兴市十四五人才规划"), code="city")
         return self.first
 
     def indicator(self, which: str, units: dict[str, Any]) -> Any:
