@@ -98,7 +98,7 @@ def test_htmx_request_gets_only_the_progress_fragment(client, people) -> None:
     assert fragment.lstrip().startswith('<div class="card card-body" id="job-progress"')
     assert "<html" not in fragment and "<nav" not in fragment
     assert 'data-status="running"' in fragment and "2 / 8" in fragment and "25%" in fragment
-    assert 'hx-trigger="every 1s"' in fragment  # keeps polling while the job runs
+    assert 'hx-trigger="every 500ms"' in fragment  # keeps polling while the job runs
 
     finished = client.get(done.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert 'data-status="succeeded"' in finished and "100%" in finished

@@ -36,12 +36,15 @@ class Rollback(Exception):
     """Raised inside the apply transaction to undo every write when rows had errors."""
 
 
+TICK = 0.5  # seconds between two writes of a running stage: the page, polling as often, never stands still a second
+
+
 class ProgressWriter(threading.Thread):
     """Writes a job's progress and stage from its own connection, so they show while the apply transaction is open.
 
-    The stage (``stage("Reading the file…")``) is shown with the seconds it has lasted, written as they tick: the
-    page moves every second even while python-calamine builds the sheet (it lets other threads run meanwhile), when
-    no row can be counted yet. SQLite has one writer at a time: there the progress alone is written, on the job's
+    The stage (``stage("Reading the file…")``) is shown with the time it has lasted, to the half second, written as
+    it ticks: the page moves twice a second even while python-calamine builds the sheet (it lets other threads run
+    meanwhile), when no row can be counted yet. SQLite has one writer at a time: there the progress alone is written, on the job's
     own connection (it shows during a dry run, and once an apply commits).
     """
 
@@ -65,7 +68,7 @@ class ProgressWriter(threading.Thread):
         if self.shown is None:
             return ""
         text, since = self.shown
-        return text.format(seconds=int(time.monotonic() - since))
+        return text.format(seconds=f"{(time.monotonic() - since) // TICK * TICK:.1f}")
 
     def update(self, done: int, total: int | None = None) -> None:
         self.done = done
@@ -89,11 +92,11 @@ class ProgressWriter(threading.Thread):
         try:
             while not self.stopped.is_set():
                 self.write()
-                # Just after each of the stage's seconds ticks (the page, polling every second, sees every one),
-                # at least twice a second for the progress, and at once when the stage changes.
+                # Just after each tick of the stage's time, at least once a tick for the progress, and at once when
+                # the stage changes.
                 shown = self.shown
                 since = shown[1] if shown is not None else time.monotonic()
-                self.changed.wait(min(0.5, 1.01 - (time.monotonic() - since) % 1))
+                self.changed.wait(TICK + 0.01 - (time.monotonic() - since) % TICK)
                 self.changed.clear()
             self.write()
         finally:
