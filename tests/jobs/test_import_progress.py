@@ -59,7 +59,7 @@ def test_reading_shows_its_stage_every_half_second(tmp_path: Path, monkeypatch: 
     assert shown[-1][1] == ""  # once stopped, the progress alone
     staged = [(at, message) for at, message in shown if message]
     assert staged[0][1] == "正在读取文件…（已用 0.0 秒）"
-    assert staged[0][0] - began < 0.5
+    assert staged[0][0] - began < 1
     ticks = [float(re.sub(r"正在读取文件…（已用 ([\d.]+) 秒）", r"\1", message)) * 2 for _at, message in staged]
     assert ticks == list(range(len(ticks)))  # every half second shown, in turn: the page never stood still longer
     assert len(ticks) >= int(lasted * 2)

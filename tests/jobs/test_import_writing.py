@@ -1,5 +1,5 @@
-"""How an apply writes: new records and audit entries in batches (``COPY`` on PostgreSQL, sent while the next
-batch is checked), text that COPY must escape, ids that match the audit entries and the undo log, and a write the
+"""How an apply writes: new records and audit entries in batches (``COPY`` on PostgreSQL, sent once the next
+batch has made its queries, while the import builds records and reads on), text that COPY must escape, ids that match the audit entries and the undo log, and a write the
 database refuses part-way (every row rolled back, the database's own error raised)."""
 
 from __future__ import annotations
@@ -8,15 +8,16 @@ import csv
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
-from talentportal.audit.models import AuditEntry
+from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.jobs.importing import checking, services
 from talentportal.jobs.importing.engine import BATCH
 from talentportal.jobs.importing.undo import read_undo_log, undo
+from talentportal.jobs.importing.writing import Writer
 from talentportal.jobs.models import Import
 from talents.models import Talent
 
@@ -78,6 +79,25 @@ def test_batches_keep_ids_audit_and_undo_log_in_step(tmp_path, people) -> None:
     logged = read_undo_log(imp)["rows"]
     assert {r["id"]: r["f"]["name"] for r in logged} == names
     assert undo(imp) == [] and Talent.objects.count() == 0
+
+
+def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> None:
+    """What the writer is given is kept until ``flush`` (so the next batch's queries do not wait for it); a query
+    after the flush sees it written, and leaving the writer sends what is still kept."""
+    if connection.vendor != "postgresql":
+        pytest.skip("other databases save at once, with bulk_create")
+
+    def entry(name: str) -> dict[str, object]:
+        return {"username": name, "source": Source.IMPORT, "action": Action.CREATE, "object_repr": name}
+
+    with transaction.atomic():
+        with Writer(AuditEntry) as writer:
+            writer.add(AuditEntry, [entry("甲"), entry("乙")])
+            assert not AuditEntry.objects.filter(source=Source.IMPORT).exists()
+            writer.flush()
+            writer.add(AuditEntry, [entry("丙")])
+            assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["乙", "甲"]
+        assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["丙", "乙", "甲"]
 
 
 def refuse_name(name: str) -> None:

@@ -145,9 +145,11 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
     try:
         while batch := list(islice(data, BATCH)):
             creates, updates = checker.batch(batch)
+            # The errors in the other languages read rows again, with queries: before the writes, whose COPYs
+            # every query waits for.
+            checker.translate()
             if saver is not None:
                 saver.save(creates, updates)
-            checker.translate()
             # What the batches keep (undo log, keys seen) lives to the end of the file. Each batch's objects
             # outlive the young collections, so nearly every batch ended in a full one that scanned all of it
             # again: a sixth of a 100,000-row apply. Frozen, it is not scanned until the pass is over.

@@ -32,66 +32,66 @@ class Saver:
         self.writer, self.undo_log = Writer(self.model, AuditEntry), UndoLog(self.model)
 
     def save(self, creates: Creates, updates: Updates) -> None:
+        """The batch's writes: its queries first, then the COPYs kept so far are sent (``Writer.flush``) while the
+        batch's audit entries and undo rows are built."""
         model = self.model
-        undo: list[dict[str, Any]] = []
         stamp = {"updated_at": timezone.now()} if self.stamped else {}
-        audit: list[dict[str, Any]] = []
-        if creates:
-            objects = new_objects(
-                model, [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]
+        created = new_objects(
+            model, [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]
+        )
+        self.writer.insert(created)
+        self.prefetch_for_names(created)
+        links = [{k: [None, values[k]] for k in self.many if k in values} for _n, values in creates]
+        self.link([(obj.pk, linked) for obj, linked in zip(created, links, strict=True) if linked], replace=False)
+        updated = []
+        fields: set[str] = set()
+        for _n, current, values, changed in updates:
+            data = {k: v for k, v in current.items() if k != "_owner" and k not in self.many}
+            data.update({k: v for k, v in values.items() if k not in self.many}, **stamp)
+            updated.append(model(**data))
+            fields |= {k for k in changed if k not in self.many}
+        update_fields = [model._meta.get_field(f.removesuffix("_id")).name if f.endswith("_id") else f for f in fields]
+        if updates and (update_fields or stamp):
+            # Keyed on the primary key: every row here was matched to its stored record already, and a natural
+            # key need not be one unique index (a selection names a talent or a team).
+            model._default_manager.bulk_create(
+                updated,
+                batch_size=BATCH,
+                update_conflicts=True,
+                unique_fields=[model._meta.pk.name],
+                update_fields=sorted(set(update_fields) | set(stamp)),
             )
-            self.writer.insert(objects)
-            self.prefetch_for_names(objects)
-            linked = []
-            for obj, (_n, values) in zip(objects, creates, strict=True):
-                row: dict[str, Any] = {
-                    "id": obj.pk,
-                    "a": "c",
-                    "f": {k: _plain(v) for k, v in values.items() if k not in self.many},
-                }
-                if links := {k: [None, values[k]] for k in self.many if k in values}:
-                    row["m"] = links
-                    linked.append((obj.pk, links))
-                undo.append(row)
-                audit.append(self.entry(Action.CREATE, obj, {k: [None, v] for k, v in values.items()}))
-            self.link(linked, replace=False)
-        if updates:
-            objects = []
-            fields: set[str] = set()
-            relinked = []
-            for _n, current, values, changed in updates:
-                data = {k: v for k, v in current.items() if k != "_owner" and k not in self.many}
-                data.update({k: v for k, v in values.items() if k not in self.many}, **stamp)
-                objects.append(model(**data))
-                plain = {k: c for k, c in changed.items() if k not in self.many}
-                fields |= set(plain)
-                row = {
-                    "id": current["id"],
-                    "a": "u",
-                    "b": {k: _plain(b) for k, (b, _a) in plain.items()},
-                    "f": {k: _plain(a) for k, (_b, a) in plain.items()},
-                }
-                if links := {k: c for k, c in changed.items() if k in self.many}:
-                    row["m"] = links
-                    relinked.append((current["id"], links))
-                undo.append(row)
-            update_fields = [
-                model._meta.get_field(f.removesuffix("_id")).name if f.endswith("_id") else f for f in fields
-            ]
-            if update_fields or stamp:
-                # Keyed on the primary key: every row here was matched to its stored record already, and a
-                # natural key need not be one unique index (a selection names a talent or a team).
-                model._default_manager.bulk_create(
-                    objects,
-                    batch_size=BATCH,
-                    update_conflicts=True,
-                    unique_fields=[model._meta.pk.name],
-                    update_fields=sorted(set(update_fields) | set(stamp)),
-                )
-            self.link(relinked, replace=True)
-            self.prefetch_for_names(objects)
-            for obj, (_n, _current, _values, changed) in zip(objects, updates, strict=True):
-                audit.append(self.entry(Action.UPDATE, obj, changed))
+        relinked = [
+            (current["id"], {k: c for k, c in changed.items() if k in self.many})
+            for _n, current, _v, changed in updates
+        ]
+        self.link([(pk, linked) for pk, linked in relinked if linked], replace=True)
+        self.prefetch_for_names(updated)
+        self.writer.flush()
+        undo: list[dict[str, Any]] = []
+        audit: list[dict[str, Any]] = []
+        for obj, (_n, values), linked in zip(created, creates, links, strict=True):
+            row: dict[str, Any] = {
+                "id": obj.pk,
+                "a": "c",
+                "f": {k: _plain(v) for k, v in values.items() if k not in self.many},
+            }
+            if linked:
+                row["m"] = linked
+            undo.append(row)
+            audit.append(self.entry(Action.CREATE, obj, {k: [None, v] for k, v in values.items()}))
+        for obj, (_n, current, _values, changed), (_pk, linked) in zip(updated, updates, relinked, strict=True):
+            plain = {k: c for k, c in changed.items() if k not in self.many}
+            row = {
+                "id": current["id"],
+                "a": "u",
+                "b": {k: _plain(b) for k, (b, _a) in plain.items()},
+                "f": {k: _plain(a) for k, (_b, a) in plain.items()},
+            }
+            if linked:
+                row["m"] = linked
+            undo.append(row)
+            audit.append(self.entry(Action.UPDATE, obj, changed))
         self.writer.add(AuditEntry, audit)
         self.undo_log.extend(undo)
 

@@ -4,8 +4,8 @@ Django's ``bulk_create`` compiles an ``INSERT`` with a placeholder and a ``get_d
 costs more than PostgreSQL's own work for the row. ``COPY … FROM STDIN`` sends the rows as text instead; their
 ids are taken from the table's sequence first, so the records (and the audit entries naming them) know their
 ids without ``RETURNING``. The COPYs run on a thread of their own over the apply's connection (the same
-transaction): PostgreSQL writes one batch while the import reads and checks the next. Other databases get
-``bulk_create``, at once.
+transaction), sent once the next batch has made its queries: PostgreSQL writes one batch while the import
+builds the next one's records and reads the one after. Other databases get ``bulk_create``, at once.
 """
 
 from __future__ import annotations
@@ -56,16 +56,20 @@ def new_objects(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> li
 class Writer:
     """Inserts new records of one model at a time, each already filled in (``new_objects``).
 
-    On PostgreSQL the ids come from the table's sequence at once and the COPY is handed to a thread that sends it
-    over the same connection while this one goes on with the import's Python work. A connection runs one thing at
-    a time, so while the writer is entered (``with writer:``) every query of this thread first waits for the COPYs
-    handed over. Leaving it waits too, and raises what failed.
+    On PostgreSQL the ids come from the table's sequence at once and the COPY is kept until ``flush`` hands it to a
+    thread that sends it over the same connection while this one goes on with the import's Python work. A
+    connection runs one thing at a time, so while the writer is entered (``with writer:``) every query of this
+    thread first waits for the COPYs handed over: an import flushes after a batch's queries, never before them
+    (what it reads needs nothing it wrote: rows repeated in the file are caught before, and the kinds' rules
+    take the file's earlier rows from the file, as a dry run that writes nothing does). Leaving the writer sends
+    what is kept and waits, and raises what failed.
     """
 
     def __init__(self, *written: type[models.Model]) -> None:
         copy = connection.vendor == "postgresql"
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-copy") if copy else None
         self.pending: list[Future[None]] = []
+        self.kept: list[tuple[str, str]] = []  # COPYs not yet handed over: (statement, text)
         self.hook = connection.execute_wrapper(self._after_copies)
         self.written = written
         self.immediate: list[str] = []
@@ -94,6 +98,8 @@ class Writer:
         A COPY that failed raises its error, the first cause of what the database answered since; an error of
         another kind (a time limit) is left to propagate."""
         try:
+            if kind is None:
+                self.flush()
             self.wait(raising=kind is None or issubclass(kind, DatabaseError))
         finally:
             self.hook.__exit__(kind, error, traceback)
@@ -140,7 +146,7 @@ class Writer:
         self._send(model, [fields[i] for i in keep], ([values[i] for i in keep] for values in filled(model, rows)))
 
     def _send(self, model: type[models.Model], fields: Sequence[Any], rows: Iterable[list[Any]]) -> None:
-        """Hand the rows, as COPY's text, to the writer's thread."""
+        """Keep the rows, as COPY's text, for the writer's thread (``flush``)."""
         assert self.pool is not None
         # Most values are text needing no escapes: those skip the call (a tenth of an apply's time, otherwise).
         rows = _for_copy(fields, rows)
@@ -157,8 +163,16 @@ class Writer:
             return
         quote = connection.ops.quote_name
         sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) FROM STDIN"
+        self.kept.append((sql, text))
+
+    def flush(self) -> None:
+        """Hand the COPYs kept to the writer's thread, in the order they were made."""
+        if self.pool is None or not self.kept:
+            return
         connection.ensure_connection()
-        self.pending.append(self.pool.submit(_copy, connections[connection.alias], sql, text))
+        for sql, text in self.kept:
+            self.pending.append(self.pool.submit(_copy, connections[connection.alias], sql, text))
+        self.kept = []
 
     def wait(self, raising: bool = True) -> None:
         """Until every COPY handed over is done; raises the first that failed (those after it fail only because
