@@ -12,7 +12,6 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from talentportal.audit.models import Action, AuditEntry, Source
-from talentportal.audit.services import _plain
 
 from ..models import Import, Job
 from .checking import Creates, Updates
@@ -70,28 +69,32 @@ class Saver:
         self.writer.flush()
         undo: list[dict[str, Any]] = []
         audit: list[dict[str, Any]] = []
+        show = self.display.display
         for obj, (_n, values), linked in zip(created, creates, links, strict=True):
             row: dict[str, Any] = {
                 "id": obj.pk,
                 "a": "c",
-                "f": {k: _plain(v) for k, v in values.items() if k not in self.many},
+                "f": {k: v for k, v in values.items() if k not in self.many},
             }
             if linked:
                 row["m"] = linked
             undo.append(row)
-            audit.append(self.entry(Action.CREATE, obj, {k: [None, v] for k, v in values.items()}))
+            audit.append(
+                self.entry(Action.CREATE, obj, {k.removesuffix("_id"): [None, show(k, v)] for k, v in values.items()})
+            )
         for obj, (_n, current, _values, changed), (_pk, linked) in zip(updated, updates, relinked, strict=True):
             plain = {k: c for k, c in changed.items() if k not in self.many}
             row = {
                 "id": current["id"],
                 "a": "u",
-                "b": {k: _plain(b) for k, (b, _a) in plain.items()},
-                "f": {k: _plain(a) for k, (_b, a) in plain.items()},
+                "b": {k: b for k, (b, _a) in plain.items()},
+                "f": {k: a for k, (_b, a) in plain.items()},
             }
             if linked:
                 row["m"] = linked
             undo.append(row)
-            audit.append(self.entry(Action.UPDATE, obj, changed))
+            shown = {k.removesuffix("_id"): [show(k, b), show(k, a)] for k, (b, a) in changed.items()}
+            audit.append(self.entry(Action.UPDATE, obj, shown))
         self.writer.add(AuditEntry, audit)
         self.undo_log.extend(undo)
 
@@ -114,9 +117,9 @@ class Saver:
             prefetch_related_objects(objects, *self.spec.repr_related)
 
     def entry(self, action: str, obj: models.Model, changes: dict[str, list[Any]]) -> dict[str, Any]:
-        """The audit entry of one record's change, as field values (``Writer.add`` saves them)."""
+        """The audit entry of one record's change (its values as people read them, by field name), as field values
+        (``Writer.add`` saves them)."""
         top_level = self.spec.org_field == "org_unit"
-        display = self.display.display
         return {
             "user_id": self.user.pk,
             "username": self.user.username,
@@ -128,5 +131,5 @@ class Saver:
             # A child record (a year's figures) is named and scoped without loading its parent for each row.
             "object_repr": str(obj)[:200] if top_level else f"#{obj.pk}",
             "org_unit_id": getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
-            "changes": {k.removesuffix("_id"): [display(k, b), display(k, a)] for k, (b, a) in changes.items()},
+            "changes": changes,
         }

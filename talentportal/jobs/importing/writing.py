@@ -25,6 +25,8 @@ from django.db import DatabaseError, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
+from talentportal.audit.services import _plain
+
 BATCH = 2000  # rows read, checked and written at a time
 NULL = "\\N"  # COPY's text format for NULL
 
@@ -238,7 +240,9 @@ class UndoLog:
         self.empty = True
 
     def extend(self, rows: Iterable[dict[str, Any]]) -> None:
-        data = b",".join(orjson.dumps(row) for row in rows)
+        """Add rows of field values: dates and times as ISO text (orjson's own), anything else as the audit log
+        keeps it."""
+        data = b",".join(orjson.dumps(row, default=_plain) for row in rows)
         if data:
             self.gzip.write(data if self.empty else b"," + data)
             self.empty = False
