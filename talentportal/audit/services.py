@@ -27,7 +27,8 @@ SECRET_FIELDS = {"password"}
 Snapshot = dict[str, Any]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: dates and times as ISO text, decimals and UUIDs as text, collections item by item."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, decimal.Decimal):
@@ -37,9 +38,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return str(value)
 
 
@@ -56,7 +57,7 @@ def snapshot(obj: models.Model) -> Snapshot:
             related = getattr(obj, field.name, None)
             data[field.name] = str(related) if related is not None else None
         else:
-            data[field.name] = _plain(getattr(obj, field.attname))
+            data[field.name] = plain(getattr(obj, field.attname))
     return data
 
 

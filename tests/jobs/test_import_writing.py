@@ -1,6 +1,7 @@
-"""How an apply writes: new records and audit entries in batches (``COPY`` on PostgreSQL, sent once the next
-batch has made its queries, while the import builds records and reads on), text that COPY must escape, ids that match the audit entries and the undo log, and a write the
-database refuses part-way (every row rolled back, the database's own error raised)."""
+"""How an apply writes: new records and audit entries in batches (``COPY`` on PostgreSQL, sent once the batch
+has made its queries, while the import builds records and reads on), text that COPY must escape, ids that match
+the audit entries and the undo log, and a write the database refuses part-way (every row rolled back, the
+database's own error raised)."""
 
 from __future__ import annotations
 

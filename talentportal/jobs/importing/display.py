@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from talentportal.audit.services import _plain
+from talentportal.audit.services import plain
 from talentportal.orgs.models import OrgUnit
 from talentportal.registry.masking import PERSONAL_FIELDS, mask_text
 
@@ -72,7 +72,7 @@ class Display:
         if model_field.choices:
             labels = {code: str(label) for code, label in model_field.flatchoices}
             return lambda value: labels.get(value) or str(value)
-        return _plain
+        return plain
 
     def county_of(self, unit_id: int) -> str:
         unit = self.units.get(unit_id)

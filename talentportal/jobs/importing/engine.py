@@ -42,10 +42,10 @@ TICK = 0.5  # seconds between two writes of a running stage: the page, polling a
 class ProgressWriter(threading.Thread):
     """Writes a job's progress and stage from its own connection, so they show while the apply transaction is open.
 
-    The stage (``stage("Reading the file…")``) is shown with the time it has lasted, to the half second, written as
-    it ticks: the page moves twice a second even while python-calamine builds the sheet (it lets other threads run
-    meanwhile), when no row can be counted yet. SQLite has one writer at a time: there the progress alone is written, on the job's
-    own connection (it shows during a dry run, and once an apply commits).
+    The stage (``stage("Reading the file…")``) is shown with the time it has lasted, to the half second, written
+    as it ticks: the page moves twice a second even while python-calamine builds the sheet (it lets other threads
+    run meanwhile), when no row can be counted yet. SQLite has one writer at a time: there the progress alone is
+    written, on the job's own connection (it shows during a dry run, and once an apply commits).
     """
 
     def __init__(self, job: Job | None) -> None:
@@ -57,18 +57,19 @@ class ProgressWriter(threading.Thread):
         self.changed = threading.Event()
         self.written: tuple[int, int, str] = (-1, -1, "")
         self.threaded = job is not None and connection.vendor != "sqlite"
-        self.shown: tuple[str, float] | None = None  # the stage's message, in the job's language, and when it began
+        # The stage: its message's pattern in the job's language (the thread has none), its label, when it began.
+        self.shown: tuple[str, str, float] | None = None
 
     def stage(self, label: str) -> None:
-        """Show ``label`` (and the seconds since) from now on; the thread writes it at once."""
-        self.shown = (_("%(stage)s (%(seconds)s s)") % {"stage": label, "seconds": "{seconds}"}, time.monotonic())
+        """Show ``label`` (and the time since) from now on; the thread writes it at once."""
+        self.shown = (_("%(stage)s (%(seconds)s s)"), label, time.monotonic())
         self.changed.set()
 
     def message(self) -> str:
         if self.shown is None:
             return ""
-        text, since = self.shown
-        return text.format(seconds=f"{(time.monotonic() - since) // TICK * TICK:.1f}")
+        pattern, label, since = self.shown
+        return pattern % {"stage": label, "seconds": f"{(time.monotonic() - since) // TICK * TICK:.1f}"}
 
     def update(self, done: int, total: int | None = None) -> None:
         self.done = done
@@ -95,7 +96,7 @@ class ProgressWriter(threading.Thread):
                 # Just after each tick of the stage's time, at least once a tick for the progress, and at once when
                 # the stage changes.
                 shown = self.shown
-                since = shown[1] if shown is not None else time.monotonic()
+                since = shown[2] if shown is not None else time.monotonic()
                 self.changed.wait(TICK + 0.01 - (time.monotonic() - since) % TICK)
                 self.changed.clear()
             self.write()

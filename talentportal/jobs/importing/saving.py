@@ -35,20 +35,20 @@ class Saver:
         batch's audit entries and undo rows are built."""
         model = self.model
         stamp = {"updated_at": timezone.now()} if self.stamped else {}
-        created = new_objects(
-            model, [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]
-        )
+        own = [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]  # no links
+        created = new_objects(model, own)
         self.writer.insert(created)
         self.prefetch_for_names(created)
         links = [{k: [None, values[k]] for k in self.many if k in values} for _n, values in creates]
         self.link([(obj.pk, linked) for obj, linked in zip(created, links, strict=True) if linked], replace=False)
         updated = []
+        plain = [{k: c for k, c in changed.items() if k not in self.many} for _n, _c, _v, changed in updates]
         fields: set[str] = set()
-        for _n, current, values, changed in updates:
+        for (_n, current, values, _changed), own_changes in zip(updates, plain, strict=True):
             data = {k: v for k, v in current.items() if k != "_owner" and k not in self.many}
             data.update({k: v for k, v in values.items() if k not in self.many}, **stamp)
             updated.append(model(**data))
-            fields |= {k for k in changed if k not in self.many}
+            fields |= set(own_changes)
         update_fields = [model._meta.get_field(f.removesuffix("_id")).name if f.endswith("_id") else f for f in fields]
         if updates and (update_fields or stamp):
             # Keyed on the primary key: every row here was matched to its stored record already, and a natural
@@ -70,25 +70,22 @@ class Saver:
         undo: list[dict[str, Any]] = []
         audit: list[dict[str, Any]] = []
         show = self.display.display
-        for obj, (_n, values), linked in zip(created, creates, links, strict=True):
-            row: dict[str, Any] = {
-                "id": obj.pk,
-                "a": "c",
-                "f": {k: v for k, v in values.items() if k not in self.many},
-            }
+        for obj, (_n, values), fields_of, linked in zip(created, creates, own, links, strict=True):
+            row: dict[str, Any] = {"id": obj.pk, "a": "c", "f": fields_of}
             if linked:
                 row["m"] = linked
             undo.append(row)
             audit.append(
                 self.entry(Action.CREATE, obj, {k.removesuffix("_id"): [None, show(k, v)] for k, v in values.items()})
             )
-        for obj, (_n, current, _values, changed), (_pk, linked) in zip(updated, updates, relinked, strict=True):
-            plain = {k: c for k, c in changed.items() if k not in self.many}
+        for obj, (_n, current, _values, changed), own_changes, (_pk, linked) in zip(
+            updated, updates, plain, relinked, strict=True
+        ):
             row = {
                 "id": current["id"],
                 "a": "u",
-                "b": {k: b for k, (b, _a) in plain.items()},
-                "f": {k: a for k, (_b, a) in plain.items()},
+                "b": {k: b for k, (b, _a) in own_changes.items()},
+                "f": {k: a for k, (_b, a) in own_changes.items()},
             }
             if linked:
                 row["m"] = linked

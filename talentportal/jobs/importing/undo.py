@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from talentportal.audit.models import Action, AuditEntry, Source
-from talentportal.audit.services import _plain
+from talentportal.audit.services import plain
 
 from ..models import Import, Job
 from .spec import get_spec, link_table
@@ -65,7 +65,7 @@ def undo_conflicts(imp: Import) -> list[dict[str, Any]]:
         now = current.get(row["id"])
         if now is None and row["a"] == "c":
             continue  # deleted since: nothing left to undo
-        if now is None or str(row["id"]) in later or any(_plain(now[k]) != v for k, v in row["f"].items()):
+        if now is None or str(row["id"]) in later or any(plain(now[k]) != v for k, v in row["f"].items()):
             conflicts.append({"id": row["id"], "row": row.get("r"), "deleted": now is None})
     relinked = relinked_since(model, rows) - {c["id"] for c in conflicts}
     conflicts += [{"id": r["id"], "row": r.get("r"), "deleted": False} for r in rows if r["id"] in relinked]

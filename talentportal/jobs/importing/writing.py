@@ -25,7 +25,7 @@ from django.db import DatabaseError, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
-from talentportal.audit.services import _plain
+from talentportal.audit.services import plain
 
 BATCH = 2000  # rows read, checked and written at a time
 NULL = "\\N"  # COPY's text format for NULL
@@ -242,7 +242,7 @@ class UndoLog:
     def extend(self, rows: Iterable[dict[str, Any]]) -> None:
         """Add rows of field values: dates and times as ISO text (orjson's own), anything else as the audit log
         keeps it."""
-        data = b",".join(orjson.dumps(row, default=_plain) for row in rows)
+        data = b",".join(orjson.dumps(row, default=plain) for row in rows)
         if data:
             self.gzip.write(data if self.empty else b"," + data)
             self.empty = False

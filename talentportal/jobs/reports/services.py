@@ -119,8 +119,8 @@ def run(job: Job) -> None:
     kind = kind_for(user, job.params.get("report"))
     form = bound_form(kind, user, job.params.get("params"))
 
-    # Each step is shown with the seconds it has lasted, written as they tick (as an import's stages are): the
-    # page moves every second even while one aggregate query runs for long on a large registry.
+    # Each step is shown with the time it has lasted, written as it ticks (as an import's stages are): the page
+    # moves twice a second even while one aggregate query runs for long on a large registry.
     writer = ProgressWriter(job)
     writer.start()
 
