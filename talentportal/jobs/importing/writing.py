@@ -4,8 +4,8 @@ Django's ``bulk_create`` compiles an ``INSERT`` with a placeholder and a ``get_d
 costs more than PostgreSQL's own work for the row. ``COPY … FROM STDIN`` sends the rows as text instead; their
 ids are taken from the table's sequence first, so the records (and the audit entries naming them) know their
 ids without ``RETURNING``. The COPYs run on a thread of their own over the apply's connection (the same
-transaction), sent once the next batch has made its queries: PostgreSQL writes one batch while the import
-builds the next one's records and reads the one after. Other databases get ``bulk_create``, at once.
+transaction), sent once the batch has made its queries: PostgreSQL writes them while the import builds the
+batch's audit entries and reads the next batch. Other databases get ``bulk_create``, at once.
 """
 
 from __future__ import annotations
