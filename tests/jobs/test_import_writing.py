@@ -63,6 +63,21 @@ def test_text_copy_must_escape_is_stored_as_typed(tmp_path, people) -> None:
     assert (logged["id"], logged["a"], logged["f"]["notes"]) == (talent.pk, "c", notes.strip())
 
 
+def test_a_new_records_audit_entry_leaves_out_what_the_row_leaves_unset(tmp_path, people) -> None:
+    """As for a record created in a form: a field the row leaves empty is no change, and is not listed."""
+    path = tmp_path / "r.csv"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows([HEADER, person(1, 落地日期="")])
+    imp = start(path, people["a_admin"])
+    services.run(imp, services.CHECK_APPLY)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.APPLIED, imp.message
+    assert Talent.objects.get().landed_on is None
+    entry = AuditEntry.objects.get(source="import")
+    assert "landed_on" not in entry.changes and [None, None] not in entry.changes.values()
+    assert entry.changes["name"] == [None, "人才1"]
+
+
 def test_batches_keep_ids_audit_and_undo_log_in_step(tmp_path, people) -> None:
     count = BATCH * 2 + 17
     path = roster(tmp_path / "r.xlsx", [person(i) for i in range(count)])

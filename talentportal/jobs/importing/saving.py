@@ -76,7 +76,11 @@ class Saver:
                 row["m"] = linked
             undo.append(row)
             audit.append(
-                self.entry(Action.CREATE, obj, {k.removesuffix("_id"): [None, show(k, v)] for k, v in values.items()})
+                self.entry(
+                    Action.CREATE,
+                    obj,
+                    {k.removesuffix("_id"): [None, show(k, v)] for k, v in values.items() if v is not None},
+                )
             )
         for obj, (_n, current, _values, changed), own_changes, (_pk, linked) in zip(
             updated, updates, plain, relinked, strict=True
