@@ -42,9 +42,9 @@ class Saver:
         links = [{k: [None, values[k]] for k in self.many if k in values} for _n, values in creates]
         self.link([(obj.pk, linked) for obj, linked in zip(created, links, strict=True) if linked], replace=False)
         updated = []
-        plain = [{k: c for k, c in changed.items() if k not in self.many} for _n, _c, _v, changed in updates]
+        own_changed = [{k: c for k, c in changed.items() if k not in self.many} for _n, _c, _v, changed in updates]
         fields: set[str] = set()
-        for (_n, current, values, _changed), own_changes in zip(updates, plain, strict=True):
+        for (_n, current, values, _changed), own_changes in zip(updates, own_changed, strict=True):
             data = {k: v for k, v in current.items() if k != "_owner" and k not in self.many}
             data.update({k: v for k, v in values.items() if k not in self.many}, **stamp)
             updated.append(model(**data))
@@ -83,7 +83,7 @@ class Saver:
                 )
             )
         for obj, (_n, current, _values, changed), own_changes, (_pk, linked) in zip(
-            updated, updates, plain, relinked, strict=True
+            updated, updates, own_changed, relinked, strict=True
         ):
             row = {
                 "id": current["id"],

@@ -135,7 +135,7 @@ class Writer:
                 obj._state.adding = False
                 obj._state.db = connection.alias
         fields = meta.concrete_fields
-        self._send(model, fields, ([getattr(o, f.attname) for f in fields] for o in objects))
+        self._keep(model, fields, ([getattr(o, f.attname) for f in fields] for o in objects))
 
     def add(self, model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
         """Save new rows given as field values, whose ids nobody needs to know (audit entries): the database numbers
@@ -145,9 +145,9 @@ class Writer:
             return
         fields = model._meta.concrete_fields
         keep = [i for i, f in enumerate(fields) if not f.primary_key]
-        self._send(model, [fields[i] for i in keep], ([values[i] for i in keep] for values in filled(model, rows)))
+        self._keep(model, [fields[i] for i in keep], ([values[i] for i in keep] for values in filled(model, rows)))
 
-    def _send(self, model: type[models.Model], fields: Sequence[Any], rows: Iterable[list[Any]]) -> None:
+    def _keep(self, model: type[models.Model], fields: Sequence[Any], rows: Iterable[list[Any]]) -> None:
         """Keep the rows, as COPY's text, for the writer's thread (``flush``)."""
         assert self.pool is not None
         # Most values are text needing no escapes: those skip the call (a tenth of an apply's time, otherwise).
