@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
@@ -160,13 +159,6 @@ class SelectionViewSet(ScopedModelViewSet):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("batch", "talent", "team", "org_unit", "employer")
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Validated under the row lock, as on the edit page: the award is checked against tranches that may be
-        # planned meanwhile.
-        with transaction.atomic():
-            self.get_queryset().select_for_update(of=("self",)).filter(pk=kwargs["pk"]).first()
-            return super().update(request, *args, **kwargs)
 
     def perform_destroy(self, instance: Any) -> None:
         error = instance.delete_error()

@@ -30,6 +30,13 @@ def get_for_user(scoped: Scoped, user: AnyUser, pk: Any, write: bool = False) ->
     return obj
 
 
+def lock_row(model: Any, pk: Any) -> None:
+    """Inside a transaction: wait for whoever is changing or deleting row ``pk`` (or a record it cascades from) and
+    hold the row until the transaction ends. What is read next is the row as it now is, or nothing (a 404): never
+    one that goes between the read and the write. On SQLite, which lets one writer in at a time, it only reads."""
+    list(model._base_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+
+
 def still_editable(scoped: Scoped, user: AnyUser, obj: Any) -> None:
     """After a write, inside its transaction: refuse (403, rolling the write back) a row the user has just
     moved out of what they may change, as NetBox's ``ObjectEditView`` re-reads the saved object."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
@@ -13,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from talentportal.access import scope_choices, still_editable
+from talentportal.access import lock_row, scope_choices, still_editable
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, delete_with_audit, record_change, record_reveal, snapshot
 
@@ -148,6 +149,22 @@ class ScopedModelViewSet(viewsets.ModelViewSet[Any]):
     def actor(self) -> Actor:
         return Actor.from_request(self.request, Source.API)
 
+    @contextmanager
+    def row_locked(self) -> Iterator[None]:
+        """A write reads, checks and changes its row under the row's lock: a row deleted meanwhile (or with what
+        it cascades from) is a 404, never a 500 on a record half gone or a 204 for a deletion someone else made."""
+        with transaction.atomic():
+            lock_row(cast(Any, self).queryset.model, self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+            yield
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with self.row_locked():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with self.row_locked():
+            return super().destroy(request, *args, **kwargs)
+
     @transaction.atomic
     def perform_create(self, serializer: Any) -> None:
         obj = serializer.save()
@@ -155,20 +172,17 @@ class ScopedModelViewSet(viewsets.ModelViewSet[Any]):
         record_change(self.actor(), obj, None, self.audit_snapshot(obj))
         self.record_reveals([obj])  # the answer shows the new record's personal data with ``?reveal=true``
 
-    @transaction.atomic
-    def perform_update(self, serializer: Any) -> None:
+    def perform_update(self, serializer: Any) -> None:  # inside ``update``'s transaction
         before = self.audit_snapshot(serializer.instance)
         obj = serializer.save()
         still_editable(self.rights, self.request.user, obj)
         record_change(self.actor(), obj, before, self.audit_snapshot(obj))
         self.record_reveals([obj])  # even when nothing changed (``PATCH {}``), the answer shows it
 
-    @transaction.atomic
-    def perform_destroy(self, instance: Any) -> None:
+    def perform_destroy(self, instance: Any) -> None:  # inside ``destroy``'s transaction
         before = self.audit_snapshot(instance)
         try:
-            with transaction.atomic():
-                delete_with_audit(self.actor(), instance, before)
+            delete_with_audit(self.actor(), instance, before)
         except (ProtectedError, RestrictedError) as exc:
             names = sorted({str(o._meta.verbose_name_plural) for o in list(exc.args[1])[:50]})
             raise Conflict(_("Still used by: %(kinds)s.") % {"kinds": "、".join(names)}) from exc

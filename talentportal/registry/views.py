@@ -16,14 +16,14 @@ from django.db import router, transaction
 from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from talentportal.access import get_for_user, still_editable
+from talentportal.access import get_for_user, lock_row, still_editable
 from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import Actor, delete_with_audit, record, record_change
 from talentportal.jobs.models import Job
@@ -323,7 +323,7 @@ class RegistryUpdateView(RegistryFormView):
         if request.htmx and request.POST.get("_validate"):
             return self.render_form(form, obj, version=request.POST.get("_version", ""))
         with transaction.atomic():
-            current = self.registry.for_user(request.user).select_for_update(of=("self",)).get(pk=obj.pk)
+            current = get_object_or_404(self.registry.for_user(request.user).select_for_update(of=("self",)), pk=obj.pk)
             if opened is None or opened["h"] != self.registry.fingerprint(current):
                 # Someone saved since this form was opened: keep what the user typed, show what changed.
                 since = AuditEntry.objects.for_object(current).select_related("user")
@@ -379,7 +379,9 @@ class RegistryDeleteView(RegistryView):
             request, "registry/delete.html", self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
         )
 
+    @transaction.atomic
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
+        lock_row(self.registry.model, pk)
         obj = self.get_object(write=True)
         reasons, cascaded = self.dependencies(obj)
         if reasons:
@@ -387,7 +389,6 @@ class RegistryDeleteView(RegistryView):
             return render(request, "registry/delete.html", context, status=409)
         before = self.registry.snapshot(obj)
         label = str(obj)
-        with transaction.atomic():
-            delete_with_audit(Actor.from_request(request, Source.FORM), obj, before)
+        delete_with_audit(Actor.from_request(request, Source.FORM), obj, before)
         messages.success(request, _("“%(obj)s” was deleted.") % {"obj": label})
         return HttpResponseRedirect(self.registry.url("list"))

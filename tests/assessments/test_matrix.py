@@ -71,7 +71,7 @@ class TestIndicatorMatrix(RegistryMatrix):
     api_basename = "assessmentindicator"
     changed_field = "name"
     rights = OFFICE_RIGHTS
-    queries = {"list": 9, "create_page": 20, "update_page": 24, "delete_page": 30, "api_create": 9, "api_update": 10,
+    queries = {"list": 9, "create_page": 20, "update_page": 24, "delete_page": 32, "api_create": 9, "api_update": 10,
                "api_delete": 28}  # fmt: skip
 
     def make(self, which: str, units: dict[str, Any]) -> Any:
