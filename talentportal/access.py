@@ -1,11 +1,14 @@
 """How a view fetches one record for a user: one gate for reads and writes, in the manner of healthchecks'
-``_get_rw_check_for_user`` and Zulip's ``access_*_by_id``."""
+``_get_rw_check_for_user`` and Zulip's ``access_*_by_id``; and how a write holds its row against the writes of
+others (``lock_row``, ``retried``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -33,8 +36,33 @@ def get_for_user(scoped: Scoped, user: AnyUser, pk: Any, write: bool = False) ->
 def lock_row(model: Any, pk: Any) -> None:
     """Inside a transaction: wait for whoever is changing or deleting row ``pk`` (or a record it cascades from) and
     hold the row until the transaction ends. What is read next is the row as it now is, or nothing (a 404): never
-    one that goes between the read and the write. On SQLite, which lets one writer in at a time, it only reads."""
-    list(model._base_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+    one that goes between the read and the write. Only the row is locked: the model's ordering would join (and
+    lock) the records it is sorted by, and two writes locking each other's would deadlock. On SQLite, which lets
+    one writer in at a time, it only reads."""
+    rows = model._base_manager.select_for_update(of=("self",)).filter(pk=pk).order_by()
+    list(rows.values_list("pk", flat=True))
+
+
+T = TypeVar("T")
+# PostgreSQL's codes for a transaction it ended so that another could go on (deadlock_detected, serialization_failure)
+# and for a link to a record another transaction deleted meanwhile (foreign_key_violation).
+RETRIED = {"40P01", "40001", "23503"}
+
+
+def retried(write: Callable[[], T], tries: int = 3) -> T:
+    """``write()`` in a transaction of its own, run again when the database ended it because of another
+    transaction: the two deleted rows in opposite orders (a plan with its indicators, and one of the indicators),
+    or it linked to a record the other deleted. By the next try the other has committed, so the write reads the
+    records as they now are and answers what they warrant (404, 400, or done), never a 500."""
+    for _ in range(tries - 1):
+        try:
+            with transaction.atomic():
+                return write()
+        except (OperationalError, IntegrityError) as error:
+            if getattr(error.__cause__, "pgcode", None) not in RETRIED:
+                raise
+    with transaction.atomic():
+        return write()
 
 
 def still_editable(scoped: Scoped, user: AnyUser, obj: Any) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, serializers, status, viewsets
@@ -14,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from talentportal.access import lock_row, scope_choices, still_editable
+from talentportal.access import lock_row, retried, scope_choices, still_editable
 from talentportal.audit.models import Source
 from talentportal.audit.services import Actor, delete_with_audit, record_change, record_reveal, snapshot
 
@@ -149,24 +148,23 @@ class ScopedModelViewSet(viewsets.ModelViewSet[Any]):
     def actor(self) -> Actor:
         return Actor.from_request(self.request, Source.API)
 
-    @contextmanager
-    def row_locked(self) -> Iterator[None]:
-        """A write reads, checks and changes its row under the row's lock: a row deleted meanwhile (or with what
-        it cascades from) is a 404, never a 500 on a record half gone or a 204 for a deletion someone else made."""
-        with transaction.atomic():
-            lock_row(cast(Any, self).queryset.model, self.kwargs[self.lookup_url_kwarg or self.lookup_field])
-            yield
+    # Each write is one transaction, run again when another write's transaction ended it (``retried``); a change
+    # or deletion reads, checks and writes its row under the row's lock: a row deleted meanwhile (or with what
+    # it cascades from) is a 404, never a 500 on a record half gone or a 204 for a deletion someone else made.
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return retried(partial(super().create, request, *args, **kwargs))
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with self.row_locked():
-            return super().update(request, *args, **kwargs)
+        return retried(partial(self.locked, super().update, request, *args, **kwargs))
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with self.row_locked():
-            return super().destroy(request, *args, **kwargs)
+        return retried(partial(self.locked, super().destroy, request, *args, **kwargs))
 
-    @transaction.atomic
-    def perform_create(self, serializer: Any) -> None:
+    def locked(self, write: Callable[..., Response], *args: Any, **kwargs: Any) -> Response:
+        lock_row(cast(Any, self).queryset.model, self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        return write(*args, **kwargs)
+
+    def perform_create(self, serializer: Any) -> None:  # inside ``create``'s transaction
         obj = serializer.save()
         still_editable(self.rights, self.request.user, obj)  # else 403, and the transaction rolls back
         record_change(self.actor(), obj, None, self.audit_snapshot(obj))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from io import BytesIO
 from typing import Any, cast
 
@@ -23,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from talentportal.access import get_for_user, lock_row, still_editable
+from talentportal.access import get_for_user, lock_row, retried, still_editable
 from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.audit.services import Actor, delete_with_audit, record, record_change
 from talentportal.jobs.models import Job
@@ -379,8 +380,11 @@ class RegistryDeleteView(RegistryView):
             request, "registry/delete.html", self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
         )
 
-    @transaction.atomic
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
+        return retried(partial(self.remove, request, pk))
+
+    def remove(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
+        """The deletion, in a transaction with the row locked (see ``retried`` and ``lock_row``)."""
         lock_row(self.registry.model, pk)
         obj = self.get_object(write=True)
         reasons, cascaded = self.dependencies(obj)

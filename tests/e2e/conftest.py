@@ -64,15 +64,27 @@ def network_log(live_server) -> NetworkLog:
 
 
 @pytest.fixture
-def page(browser, live_server, network_log: NetworkLog) -> Iterator[object]:
+def bare_page(browser, live_server) -> Iterator[object]:
     """A page of a fresh context in the city's time zone. The browser asks for English (Accept-Language en-US)
-    on purpose: the portal opens in Chinese until the user switches, whatever the browser prefers."""
+    on purpose: the portal opens in Chinese until the user switches, whatever the browser prefers. Nothing is
+    recorded: a test that reads only the pages themselves (the crawl of every page) saves the browser and this
+    process an event per request."""
     context = browser.new_context(
         base_url=live_server.url,
         locale="en-US",
         timezone_id="Asia/Shanghai",
         viewport={"width": 1280, "height": 800},
     )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(bare_page, live_server, network_log: NetworkLog) -> object:
+    """``bare_page``, with every request it makes recorded in ``network_log``."""
+    page, context = bare_page, bare_page.context
     origin = urlsplit(live_server.url)
 
     def on_request(request) -> None:
@@ -94,13 +106,10 @@ def page(browser, live_server, network_log: NetworkLog) -> Iterator[object]:
             network_log.console_errors.append(message.text)
 
     context.on("request", on_request)
-    page = context.new_page()
     page.on("response", on_response)
     page.on("requestfailed", on_request_failed)
     page.on("console", on_console)
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    return page
 
 
 @pytest.fixture(scope="session")

@@ -10,5 +10,5 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("persona", COUNTY_ROLES)
-def test_every_page_is_chinese_and_never_fails(page, live_server, people, units, persona):
-    crawl(page, live_server, people, units, persona)
+def test_every_page_is_chinese_and_never_fails(bare_page, live_server, people, units, persona):
+    crawl(bare_page, live_server, people, units, persona)
