@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from talentportal.access import lock_row
 from talentportal.orgs.api import ScopedUnitField
 from talentportal.orgs.models import can_write
 from talentportal.registry.api import Conflict, EditableRelatedField, ScopedModelViewSet
@@ -248,6 +249,13 @@ class TrancheViewSet(ScopedModelViewSet):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("selection")
+
+    def lock(self, pk: Any) -> None:
+        """Its selection first, then the tranche: the order of every funding write (``_locked_tranche``)."""
+        selection_id = Tranche.objects.filter(pk=pk).values_list("selection_id", flat=True).first()
+        if selection_id is not None:
+            lock_row(Selection, selection_id)
+        lock_row(Tranche, pk)
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data

@@ -65,10 +65,11 @@ def build_cast(with_people: bool) -> tuple[dict[str, OrgUnit], dict[str, User]]:
 
 @pytest.fixture(scope="module")
 def _module_cast(request, django_db_setup, django_db_blocker):
-    """The org tree and the personas, built once for a module (the ``setUpTestData`` pattern): they are made in
-    a transaction opened before the module's first test, each test runs in a savepoint of its own inside it, and
-    the transaction is rolled back after the last test. A module with a test that commits for real (workers,
-    live server) cannot run inside a transaction: its tests build the cast each for itself (None here)."""
+    """The org tree and the personas, built once for a module (the ``setUpTestData`` pattern) and pickled:
+    ``_cast`` unpickles each test's copies. They are made in a transaction opened before the module's first test,
+    each test runs in a savepoint of its own inside it, and the transaction is rolled back after the last test. A
+    module with a test that commits for real (workers, live server) cannot run inside a transaction: its tests
+    build the cast each for itself (None here)."""
     items = [item for item in request.session.items if getattr(item, "module", None) is request.module]
     if any(is_transactional(item) for item in items):
         yield None

@@ -161,8 +161,13 @@ class ScopedModelViewSet(viewsets.ModelViewSet[Any]):
         return retried(partial(self.locked, super().destroy, request, *args, **kwargs))
 
     def locked(self, write: Callable[..., Response], *args: Any, **kwargs: Any) -> Response:
-        lock_row(cast(Any, self).queryset.model, self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        self.lock(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         return write(*args, **kwargs)
+
+    def lock(self, pk: Any) -> None:
+        """Lock the row a change or deletion is about to read; a model whose writes lock a parent first (a
+        tranche's selection) locks in that order here too, else two writers could deadlock."""
+        lock_row(cast(Any, self).queryset.model, pk)
 
     def perform_create(self, serializer: Any) -> None:  # inside ``create``'s transaction
         obj = serializer.save()

@@ -381,18 +381,21 @@ class RegistryDeleteView(RegistryView):
         )
 
     def post(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        return retried(partial(self.remove, request, pk))
+        response, label = retried(partial(self.remove, request, pk))
+        if label is not None:  # said once the deletion is committed, never by a try that was undone
+            messages.success(request, _("“%(obj)s” was deleted.") % {"obj": label})
+        return response
 
-    def remove(self, request: HtmxHttpRequest, pk: int) -> HttpResponse:
-        """The deletion, in a transaction with the row locked (see ``retried`` and ``lock_row``)."""
+    def remove(self, request: HtmxHttpRequest, pk: int) -> tuple[HttpResponse, str | None]:
+        """The deletion, in a transaction with the row locked (see ``retried`` and ``lock_row``); the answer, and
+        the name of the record deleted."""
         lock_row(self.registry.model, pk)
         obj = self.get_object(write=True)
         reasons, cascaded = self.dependencies(obj)
         if reasons:
             context = self.base_context(object=obj, reasons=reasons, cascaded=cascaded)
-            return render(request, "registry/delete.html", context, status=409)
+            return render(request, "registry/delete.html", context, status=409), None
         before = self.registry.snapshot(obj)
         label = str(obj)
         delete_with_audit(Actor.from_request(request, Source.FORM), obj, before)
-        messages.success(request, _("“%(obj)s” was deleted.") % {"obj": label})
-        return HttpResponseRedirect(self.registry.url("list"))
+        return HttpResponseRedirect(self.registry.url("list")), label

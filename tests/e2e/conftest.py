@@ -1,7 +1,8 @@
 """Browser fixtures: one headless Chromium per test session, a fresh context and page per test.
 
 The page runs against pytest-django's ``live_server`` (which makes the test transactional). Every request the
-page makes is recorded: the portal must load nothing from another host, and no asset may be missing.
+``page`` makes is recorded: the portal must load nothing from another host, and no asset may be missing
+(``bare_page`` records nothing, for the crawl of every page, which reads statuses and text only).
 """
 
 from __future__ import annotations

@@ -207,3 +207,41 @@ def test_a_write_the_database_ends_to_break_a_deadlock_runs_again(units) -> None
         "甲": "乙写",
         "乙": "甲写",
     }
+
+
+def test_a_tranche_changed_through_the_api_is_locked_after_its_selection(units, people) -> None:
+    """Every funding write locks a tranche's selection before the tranche; the API's PATCH keeps that order
+    (locking the tranche first could deadlock with a page's approve or pay)."""
+    from programs.models import Selection, Tranche
+
+    from ..programs import factories as program_factories
+
+    city = units["330400"]
+    selection = program_factories.selected(program_factories.batch(program_factories.program(city)), city)
+    tranche = program_factories.tranche(selection, amount="50")
+    held, seen = threading.Event(), []
+
+    def hold_the_selection() -> None:
+        try:
+            with transaction.atomic():
+                lock_row(Selection, selection.pk)
+                held.set()
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline and not others_waiting():
+                    time.sleep(0.02)
+                seen.append(others_waiting())
+                # the waiting PATCH has not taken the tranche: it is free to lock at once
+                seen.append(bool(list(Tranche.objects.select_for_update(nowait=True).filter(pk=tranche.pk).order_by())))
+        finally:
+            connection.close()
+
+    client = APIClient()
+    client.force_authenticate(people["city_admin"])
+    other = threading.Thread(target=hold_the_selection, daemon=True)
+    other.start()
+    assert held.wait(timeout=10)
+    response = client.patch(f"/api/v1/tranches/{tranche.pk}/", {"milestone_note": "改"}, format="json")
+    other.join(timeout=20)
+
+    assert seen == [True, True]
+    assert response.status_code == 200, response.content
