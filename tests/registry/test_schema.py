@@ -138,3 +138,32 @@ def test_error_answers_match_the_schema(schema, api_client, people, units):
     check(schema, "/api/v1/talents/", "post", refused.status_code, refused.json())
     api_client.force_authenticate(None)
     check(schema, "/api/v1/talents/", "get", 403, api_client.get("/api/v1/talents/").json())
+
+
+def test_the_schema_is_generated_once_per_language_and_is_the_same_for_everyone(client, people, units, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from talentportal.registry import schema as module
+
+    module.GENERATED.clear()
+    generated: list[str | None] = []
+    generate = SchemaGenerator.get_schema
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from django.utils import translation
+
+        generated.append(translation.get_language())
+        return generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    answers = {}
+    for persona in ("city_admin", "a_viewer", "b_editor"):
+        client.force_login(people[persona])
+        answers[persona] = client.get("/api/schema/", {"format": "json"}).json()
+        factories.talent(units["330411"])  # records the next user may or may not see change nothing
+    assert generated == ["zh-hans"]
+    assert answers["city_admin"] == answers["a_viewer"] == answers["b_editor"]
+    english = client.get("/api/schema/", {"format": "json", "lang": "en"}).json()
+    assert generated == ["zh-hans", "en"] and english != answers["b_editor"]
+    assert client.get("/api/schema/", {"lang": "en"}).status_code == 200  # YAML, from the same schema
+    assert generated == ["zh-hans", "en"]
