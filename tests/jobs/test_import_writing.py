@@ -6,6 +6,7 @@ database's own error raised)."""
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from talentportal.jobs.importing.writing import Writer
 from talentportal.jobs.models import Import
 from talents.models import Talent
 
+from ..talents import factories
 from .test_imports import HEADER, person, roster
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +160,75 @@ def test_the_error_report_of_many_wrong_rows_reads_them_again(tmp_path, people, 
         sheet = load_workbook(imp.error_report.path).active
         reports.append([[c.value for c in row] for row in sheet.iter_rows()])
     assert reports[0] == reports[1] and len(reports[0]) == 7
+
+
+def postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPYs, and a second connection for the reads beside them, are PostgreSQL's")
+
+
+def backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def closed_down_to(count: int) -> bool:
+    """Whether the database's connections are back to ``count`` (a closed one's server process ends a moment
+    after the client leaves)."""
+    for _ in range(50):
+        if backends() == count:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_apply_of_its_own_makes_its_queries_beside_the_copies(tmp_path, people, units) -> None:
+    """An apply that is its own transaction reads (stored records, references, ids) on a second connection, so
+    that no query waits for the COPYs on the first; what it writes is what a single connection wrote: created and
+    updated records, their audit entries, errors in every language. The second connection is closed after."""
+    postgresql_only()
+    rows = [person(i) for i in range(BATCH + 30)]
+    stored = factories.talent(units["330402"], id_number=rows[BATCH + 5][1], name="旧名字")
+    rows[BATCH + 7][4] = "火星区"  # a region that is no org unit
+    path = roster(tmp_path / "r.xlsx", rows)
+    with path.open("rb") as stream:
+        imp = services.import_start(
+            kind="talents", upload=stream, name=path.name, size=path.stat().st_size, keep_valid=True,
+            acting_user=people["a_admin"], queue=False,
+        )  # fmt: skip
+    before = backends()
+    with CaptureQueriesContext(connection) as queries, translation.override("zh-hans"):
+        services.run(imp, services.CHECK_APPLY)
+    assert closed_down_to(before)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.APPLIED, imp.message
+    assert (imp.counts["created"], imp.counts["updated"], imp.counts["errors"]) == (BATCH + 28, 1, 1)
+    on_the_apply = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in on_the_apply if q.startswith("SELECT") and '"talents_talent"."id_number" IN' in q]
+    assert not [q for q in on_the_apply if "nextval(" in q]
+    stored.refresh_from_db()
+    assert stored.name == f"人才{BATCH + 5}"
+    assert Talent.objects.count() == BATCH + 29
+    assert AuditEntry.objects.filter(job=imp.apply_job).count() == BATCH + 29
+    (error,) = imp.errors
+    assert error["row"] == BATCH + 7 + 3 and set(error["messages"]) == {"zh-hans", "en"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_apply_of_its_own_stops_at_a_copy_the_database_refuses(tmp_path, people) -> None:
+    postgresql_only()
+    rows = [person(i) for i in range(BATCH * 2 + 500)]
+    rows[100][0] = "拒收"
+    imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"])
+    refuse_name("拒收")
+    before = backends()
+    try:
+        with pytest.raises(IntegrityError, match="refused_name"):
+            services.run(imp, services.CHECK_APPLY)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE talents_talent DROP CONSTRAINT refused_name")
+    assert closed_down_to(before)
+    assert Talent.objects.count() == 0 and not AuditEntry.objects.filter(source="import").exists()

@@ -29,7 +29,7 @@ from .report import store_findings
 from .saving import Saver
 from .spec import get_spec
 from .workbooks import write_error_report
-from .writing import BATCH
+from .writing import BATCH, Reads
 
 
 class Rollback(Exception):
@@ -133,7 +133,7 @@ def apply(imp: Import, job: Job | None = None) -> None:
 
 def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: Display) -> Checker:
     """Every row of the file through the checks (and, given a ``saver``, its writes): the checker, with what it
-    found."""
+    found. The checks' queries go where the saver's reads go (``Reads``)."""
     spec = display.spec
     progress.stage(_("Reading the file…"))
     sheet = open_sheet(Path(imp.file.path))
@@ -143,12 +143,11 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
     progress.stage(_("Writing the rows…") if saver is not None else _("Checking the rows…"))
     progress.update(0, max(sheet.height - (layout.header_row - sheet.first_row), 0))
     data = chain(head, rows)
+    reads = saver.reads if saver is not None else Reads(separate=False)
     try:
         while batch := list(islice(data, BATCH)):
-            creates, updates = checker.batch(batch)
-            # The errors in the other languages read rows again, with queries: before the writes, whose COPYs
-            # every query waits for.
-            checker.translate()
+            creates, updates = reads.run(checker.batch, batch)
+            reads.run(checker.translate)  # the errors in the other languages read rows again
             if saver is not None:
                 saver.save(creates, updates)
             # What the batches keep (undo log, keys seen) lives to the end of the file. Each batch's objects
@@ -172,7 +171,10 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
     spec = get_spec(imp.kind)
     assert spec is not None, imp.kind
     display = Display(spec)
-    saver = Saver(imp, spec, display, job) if write else None
+    # The apply's queries on a second connection while its own sends the COPYs (PostgreSQL), unless the apply runs
+    # inside a transaction of its caller: the second connection would not see what that transaction wrote.
+    reads = Reads(separate=write and connection.vendor == "postgresql" and not connection.in_atomic_block)
+    saver = Saver(imp, spec, display, job, reads) if write else None
     checker = None
     progress = ProgressWriter(job)
     progress.start()
@@ -203,6 +205,7 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
         imp.message = refusal.message
     finally:
         progress.stop()
+        reads.close()
         if saver is not None:
             saver.undo_log.close()
     imp.save()

@@ -17,18 +17,19 @@ from ..models import Import, Job
 from .checking import Creates, Updates
 from .display import Display
 from .spec import ImportSpec, link_table
-from .writing import BATCH, UndoLog, Writer, new_objects
+from .writing import BATCH, Reads, UndoLog, Writer, new_objects
 
 
 class Saver:
-    def __init__(self, imp: Import, spec: ImportSpec, display: Display, job: Job | None) -> None:
+    def __init__(self, imp: Import, spec: ImportSpec, display: Display, job: Job | None, reads: Reads) -> None:
         self.imp, self.spec, self.display, self.job = imp, spec, display, job
         self.user: Any = imp.created_by
         self.model = spec.model
         self.many = display.many
         self.content_type = ContentType.objects.get_for_model(self.model)
         self.stamped = any(f.attname == "updated_at" for f in self.model._meta.concrete_fields)
-        self.writer, self.undo_log = Writer(self.model, AuditEntry), UndoLog(self.model)
+        self.reads = reads
+        self.writer, self.undo_log = Writer(self.model, AuditEntry, reads=reads), UndoLog(self.model)
 
     def save(self, creates: Creates, updates: Updates) -> None:
         """The batch's writes: its queries first, then the COPYs kept so far are sent (``Writer.flush``) while the
@@ -38,7 +39,7 @@ class Saver:
         own = [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]  # no links
         created = new_objects(model, own)
         self.writer.insert(created)
-        self.prefetch_for_names(created)
+        self.reads.run(self.prefetch_for_names, created)
         links = [{k: [None, values[k]] for k in self.many if k in values} for _n, values in creates]
         self.link([(obj.pk, linked) for obj, linked in zip(created, links, strict=True) if linked], replace=False)
         updated = []

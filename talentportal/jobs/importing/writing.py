@@ -5,7 +5,8 @@ costs more than PostgreSQL's own work for the row. ``COPY … FROM STDIN`` sends
 ids are taken from the table's sequence first, so the records (and the audit entries naming them) know their
 ids without ``RETURNING``. The COPYs run on a thread of their own over the apply's connection (the same
 transaction), sent once the batch has made its queries: PostgreSQL writes them while the import builds the
-batch's audit entries and reads the next batch. Other databases get ``bulk_create``, at once.
+batch's audit entries and reads the next batch. Other databases get ``bulk_create``, at once. The batch's
+queries themselves go over a second connection (``Reads``), so that they need not wait for those COPYs.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import decimal
 import gzip
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.core.files import File
 from django.db import DatabaseError, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from talentportal.audit.services import plain
 
@@ -55,6 +56,41 @@ def new_objects(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> li
     return [model(*values) for values in filled(model, rows)]  # positional: the fast path of Model.__init__
 
 
+T = TypeVar("T")
+
+
+class Reads:
+    """Where an apply makes its queries: on a connection of their own (a thread's), beside the apply's connection,
+    which is busy with the COPYs the writer sends; otherwise each query would first wait for them.
+
+    What the queries read was there before the apply began (records, references, sequences): nothing the apply
+    wrote, as the dry run that writes nothing reads it too (rows repeated in the file are caught before they are
+    looked up, and the kinds' rules take the file's earlier rows from the file). Another connection sees the
+    same. Given ``separate=False`` (SQLite, or an apply inside a transaction of its caller, whose own writes no
+    other connection sees) they run here, on the apply's connection."""
+
+    def __init__(self, separate: bool) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-reads") if separate else None
+
+    def run(self, read: Callable[..., T], *args: Any) -> T:
+        """``read(*args)`` on the reads' connection, in this thread's language and time zone."""
+        if self.pool is None:
+            return read(*args)
+        language, zone = translation.get_language(), timezone.get_current_timezone()
+        return self.pool.submit(_as_here, language, zone, read, *args).result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.submit(lambda: connection.close()).result()  # the thread's own connection
+            self.pool.shutdown()
+            self.pool = None
+
+
+def _as_here(language: str, zone: Any, read: Callable[..., T], *args: Any) -> T:
+    with translation.override(language), timezone.override(zone):
+        return read(*args)
+
+
 class Writer:
     """Inserts new records of one model at a time, each already filled in (``new_objects``).
 
@@ -67,8 +103,9 @@ class Writer:
     what is kept and waits, and raises what failed.
     """
 
-    def __init__(self, *written: type[models.Model]) -> None:
+    def __init__(self, *written: type[models.Model], reads: Reads | None = None) -> None:
         copy = connection.vendor == "postgresql"
+        self.reads = reads or Reads(separate=False)  # where the ids are taken from the sequence
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-copy") if copy else None
         self.pending: list[Future[None]] = []
         self.kept: list[tuple[str, str]] = []  # COPYs not yet handed over: (statement, text)
@@ -125,15 +162,12 @@ class Writer:
             model._default_manager.bulk_create(objects, batch_size=2000)
             return
         assert meta.pk is not None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objects)],
-            )
-            for obj, (new_id,) in zip(objects, cursor.fetchall(), strict=True):
-                obj.pk = new_id
-                obj._state.adding = False
-                obj._state.db = connection.alias
+        for obj, new_id in zip(
+            objects, self.reads.run(_next_ids, meta.db_table, meta.pk.column, len(objects)), strict=True
+        ):
+            obj.pk = new_id
+            obj._state.adding = False
+            obj._state.db = connection.alias
         fields = meta.concrete_fields
         self._keep(model, fields, ([getattr(o, f.attname) for f in fields] for o in objects))
 
@@ -171,6 +205,8 @@ class Writer:
         """Hand the COPYs kept to the writer's thread, in the order they were made."""
         if self.pool is None or not self.kept:
             return
+        while self.pending and self.pending[0].done():  # a COPY refused stops the apply here, not at its end
+            self.pending.pop(0).result()
         connection.ensure_connection()
         for sql, text in self.kept:
             self.pending.append(self.pool.submit(_copy, connections[connection.alias], sql, text))
@@ -198,6 +234,15 @@ COPYABLE = {
     "PositiveBigIntegerField", "BooleanField", "DateField", "DateTimeField", "DecimalField", "FloatField",
     "ForeignKey", "OneToOneField", "JSONField", "GenericIPAddressField",
 }  # fmt: skip
+
+
+def _next_ids(table: str, column: str, count: int) -> list[int]:
+    """``count`` ids from the table's sequence (a sequence is not transactional: any connection may take them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+        )
+        return [new_id for (new_id,) in cursor.fetchall()]
 
 
 def _copyable(model: type[models.Model]) -> bool:
