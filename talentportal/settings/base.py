@@ -130,6 +130,9 @@ TEMPLATES = [
     }
 ]
 
+# Django's widget templates, with a select writing its options in place (talentportal/forms_rendering.py).
+FORM_RENDERER = "talentportal.forms_rendering.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------------------
 # DATABASE_URL selects PostgreSQL (or anything dj-database-url understands); without it, SQLite in WAL mode.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
