@@ -127,12 +127,16 @@ class CachedSchemaGenerator(SchemaGenerator):
     """The served schema, generated once a process for each language and version. It is the same for every user
     (``SERVE_PUBLIC``: nothing in it depends on the user or the records) and for as long as the code runs, and
     generating it walks every view and serializer, about a second of CPU. A custom URLconf or pattern list, as
-    ``SpectacularAPIView`` accepts, is generated each time."""
+    ``SpectacularAPIView`` accepts, another version or a language the portal does not speak is generated each
+    time."""
 
     def get_schema(self, request: Any = None, public: bool = False) -> Any:
-        if self.urlconf is not None or self.patterns is not None:
+        language = translation.get_language()
+        # Only the languages the portal speaks and the default version: any other ``?lang=`` or ``?version=``
+        # would keep a schema of its own for as long as the process runs.
+        if self.urlconf or self.patterns or self.api_version or language not in dict(settings.LANGUAGES):
             return super().get_schema(request=request, public=public)
-        key = (translation.get_language(), self.api_version, settings.ROOT_URLCONF, public)
+        key = (language, settings.ROOT_URLCONF, public)
         if key not in GENERATED:
             GENERATED[key] = super().get_schema(request=request, public=public)
         return GENERATED[key]

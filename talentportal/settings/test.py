@@ -46,7 +46,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_BASE_RUN}.sqlite3")}
     # A test database outlives no crash: its commits (each transactional test's flush, every migration) need not
     # wait for the disk.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA synchronous=OFF"
+    DATABASES["default"]["OPTIONS"]["init_command"] += " PRAGMA synchronous=OFF;"
 else:  # concurrent runs (CI and a developer) must not drop each other's database
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_BASE_RUN}"}
 # The cache gets its own Redis database: tests clear the cache, which must never empty the broker.

@@ -29,14 +29,14 @@ from .test_imports import HEADER, person, roster
 pytestmark = pytest.mark.django_db
 
 
-def start(path: Path, user) -> Import:
+def start(path: Path, user, keep_valid: bool = False) -> Import:
     with path.open("rb") as stream:
         return services.import_start(
             kind="talents",
             upload=stream,
             name=path.name,
             size=path.stat().st_size,
-            keep_valid=False,
+            keep_valid=keep_valid,
             acting_user=user,
             queue=False,
         )
@@ -192,14 +192,9 @@ def test_an_apply_of_its_own_makes_its_queries_beside_the_copies(tmp_path, peopl
     rows = [person(i) for i in range(BATCH + 30)]
     stored = factories.talent(units["330402"], id_number=rows[BATCH + 5][1], name="旧名字")
     rows[BATCH + 7][4] = "火星区"  # a region that is no org unit
-    path = roster(tmp_path / "r.xlsx", rows)
-    with path.open("rb") as stream:
-        imp = services.import_start(
-            kind="talents", upload=stream, name=path.name, size=path.stat().st_size, keep_valid=True,
-            acting_user=people["a_admin"], queue=False,
-        )  # fmt: skip
+    imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"], keep_valid=True)
     before = backends()
-    with CaptureQueriesContext(connection) as queries, translation.override("zh-hans"):
+    with CaptureQueriesContext(connection) as queries, translation.override("en"):  # not the default language
         services.run(imp, services.CHECK_APPLY)
     assert closed_down_to(before)
     imp.refresh_from_db()
@@ -214,19 +209,26 @@ def test_an_apply_of_its_own_makes_its_queries_beside_the_copies(tmp_path, peopl
     assert AuditEntry.objects.filter(job=imp.apply_job).count() == BATCH + 29
     (error,) = imp.errors
     assert error["row"] == BATCH + 7 + 3 and set(error["messages"]) == {"zh-hans", "en"}
+    assert error["message"] == error["messages"]["en"] and "org unit" in error["message"]  # read in English
+    assert "不是已有的组织单位" in error["messages"]["zh-hans"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_apply_of_its_own_stops_at_a_copy_the_database_refuses(tmp_path, people) -> None:
+def test_an_apply_of_its_own_stops_at_a_copy_the_database_refuses(tmp_path, people, monkeypatch) -> None:
+    """The database's own error, raised a batch or two after the COPY it refused, not once the file is read."""
     postgresql_only()
-    rows = [person(i) for i in range(BATCH * 2 + 500)]
+    rows = [person(i) for i in range(BATCH * 6)]
     rows[100][0] = "拒收"
-    imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"])
+    imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"], keep_valid=True)  # one pass: the apply's
     refuse_name("拒收")
+    checked = []
+    batch = checking.Checker.batch
+    monkeypatch.setattr(checking.Checker, "batch", lambda self, rows: checked.append(1) or batch(self, rows))
     before = backends()
     try:
         with pytest.raises(IntegrityError, match="refused_name"):
             services.run(imp, services.CHECK_APPLY)
+        assert len(checked) <= 3  # of 6
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE talents_talent DROP CONSTRAINT refused_name")

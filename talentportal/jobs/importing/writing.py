@@ -80,10 +80,13 @@ class Reads:
         return self.pool.submit(_as_here, language, zone, read, *args).result()
 
     def close(self) -> None:
+        """Close the reads' connection once the read under way (if any) is done, and let the thread end."""
         if self.pool is not None:
-            self.pool.submit(lambda: connection.close()).result()  # the thread's own connection
-            self.pool.shutdown()
-            self.pool = None
+            pool, self.pool = self.pool, None
+            try:
+                pool.submit(lambda: connection.close()).result()  # the thread's own connection
+            finally:
+                pool.shutdown(wait=False)  # a time limit striking here leaves the thread to close it
 
 
 def _as_here(language: str, zone: Any, read: Callable[..., T], *args: Any) -> T:
@@ -205,8 +208,8 @@ class Writer:
         """Hand the COPYs kept to the writer's thread, in the order they were made."""
         if self.pool is None or not self.kept:
             return
-        while self.pending and self.pending[0].done():  # a COPY refused stops the apply here, not at its end
-            self.pending.pop(0).result()
+        if any(done.done() and done.exception() is not None for done in self.pending):
+            self.wait()  # a COPY was refused: the apply stops here, not at its end, with the database's own error
         connection.ensure_connection()
         for sql, text in self.kept:
             self.pending.append(self.pool.submit(_copy, connections[connection.alias], sql, text))
