@@ -252,7 +252,7 @@ class TrancheViewSet(ScopedModelViewSet):
 
     def lock(self, pk: Any) -> None:
         """Its selection first, then the tranche: the order of every funding write (``_locked_tranche``)."""
-        selection_id = Tranche.objects.filter(pk=pk).values_list("selection_id", flat=True).first()
+        selection_id = services.selection_id_of(pk)
         if selection_id is not None:
             lock_row(Selection, selection_id)
         lock_row(Tranche, pk)

@@ -228,9 +228,14 @@ def _locked_selection(selection_id: int, actor: Actor) -> Selection:
     return selection
 
 
+def selection_id_of(tranche_id: Any) -> int | None:
+    """The selection a tranche belongs to, unlocked: what a write locks first, before the tranche itself."""
+    return Tranche.objects.filter(pk=tranche_id).values_list("selection_id", flat=True).first()
+
+
 def _locked_tranche(tranche_id: int, actor: Actor) -> Tranche:
     """The tranche, locked after its selection (the same order as adding one, so no two writers deadlock)."""
-    selection_id = Tranche.objects.filter(pk=tranche_id).values_list("selection_id", flat=True).first()
+    selection_id = selection_id_of(tranche_id)
     if selection_id is None:
         raise RuleError(_("No such tranche."))
     selection = _locked_selection(selection_id, actor)

@@ -124,7 +124,7 @@ class PortalAutoSchema(AutoSchema):
 
 
 class CachedSchemaGenerator(SchemaGenerator):
-    """The served schema, generated once a process for each language and version. It is the same for every user
+    """The served schema, generated once a process for each language the portal speaks. It is the same for every user
     (``SERVE_PUBLIC``: nothing in it depends on the user or the records) and for as long as the code runs, and
     generating it walks every view and serializer, about a second of CPU. A custom URLconf or pattern list, as
     ``SpectacularAPIView`` accepts, another version or a language the portal does not speak is generated each

@@ -99,11 +99,15 @@ def test_batches_keep_ids_audit_and_undo_log_in_step(tmp_path, people) -> None:
     assert undo(imp) == [] and Talent.objects.count() == 0
 
 
+def postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPYs, and a second connection for the reads beside them, are PostgreSQL's")
+
+
 def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> None:
     """What the writer is given is kept until ``flush`` (so the next batch's queries do not wait for it); a query
     after the flush sees it written, and leaving the writer sends what is still kept."""
-    if connection.vendor != "postgresql":
-        pytest.skip("other databases save at once, with bulk_create")
+    postgresql_only()  # other databases save at once, with bulk_create
 
     def entry(name: str) -> dict[str, object]:
         return {"username": name, "source": Source.IMPORT, "action": Action.CREATE, "object_repr": name}
@@ -160,11 +164,6 @@ def test_the_error_report_of_many_wrong_rows_reads_them_again(tmp_path, people, 
         sheet = load_workbook(imp.error_report.path).active
         reports.append([[c.value for c in row] for row in sheet.iter_rows()])
     assert reports[0] == reports[1] and len(reports[0]) == 7
-
-
-def postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the COPYs, and a second connection for the reads beside them, are PostgreSQL's")
 
 
 def backends() -> int:

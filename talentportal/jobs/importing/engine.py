@@ -131,9 +131,9 @@ def apply(imp: Import, job: Job | None = None) -> None:
     _pass(imp, job, write=True)
 
 
-def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: Display) -> Checker:
+def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: Display, reads: Reads) -> Checker:
     """Every row of the file through the checks (and, given a ``saver``, its writes): the checker, with what it
-    found. The checks' queries go where the saver's reads go (``Reads``)."""
+    found. The checks make their queries through ``reads``, as the saver does."""
     spec = display.spec
     progress.stage(_("Reading the file…"))
     sheet = open_sheet(Path(imp.file.path))
@@ -143,7 +143,6 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
     progress.stage(_("Writing the rows…") if saver is not None else _("Checking the rows…"))
     progress.update(0, max(sheet.height - (layout.header_row - sheet.first_row), 0))
     data = chain(head, rows)
-    reads = saver.reads if saver is not None else Reads(separate=False)
     try:
         while batch := list(islice(data, BATCH)):
             creates, updates = reads.run(checker.batch, batch)
@@ -183,7 +182,7 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
             try:
                 with transaction.atomic():
                     with saver.writer:  # a COPY that failed raises its own error, the first cause
-                        checker = _read(imp, progress, saver, display)
+                        checker = _read(imp, progress, saver, display, reads)
                     if checker.found.counts["errors"] and not imp.keep_valid:
                         raise Rollback
                     saver.undo_log.save(imp.undo_log, f"undo-{imp.pk}.json.gz")
@@ -196,7 +195,7 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
             imp.applied_at = timezone.now()
             imp.apply_job = job
         else:
-            checker = _read(imp, progress, None, display)
+            checker = _read(imp, progress, None, display, reads)
             store_findings(imp, checker.found, Import.Status.CHECKED)
         if checker.found.counts["errors"] and not imp.error_report:  # the check's, or an apply's that skipped it
             write_error_report(imp, checker.found)
