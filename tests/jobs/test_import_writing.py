@@ -46,22 +46,28 @@ def test_text_copy_must_escape_is_stored_as_typed(tmp_path, people) -> None:
     notes = "第一行\n第二行\r\n制表符\t C:\\人才\\名册 \\N 末尾\r"
     path = tmp_path / "r.csv"  # a CSV keeps the carriage return that XML turns into a line feed
     with path.open("w", newline="", encoding="utf-8") as stream:
-        csv.writer(stream).writerows([[*HEADER, "备注"], [*person(1), notes]])
+        # COPY's text is written a column at a time: one cell to escape among others that need nothing.
+        csv.writer(stream).writerows([[*HEADER, "备注"], [*person(1), notes], [*person(2), "普通备注"], person(3)])
     imp = start(path, people["a_admin"])
     with translation.override("en"):
         services.run(imp, services.CHECK_APPLY)
     imp.refresh_from_db()
     assert imp.status == Import.Status.APPLIED, imp.message
-    talent = Talent.objects.get()
+    assert dict(Talent.objects.values_list("name", "notes")) == {
+        "人才1": notes.strip(),
+        "人才2": "普通备注",
+        "人才3": "",
+    }
+    talent = Talent.objects.get(name="人才1")
     assert talent.notes == notes.strip()  # cells are trimmed, what is inside stays
-    entry = AuditEntry.objects.get(source="import")
+    entry = AuditEntry.objects.get(source="import", object_id=str(talent.pk))
     assert entry.object_id == str(talent.pk) and entry.object_repr == "人才1"
     assert entry.changes["notes"] == [None, notes.strip()]
     assert entry.changes["org_unit"] == [None, "南湖区"] and entry.changes["category"] == [
         None,
         "Professional and technical talent",
     ]
-    [logged] = read_undo_log(imp)["rows"]
+    logged = read_undo_log(imp)["rows"][0]
     assert (logged["id"], logged["a"], logged["f"]["notes"]) == (talent.pk, "c", notes.strip())
 
 

@@ -12,6 +12,8 @@ from talentportal.registry.masking import PERSONAL_FIELDS, mask_text
 
 from .spec import ImportSpec
 
+AS_IS = {str, int, float, bool}  # what ``plain`` returns unchanged
+
 
 class Display:
     def __init__(self, spec: ImportSpec) -> None:
@@ -21,6 +23,7 @@ class Display:
         self.many = [ref.name for ref in spec.many]
         self.labels: dict[str, dict[Any, str]] = {}  # reference name -> {id: how the record is named}
         self.shows: dict[str, Any] = {}
+        self.named: dict[str, tuple[str, Any]] = {}  # attname -> (field name, how its values are shown)
 
     def label(self, name: str) -> str:
         """A field's column label (its verbose name when the kind has no column for it)."""
@@ -47,6 +50,26 @@ class Display:
         if show is None:
             show = self.shows[attname] = self._show(attname)
         return show(value)
+
+    def changes(self, values: dict[str, Any]) -> dict[str, list[Any]]:
+        """A new record's values as its audit entry keeps them, by field name: ``[None, shown]`` for each value."""
+        changes: dict[str, list[Any]] = {}
+        named = self.named
+        for attname, value in values.items():
+            if value is None:
+                continue
+            name, show = named.get(attname) or self._named(attname)
+            # Text, numbers and yes/no of a plain field are shown as they are: no call for most of a row's values.
+            changes[name] = [
+                None,
+                value if show is plain and value.__class__ in AS_IS else self.display(attname, value),
+            ]
+        return changes
+
+    def _named(self, attname: str) -> tuple[str, Any]:
+        self.named[attname] = named = (attname.removesuffix("_id"), self.shows.get(attname) or self._show(attname))
+        self.shows[attname] = named[1]
+        return named
 
     def _show(self, attname: str) -> Any:
         """How ``display`` shows the values of one field (worked out once per field, used for every row)."""

@@ -183,9 +183,12 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
                 with transaction.atomic():
                     with saver.writer:  # a COPY that failed raises its own error, the first cause
                         checker = _read(imp, progress, saver, display, reads)
-                    if checker.found.counts["errors"] and not imp.keep_valid:
-                        raise Rollback
-                    saver.undo_log.save(imp.undo_log, f"undo-{imp.pk}.json.gz")
+                        if checker.found.counts["errors"] and not imp.keep_valid:
+                            raise Rollback
+                        # Written while PostgreSQL writes the last rows: the undo log, the error report.
+                        saver.undo_log.save(imp.undo_log, f"undo-{imp.pk}.json.gz")
+                        if checker.found.counts["errors"] and not imp.error_report:  # an apply that skipped the check
+                            write_error_report(imp, checker.found)
             except Rollback:
                 assert checker is not None
                 store_findings(imp, checker.found, Import.Status.CHECKED, _not_applied(checker.found.counts["errors"]))

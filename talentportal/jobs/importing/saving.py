@@ -80,7 +80,7 @@ class Saver:
                 self.entry(
                     Action.CREATE,
                     obj,
-                    {k.removesuffix("_id"): [None, show(k, v)] for k, v in values.items() if v is not None},
+                    self.display.changes(values),
                 )
             )
         for obj, (_n, current, _values, changed), own_changes, (_pk, linked) in zip(

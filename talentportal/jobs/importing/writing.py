@@ -15,6 +15,7 @@ import datetime
 import decimal
 import gzip
 import io
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,6 +31,7 @@ from talentportal.audit.services import plain
 
 BATCH = 2000  # rows read, checked and written at a time
 NULL = "\\N"  # COPY's text format for NULL
+COPY_CHUNK = 1 << 20  # characters handed to the driver at a time (its default, 8,192, costs a call per 8 kB)
 
 
 def filled(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
@@ -187,17 +189,7 @@ class Writer:
     def _keep(self, model: type[models.Model], fields: Sequence[Any], rows: Iterable[list[Any]]) -> None:
         """Keep the rows, as COPY's text, for the writer's thread (``flush``)."""
         assert self.pool is not None
-        # Most values are text needing no escapes: those skip the call (a tenth of an apply's time, otherwise).
-        rows = _for_copy(fields, rows)
-        text = "".join(
-            [
-                "\t".join(
-                    [v if v.__class__ is str and v.isprintable() and "\\" not in v else _copy_text(v) for v in values]
-                )
-                + "\n"
-                for values in rows
-            ]
-        )
+        text = _copy_lines(list(_for_copy(fields, rows)))
         if not text:
             return
         quote = connection.ops.quote_name
@@ -274,7 +266,7 @@ def _copy(wrapper: Any, sql: str, text: str) -> None:
     """On the writer's thread: the COPY over the apply's own connection (psycopg2 lets threads share one, each with
     a cursor of its own), its errors raised as Django's (``IntegrityError`` and the like), as a query's would be."""
     with wrapper.wrap_database_errors, wrapper.connection.cursor() as cursor:
-        cursor.copy_expert(sql, io.StringIO(text))
+        cursor.copy_expert(sql, io.StringIO(text), size=COPY_CHUNK)
 
 
 class UndoLog:
@@ -306,6 +298,53 @@ class UndoLog:
         """Drop the log (an apply that wrote nothing, or failed); nothing happens once it is saved."""
         self.gzip.close()
         self.file.close()
+
+
+def _copy_lines(rows: Sequence[Sequence[Any]]) -> str:
+    """The rows in COPY's text format, a line each.
+
+    Written a column at a time: a column's values are mostly of one type, converted by one call each (``str``,
+    ``isoformat``) and checked for what needs escaping in one scan, where the same work a value at a time took a
+    tenth of an apply."""
+    if not rows:
+        return ""
+    columns = [_copy_column(column) for column in zip(*rows, strict=True)]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def _copy_column(values: tuple[Any, ...]) -> Sequence[str]:
+    kinds = set(map(type, values))
+    nulls = type(None) in kinds
+    kinds.discard(type(None))
+    if not kinds:
+        return [NULL] * len(values)
+    kind = kinds.pop() if len(kinds) == 1 else None
+    convert = _CONVERT.get(kind)  # type: ignore[arg-type]
+    if convert is None or (kind is str and _NEEDS_ESCAPE.search("".join(filter(None, values)))):
+        return list(map(_copy_text, values))
+    if kind is str:
+        return [NULL if v is None else v for v in values] if nulls else values
+    if kind in _EXACT:  # a column repeats its values (a unit, the time of the batch): each converted once
+        table = {v: NULL if v is None else convert(v) for v in set(values)}
+        return list(map(table.__getitem__, values))
+    return [NULL if v is None else convert(v) for v in values]
+
+
+# How a value of each type is written when no value of its column needs escaping (the text of a number, a date or a
+# time never does); a column of any other type, or of several, is written a value at a time (``_copy_text``).
+_CONVERT: dict[type, Callable[[Any], str]] = {
+    str: str,
+    int: str,
+    float: str,
+    decimal.Decimal: str,
+    bool: lambda value: "t" if value else "f",
+    datetime.date: datetime.date.isoformat,
+    datetime.datetime: datetime.datetime.isoformat,
+    datetime.time: datetime.time.isoformat,
+}
+# Types whose equal values are written alike, or stored alike (aware times of one instant); not so 1.0 and 1.00.
+_EXACT = {int, bool, datetime.date, datetime.datetime, datetime.time}
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 
 
 def _copy_text(value: Any) -> str:
