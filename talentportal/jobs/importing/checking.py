@@ -133,7 +133,8 @@ class Checker:
             if current is None:
                 found.counts["created"] += 1
                 creates.append((number, values))
-                self.show(number, "create", {k: [None, v] for k, v in values.items()})
+                if len(found.preview) < PREVIEW_ROWS:  # the first rows only: no dict made for the others
+                    self.show(number, "create", {k: [None, v] for k, v in values.items()})
                 continue
             found.blank_values += clears.get(number, 0)
             changed = {k: [current[k], v] for k, v in values.items() if current.get(k) != v}

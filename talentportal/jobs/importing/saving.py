@@ -36,14 +36,14 @@ class Saver:
         batch's audit entries and undo rows are built."""
         model = self.model
         stamp = {"updated_at": timezone.now()} if self.stamped else {}
-        own = [{k: v for k, v in values.items() if k not in self.many} for _n, values in creates]  # no links
+        own = [_without(values, self.many) for _n, values in creates]  # no links
         created = new_objects(model, own)
         self.writer.insert(created)
         self.reads.run(self.prefetch_for_names, created)
         links = [{k: [None, values[k]] for k in self.many if k in values} for _n, values in creates]
         self.link([(obj.pk, linked) for obj, linked in zip(created, links, strict=True) if linked], replace=False)
         updated = []
-        own_changed = [{k: c for k, c in changed.items() if k not in self.many} for _n, _c, _v, changed in updates]
+        own_changed = [_without(changed, self.many) for _n, _c, _v, changed in updates]
         fields: set[str] = set()
         for (_n, current, values, _changed), own_changes in zip(updates, own_changed, strict=True):
             data = {k: v for k, v in current.items() if k != "_owner" and k not in self.many}
@@ -135,3 +135,8 @@ class Saver:
             "org_unit_id": getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
             "changes": changes,
         }
+
+
+def _without(values: dict[str, Any], many: list[str]) -> dict[str, Any]:
+    """The values but the many-to-many links (the same dict when the kind has none)."""
+    return {k: v for k, v in values.items() if k not in many} if many else values

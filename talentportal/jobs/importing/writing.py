@@ -19,6 +19,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import orjson
@@ -174,7 +175,8 @@ class Writer:
             obj._state.adding = False
             obj._state.db = connection.alias
         fields = meta.concrete_fields
-        self._keep(model, fields, ([getattr(o, f.attname) for f in fields] for o in objects))
+        values = attrgetter(*(f.attname for f in fields))
+        self._keep(model, fields, (list(values(o)) for o in objects))
 
     def add(self, model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
         """Save new rows given as field values, whose ids nobody needs to know (audit entries): the database numbers
