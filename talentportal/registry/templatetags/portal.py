@@ -1,16 +1,58 @@
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 from typing import Any
 
 from django import forms, template
+from django.core.signals import setting_changed
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from ..base import yes_no
 from ..forms import prompt_empty_choice
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav(context: template.Context) -> SafeString:
+    """The sidebar (``partials/nav.html``). It depends only on the page's name and section, the user's role and
+    the language, and is the same for all of them alike: it is rendered once per process for each and kept
+    (it cost a few milliseconds, on every page)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return _nav(
+        get_language(),
+        get_urlconf(),
+        get_script_prefix(),
+        *((match.app_name, match.url_name, match.view_name) if match else ("", "", "")),
+        context.get("section", ""),
+        bool(context.get("user_can_write")),
+        bool(context.get("user_is_admin")),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _nav(
+    language: str,
+    urlconf: Any,
+    prefix: str,
+    app: str,
+    name: str,
+    view_name: str,
+    section: str,
+    write: bool,
+    admin: bool,
+) -> SafeString:
+    context = {"app": app, "name": name, "view_name": view_name, "section": section}
+    return render_to_string("partials/nav.html", {**context, "user_can_write": write, "user_is_admin": admin})
+
+
+setting_changed.connect(lambda **kwargs: _nav.cache_clear(), weak=False)  # a test's other URLconf or languages
 
 
 @register.filter
