@@ -76,3 +76,15 @@ def test_error_pages_have_the_sidebar_with_nothing_active(client, people, nav_re
     response = client.get("/registry/no-such-registry/")
     html = response.content.decode()
     assert response.status_code == 404 and reverse("talents:talent_list") in html and active(html) == []
+
+
+def test_another_urlconf_or_language_list_starts_afresh(client, people, nav_renders, settings) -> None:
+    client.force_login(people["a_viewer"])
+    page = reverse("talents:talent_list")
+    client.get(page)
+    settings.TIME_ZONE = "UTC"  # nothing the sidebar is made of
+    client.get(page)
+    assert len(nav_renders) == 1
+    settings.LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+    client.get(page)
+    assert len(nav_renders) == 2

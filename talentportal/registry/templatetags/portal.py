@@ -52,7 +52,24 @@ def _nav(
     return render_to_string("partials/nav.html", {**context, "user_can_write": write, "user_is_admin": admin})
 
 
-setting_changed.connect(lambda **kwargs: _nav.cache_clear(), weak=False)  # a test's other URLconf or languages
+# What the sidebar's links and words are made from; a test that changes one of these starts afresh.
+NAV_SETTINGS = {
+    "ROOT_URLCONF",
+    "LANGUAGES",
+    "LANGUAGE_CODE",
+    "USE_I18N",
+    "LOCALE_PATHS",
+    "TEMPLATES",
+    "FORCE_SCRIPT_NAME",
+}
+
+
+def _settings_changed(setting: str, **kwargs: Any) -> None:
+    if setting in NAV_SETTINGS:
+        _nav.cache_clear()
+
+
+setting_changed.connect(_settings_changed)
 
 
 @register.filter
