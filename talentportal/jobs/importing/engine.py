@@ -185,7 +185,9 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
                         checker = _read(imp, progress, saver, display, reads)
                         if checker.found.counts["errors"] and not imp.keep_valid:
                             raise Rollback
-                        # Written while PostgreSQL writes the last rows: the undo log, the error report.
+                        # Written while PostgreSQL writes the last rows (the last batch's audit entries sent now, not
+                        # on leaving the writer): the undo log, the error report.
+                        saver.writer.flush()
                         saver.undo_log.save(imp.undo_log, f"undo-{imp.pk}.json.gz")
                         if checker.found.counts["errors"] and not imp.error_report:  # an apply that skipped the check
                             write_error_report(imp, checker.found)
