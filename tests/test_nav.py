@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.test.signals import template_rendered
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from talentportal.registry.templatetags.portal import _nav
 
@@ -78,7 +78,7 @@ def test_error_pages_have_the_sidebar_with_nothing_active(client, people, nav_re
     assert response.status_code == 404 and reverse("talents:talent_list") in html and active(html) == []
 
 
-def test_another_urlconf_or_language_list_starts_afresh(client, people, nav_renders, settings) -> None:
+def test_another_language_list_or_script_prefix_gets_its_own_sidebar(client, people, nav_renders, settings) -> None:
     client.force_login(people["a_viewer"])
     page = reverse("talents:talent_list")
     client.get(page)
@@ -87,4 +87,28 @@ def test_another_urlconf_or_language_list_starts_afresh(client, people, nav_rend
     assert len(nav_renders) == 1
     settings.LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
     client.get(page)
+    assert len(nav_renders) == 2
+    set_script_prefix("/portal/")  # the portal served under a path of its host: every link under it
+    try:
+        html = client.get(page).content.decode().split('class="offcanvas-body')[1]
+    finally:
+        set_script_prefix("/")
+    assert f'href="/portal{page}"' in html and f'href="{page}"' not in html
+
+
+def test_a_page_under_another_urlconf_gets_its_own_sidebar(client, people, nav_renders, monkeypatch) -> None:
+    """Another URLconf put in force without a signal (as ``pytest.mark.urls`` does) is a sidebar of its own."""
+    from django.conf import settings as django_settings
+    from django.urls import clear_url_caches
+
+    client.force_login(people["a_viewer"])
+    page = reverse("talents:talent_list")
+    client.get(page)
+    monkeypatch.setattr(django_settings, "ROOT_URLCONF", "tests.crashing_urls")
+    clear_url_caches()
+    try:
+        assert client.get(page).status_code == 200
+    finally:
+        monkeypatch.undo()
+        clear_url_caches()
     assert len(nav_renders) == 2

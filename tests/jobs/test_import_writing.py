@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -143,18 +144,23 @@ def refuse_name(name: str) -> None:
 @pytest.mark.parametrize("batch", [0, 1, 2])
 def test_a_write_refused_part_way_rolls_every_row_back(batch, tmp_path, people) -> None:
     """Whichever batch the database refuses, its own error is what the apply raises (not the aborted transaction
-    of the writes after it), and nothing stays written, the foreign keys deferred again."""
+    of the writes after it), and nothing stays written, the foreign keys deferred again: no rows, and none of the
+    files the apply stores (undo log, error report), though the last batch's are written before its COPYs end."""
     rows = [person(i) for i in range(BATCH * 2 + 500)]
     rows[BATCH * batch + 100][0] = "拒收"
+    rows[7][0] = ""  # a row with an error: an apply that skipped the check writes the error report
     path = roster(tmp_path / "r.xlsx", rows)
-    imp = start(path, people["a_admin"])
+    imp = start(path, people["a_admin"], keep_valid=True)
+    media = Path(settings.MEDIA_ROOT)
+    files = set(media.rglob("*"))
     refuse_name("拒收")
     with pytest.raises(IntegrityError, match="refused_name"):
         services.run(imp, services.CHECK_APPLY)
     assert Talent.objects.count() == 0
     assert not AuditEntry.objects.filter(source="import").exists()
     imp.refresh_from_db()
-    assert not imp.undo_log
+    assert not imp.undo_log and not imp.error_report
+    assert set(media.rglob("*")) == files
 
 
 def test_the_error_report_of_many_wrong_rows_reads_them_again(tmp_path, people, monkeypatch) -> None:

@@ -14,6 +14,7 @@ import threading
 import time
 from itertools import chain, islice
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -177,6 +178,7 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
     checker = None
     progress = ProgressWriter(job)
     progress.start()
+    stored: list[Any] = []  # the files the apply stored, dropped when its transaction is rolled back
     try:
         if saver is not None:
             try:
@@ -189,13 +191,19 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
                         # on leaving the writer): the undo log, the error report.
                         saver.writer.flush()
                         saver.undo_log.save(imp.undo_log, f"undo-{imp.pk}.json.gz")
+                        stored.append(imp.undo_log)
                         if checker.found.counts["errors"] and not imp.error_report:  # an apply that skipped the check
                             write_error_report(imp, checker.found)
+                            stored.append(imp.error_report)
             except Rollback:
                 assert checker is not None
                 store_findings(imp, checker.found, Import.Status.CHECKED, _not_applied(checker.found.counts["errors"]))
                 imp.save()
                 return
+            except BaseException:  # the last rows refused, the commit failed, a time limit: nothing of it is kept
+                for file in stored:
+                    file.delete(save=False)
+                raise
             store_findings(imp, checker.found, Import.Status.APPLIED)
             imp.applied_at = timezone.now()
             imp.apply_job = job

@@ -175,7 +175,8 @@ class Writer:
             obj._state.adding = False
             obj._state.db = connection.alias
         fields = meta.concrete_fields
-        values = attrgetter(*(f.attname for f in fields))
+        names = [f.attname for f in fields]
+        values: Callable[[Any], Any] = attrgetter(*names) if len(names) > 1 else lambda o: (getattr(o, names[0]),)
         self._keep(model, fields, (list(values(o)) for o in objects))
 
     def add(self, model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
@@ -326,9 +327,11 @@ def _copy_column(values: tuple[Any, ...]) -> Sequence[str]:
         return list(map(_copy_text, values))
     if kind is str:
         return [NULL if v is None else v for v in values] if nulls else values
-    if kind in _EXACT:  # a column repeats its values (a unit, the time of the batch): each converted once
+    if kind in _EXACT:  # a column repeats its values (a unit, a tier): each converted once
         table = {v: NULL if v is None else convert(v) for v in set(values)}
         return list(map(table.__getitem__, values))
+    if not nulls and len(set(map(id, values))) == 1:  # one object throughout (the batch's time stamp)
+        return [convert(values[0])] * len(values)
     return [NULL if v is None else convert(v) for v in values]
 
 
@@ -344,8 +347,8 @@ _CONVERT: dict[type, Callable[[Any], str]] = {
     datetime.datetime: datetime.datetime.isoformat,
     datetime.time: datetime.time.isoformat,
 }
-# Types whose equal values are written alike, or stored alike (aware times of one instant); not so 1.0 and 1.00.
-_EXACT = {int, bool, datetime.date, datetime.datetime, datetime.time}
+# Types whose equal values are written alike: not so 1.0 and 1.00, nor times (equal across a fold, or zones).
+_EXACT = {int, bool, datetime.date}
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 
 

@@ -27,7 +27,7 @@ def nav(context: template.Context) -> SafeString:
     match = getattr(request, "resolver_match", None)
     return _nav(
         get_language(),
-        get_urlconf(),
+        get_urlconf(),  # what each request resolves with: the URLconf in force, or its own
         get_script_prefix(),
         *((match.app_name, match.url_name, match.view_name) if match else ("", "", "")),
         context.get("section", ""),
@@ -60,6 +60,7 @@ NAV_SETTINGS = {
     "USE_I18N",
     "LOCALE_PATHS",
     "TEMPLATES",
+    "INSTALLED_APPS",
     "FORCE_SCRIPT_NAME",
 }
 
