@@ -23,7 +23,6 @@ class Display:
         self.many = [ref.name for ref in spec.many]
         self.labels: dict[str, dict[Any, str]] = {}  # reference name -> {id: how the record is named}
         self.shows: dict[str, Any] = {}
-        self.named: dict[str, tuple[str, Any]] = {}  # attname -> (field name, how its values are shown)
 
     def label(self, name: str) -> str:
         """A field's column label (its verbose name when the kind has no column for it)."""
@@ -46,30 +45,25 @@ class Display:
         by name and id, as the record's own history shows them."""
         if value is None or value == "":
             return value
-        show = self.shows.get(attname)
-        if show is None:
-            show = self.shows[attname] = self._show(attname)
-        return show(value)
+        return self._show_of(attname)(value)
 
     def changes(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """A new record's values as its audit entry keeps them, by field name: ``[None, shown]`` for each value."""
-        changes: dict[str, list[Any]] = {}
-        named = self.named
-        for attname, value in values.items():
-            if value is None:
-                continue
-            name, show = named.get(attname) or self._named(attname)
+        return {
             # Text, numbers and yes/no of a plain field are shown as they are: no call for most of a row's values.
-            changes[name] = [
+            attname.removesuffix("_id"): [
                 None,
-                value if show is plain and value.__class__ in AS_IS else self.display(attname, value),
+                value if value.__class__ in AS_IS and self._show_of(attname) is plain else self.display(attname, value),
             ]
-        return changes
+            for attname, value in values.items()
+            if value is not None
+        }
 
-    def _named(self, attname: str) -> tuple[str, Any]:
-        self.named[attname] = named = (attname.removesuffix("_id"), self.shows.get(attname) or self._show(attname))
-        self.shows[attname] = named[1]
-        return named
+    def _show_of(self, attname: str) -> Any:
+        show = self.shows.get(attname)
+        if show is None:
+            show = self.shows[attname] = self._show(attname)
+        return show
 
     def _show(self, attname: str) -> Any:
         """How ``display`` shows the values of one field (worked out once per field, used for every row)."""

@@ -210,8 +210,8 @@ def _pass(imp: Import, job: Job | None, write: bool) -> None:
         else:
             checker = _read(imp, progress, None, display, reads)
             store_findings(imp, checker.found, Import.Status.CHECKED)
-        if checker.found.counts["errors"] and not imp.error_report:  # the check's, or an apply's that skipped it
-            write_error_report(imp, checker.found)
+            if checker.found.counts["errors"] and not imp.error_report:  # an apply writes its own, in its transaction
+                write_error_report(imp, checker.found)
     except FileRefused as refusal:
         imp.status = Import.Status.CHECKED if write and imp.counts else Import.Status.REFUSED
         imp.message = refusal.message

@@ -47,7 +47,7 @@ class Saver:
         fields: set[str] = set()
         for (_n, current, values, _changed), own_changes in zip(updates, own_changed, strict=True):
             data = {k: v for k, v in current.items() if k != "_owner" and k not in self.many}
-            data.update({k: v for k, v in values.items() if k not in self.many}, **stamp)
+            data.update(_without(values, self.many), **stamp)
             updated.append(model(**data))
             fields |= set(own_changes)
         update_fields = [model._meta.get_field(f.removesuffix("_id")).name if f.endswith("_id") else f for f in fields]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms, template
 from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
@@ -48,8 +49,17 @@ def _nav(
     write: bool,
     admin: bool,
 ) -> SafeString:
-    context = {"app": app, "name": name, "view_name": view_name, "section": section}
-    return render_to_string("partials/nav.html", {**context, "user_can_write": write, "user_is_admin": admin})
+    return render_to_string(
+        "partials/nav.html",
+        {
+            "app": app,
+            "name": name,
+            "view_name": view_name,
+            "section": section,
+            "user_can_write": write,
+            "user_is_admin": admin,
+        },
+    )
 
 
 # What the sidebar's links and words are made from; a test that changes one of these starts afresh.
@@ -65,12 +75,10 @@ NAV_SETTINGS = {
 }
 
 
-def _settings_changed(setting: str, **kwargs: Any) -> None:
+@receiver(setting_changed)
+def forget_sidebars(setting: str, **kwargs: Any) -> None:
     if setting in NAV_SETTINGS:
         _nav.cache_clear()
-
-
-setting_changed.connect(_settings_changed)
 
 
 @register.filter
