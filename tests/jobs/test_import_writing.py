@@ -6,6 +6,7 @@ database's own error raised)."""
 from __future__ import annotations
 
 import csv
+import gc
 import time
 from pathlib import Path
 
@@ -245,3 +246,33 @@ def test_an_apply_of_its_own_stops_at_a_copy_the_database_refuses(tmp_path, peop
             cursor.execute("ALTER TABLE talents_talent DROP CONSTRAINT refused_name")
     assert closed_down_to(before)
     assert Talent.objects.count() == 0 and not AuditEntry.objects.filter(source="import").exists()
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_a_pass_collects_once_a_batch_and_leaves_the_collector_as_it_was(tmp_path, people, collecting) -> None:
+    """The young collections no longer scan each batch's rows while they live: the pass collects once a batch
+    (what a row's error leaves in cycles), and gives automatic collection back as the caller had it."""
+    rows = [person(n) for n in range(1, 2 * BATCH + 2)]
+    rows[10][1] = rows[10][1][:-1] + ("0" if rows[10][1][-1] != "0" else "1")  # an error: its traceback, a cycle
+    imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"], keep_valid=True)
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    gc.callbacks.append(seen)
+    try:
+        services.run(imp, services.CHECK_APPLY)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.callbacks.remove(seen)
+        (gc.enable if was else gc.disable)()
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.APPLIED, imp.message
+    assert imp.counts["created"] == 2 * BATCH
+    assert collections.count(0) >= 3  # one a batch
+    assert collections.count(1) + collections.count(2) == 0, collections
+    assert len(collections) < 20, len(collections)  # automatic collection would run hundreds of times

@@ -5,6 +5,9 @@ and skipped rather than reported."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -65,44 +68,58 @@ class RowReader:
         return self.rules(parsed), blanks
 
     def parse(self, batch: list[tuple[int, list[Any]]], remember: bool) -> tuple[list[Row], dict[int, list[str]]]:
-        """The rows' cells read and checked, their references resolved (one lookup per reference for the batch)."""
+        """The rows' cells read and checked, their references resolved (one lookup per reference for the batch).
+
+        Read a column at a time: most cells are a value the column has met before, looked up in one pass over the
+        column, and a row whose cells all read well is made in one call. Only the cells with a problem or left
+        blank are looked at one by one."""
         parsed: list[Row] = []
         blanks: dict[int, list[str]] = {}
         raw_refs: dict[str, set[Any]] = {ref.name: set() for ref in self.spec.refs}
-        for number, row in batch:
-            values: dict[str, Any] = {}
+        columns = self.layout.columns
+        rows = [row for _number, row in batch]
+        reach = max((index for index, _c in columns), default=-1) + 1
+        if rows and min(map(len, rows)) < reach:  # a short row (CSV) reads as blank where it stops
+            rows = [row if len(row) >= reach else [*row, *[""] * (reach - len(row))] for row in rows]
+        sheet = list(zip(*rows, strict=False)) if rows else []  # every row reaches the last column read
+        names = [column.name for _i, column in columns]
+        read: list[list[Any]] = []  # by column: each cell's value
+        odd: dict[int, list[tuple[Column, tuple[str | None, Any, bool]]]] = {}  # by row: cells failed or blank
+        for index, column in columns:
+            outcomes = self.outcomes(column, sheet[index] if rows else (), remember)
+            failed, read_values, filled = (list(map(itemgetter(i), outcomes)) for i in range(3))
+            read.append(read_values)
+            refs = raw_refs.get(column.name)
+            if failed.count(None) == len(failed) and all(filled):  # the usual column: every cell read well
+                if refs is not None:
+                    refs.update(
+                        chain.from_iterable(read_values) if isinstance(column, Ref) and column.many else read_values
+                    )
+                continue
+            for position, outcome in enumerate(outcomes):
+                if outcome[0] is not None or not outcome[2]:
+                    odd.setdefault(position, []).append((column, outcome))
+                elif refs is not None:
+                    refs.update(outcome[1] if isinstance(column, Ref) and column.many else (outcome[1],))
+        by_row = zip(*read, strict=True) if read else repeat((), len(batch))
+        for position, (number, cells_read) in enumerate(zip([n for n, _r in batch], by_row, strict=True)):
+            values = dict(zip(names, cells_read, strict=True))
             problems: dict[str, str] = {}
             blank: list[str] = []
-            width = len(row)
-            for index, column in self.layout.columns:
-                raw = row[index] if index < width else ""
-                # Most columns repeat a few values (a region, a tier, 男/女): each is read and checked once.
-                memo = self.memos.get(column.name) if remember else None
-                key = (raw.__class__, raw)  # 1, 1.0 and True are equal keys, but not the same cell
-                outcome = memo.get(key) if memo is not None else None
-                if outcome is None:
-                    outcome = self.read(column, raw)
-                    if memo is not None:
-                        memo[key] = outcome
-                        if len(memo) > MEMO_SIZE:  # a column of names or ID numbers: no use remembering
-                            self.memos[column.name] = None
-                problem, value, filled = outcome
-                if problem is not None:
-                    if problem:
-                        problems[column.name] = problem
-                        if remember and value is not None:  # an unknown choice: its text, to group for mapping
-                            self.value_map.met(column, value)
-                    continue
-                if not filled:
+            for column, (problem, value, _filled) in odd.get(position, ()):
+                if problem is None:
                     blank.append(column.name)
-                elif column.name in raw_refs:
-                    raw_refs[column.name].update(value if column.many else (value,))  # type: ignore[attr-defined]
-                values[column.name] = value
+                    continue
+                del values[column.name]
+                if problem:
+                    problems[column.name] = problem
+                    if remember and value is not None:  # an unknown choice: its text, to group for mapping
+                        self.value_map.met(column, value)
             if blank:
                 blanks[number] = blank
             # Only a row that fails can be a totals row: checking it costs the valid rows nothing.
-            if problems and remember and is_totals(row, problems):
-                self.notes.append(in_every_language(TOTALS_ROW, row=number, text=_first_text(row)))
+            if problems and remember and is_totals(rows[position], problems):
+                self.notes.append(in_every_language(TOTALS_ROW, row=number, text=_first_text(rows[position])))
                 continue
             parsed.append((number, values, problems))
         # In the order declared: a reference over other cells comes after the references among them.
@@ -118,6 +135,28 @@ class RowReader:
             for _number, values, problems in parsed:
                 self.substitute(ref, values, problems, answers, remember)
         return parsed, blanks
+
+    def outcomes(self, column: Column, raws: Sequence[Any], remember: bool) -> list[tuple[str | None, Any, bool]]:
+        """Each cell's outcome (``read``). Most columns repeat a few values (a region, a tier, 男/女): each is read
+        and checked once, and found again by a lookup."""
+        memo = self.memos.get(column.name) if remember else None
+        if memo is None:
+            return [self.read(column, raw) for raw in raws]
+        keys = list(zip(map(type, raws), raws, strict=True))  # 1, 1.0 and True are equal keys, but not the same cell
+        outcomes: list[Any] = list(map(memo.get, keys))
+        for position, outcome in enumerate(outcomes):
+            if outcome is not None:
+                continue
+            key = keys[position]
+            outcome = memo.get(key) if memo is not None else None  # met earlier in this batch
+            if outcome is None:
+                outcome = self.read(column, key[1])
+                if memo is not None:
+                    memo[key] = outcome
+                    if len(memo) > MEMO_SIZE:  # a column of names or ID numbers: no use remembering
+                        self.memos[column.name] = memo = None
+            outcomes[position] = outcome
+        return outcomes
 
     def rules(self, parsed: list[Row]) -> list[Row]:
         """The rows checked by the kind's own rules (which still see the cells read only to name a record or to
