@@ -26,17 +26,22 @@ def by_value(rows: list[list[object]]) -> str:
     return "".join("\t".join(_copy_text(v) for v in row) + "\n" for row in rows)
 
 
+def copy_lines(rows: list[list[object]]) -> str:
+    """``_copy_lines`` of the rows, given to it as columns."""
+    return _copy_lines([list(column) for column in zip(*rows, strict=True)])
+
+
 def test_random_columns_are_written_as_value_by_value() -> None:
     rng = random.Random(2026)
     for _ in range(3000):
         pools = [rng.sample(VALUES, rng.randint(1, 4)) for _ in range(rng.randint(1, 5))]
         rows = [[rng.choice(pool) for pool in pools] for _ in range(rng.randint(1, 8))]
-        assert _copy_lines(rows) == by_value(rows), rows
+        assert copy_lines(rows) == by_value(rows), rows
 
 
 def test_equal_times_written_apart_stay_apart() -> None:
     rows = [[TWICE], [TWICE.replace(fold=1)], [NOW], [NOW.astimezone(SHANGHAI)]]
-    assert _copy_lines(rows).splitlines() == [
+    assert copy_lines(rows).splitlines() == [
         "1986-09-14T01:30:00+09:00",
         "1986-09-14T01:30:00+08:00",
         "2026-12-07T10:00:00+00:00",
@@ -46,9 +51,9 @@ def test_equal_times_written_apart_stay_apart() -> None:
 
 def test_one_cell_to_escape_among_plain_ones_and_the_batchs_time() -> None:
     rows = [["甲", NOW, 3, None], ["乙\t丙", NOW, 3, None], ["丁\\", NOW, 4, True]]
-    assert _copy_lines(rows) == (
+    assert copy_lines(rows) == (
         "甲\t2026-12-07T10:00:00+00:00\t3\t\\N\n"
         "乙\\t丙\t2026-12-07T10:00:00+00:00\t3\t\\N\n"
         "丁\\\\\t2026-12-07T10:00:00+00:00\t4\tt\n"
     )
-    assert _copy_lines([]) == ""
+    assert _copy_lines([]) == "" and _copy_lines([[], []]) == ""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
@@ -21,7 +22,7 @@ from talentportal.audit.models import Action, AuditEntry, Source
 from talentportal.jobs.importing import checking, services
 from talentportal.jobs.importing.engine import BATCH
 from talentportal.jobs.importing.undo import read_undo_log, undo
-from talentportal.jobs.importing.writing import Writer
+from talentportal.jobs.importing.writing import Writer, new_objects
 from talentportal.jobs.models import Import
 from talents.models import Talent
 
@@ -117,15 +118,21 @@ def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> Non
     after the flush sees it written, and leaving the writer sends what is still kept."""
     postgresql_only()  # other databases save at once, with bulk_create
 
-    def entry(name: str) -> dict[str, object]:
-        return {"username": name, "source": Source.IMPORT, "action": Action.CREATE, "object_repr": name}
+    def entries(*names: str) -> dict[str, list[object]]:
+        count = len(names)
+        return {
+            "username": list(names),
+            "source": [Source.IMPORT] * count,
+            "action": [Action.CREATE] * count,
+            "object_repr": list(names),
+        }
 
     with transaction.atomic():
         with Writer(AuditEntry) as writer:
-            writer.add(AuditEntry, [entry("甲"), entry("乙")])
+            writer.add(AuditEntry, entries("甲", "乙"), 2)
             assert not AuditEntry.objects.filter(source=Source.IMPORT).exists()
             writer.flush()
-            writer.add(AuditEntry, [entry("丙")])
+            writer.add(AuditEntry, entries("丙"), 1)
             assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["乙", "甲"]
         assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["丙", "乙", "甲"]
 
@@ -276,3 +283,30 @@ def test_a_pass_collects_once_a_batch_and_leaves_the_collector_as_it_was(tmp_pat
     assert collections.count(0) >= 3  # one a batch
     assert collections.count(1) + collections.count(2) == 0, collections
     assert len(collections) < 20, len(collections)  # automatic collection would run hundreds of times
+
+
+def test_new_records_are_made_as_django_makes_them(people) -> None:
+    """``new_objects`` fills each record's values without ``Model.__init__``'s call per field: the records are
+    the ones Django makes, defaults and all; anything listening for their making still hears of each."""
+    unit = people["a_admin"].membership.org_unit
+    rows = [{"name": "甲", "id_number": "330402198001011236", "org_unit_id": unit.pk}, {"name": "乙", "notes": "备注"}]
+    made = new_objects(Talent, rows)
+    expected = [Talent(**row) for row in rows]
+    stamped = {"created_at", "updated_at"}  # set as saving sets them
+    names = [f.attname for f in Talent._meta.concrete_fields if f.attname not in stamped]
+    for record, django_made in zip(made, expected, strict=True):
+        assert type(record) is Talent and record._state.adding and record._state.db is None
+        assert record.created_at == record.updated_at == made[0].created_at is not None
+        assert {n: getattr(record, n) for n in names} == {n: getattr(django_made, n) for n in names}
+    assert made[0].org_unit == unit and str(made[1]) == "乙"
+
+    heard: list[str] = []
+
+    def listener(sender, instance, **kwargs) -> None:
+        heard.append(instance.name)
+
+    post_init.connect(listener, sender=Talent)
+    try:
+        assert [t.name for t in new_objects(Talent, rows)] == heard == ["甲", "乙"]
+    finally:
+        post_init.disconnect(listener, sender=Talent)

@@ -22,7 +22,7 @@ class Display:
         self.units = {u.pk: u for u in OrgUnit.objects.only("id", "name", "code", "kind", "parent_id", "path")}
         self.many = [ref.name for ref in spec.many]
         self.labels: dict[str, dict[Any, str]] = {}  # reference name -> {id: how the record is named}
-        self.shows: dict[str, Any] = {}
+        self.shows: dict[str, tuple[str, Any]] = {}  # attname -> (field name, how its values are shown)
 
     def label(self, name: str) -> str:
         """A field's column label (its verbose name when the kind has no column for it)."""
@@ -45,25 +45,26 @@ class Display:
         by name and id, as the record's own history shows them."""
         if value is None or value == "":
             return value
-        return self._show_of(attname)(value)
+        return self._how(attname)[1](value)
 
     def changes(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """A new record's values as its audit entry keeps them, by field name: ``[None, shown]`` for each value."""
-        return {
+        changes = {}
+        shows = self.shows
+        for attname, value in values.items():
+            if value is None:
+                continue
+            name, show = shows.get(attname) or self._how(attname)
             # Text, numbers and yes/no of a plain field are shown as they are: no call for most of a row's values.
-            attname.removesuffix("_id"): [
-                None,
-                value if value.__class__ in AS_IS and self._show_of(attname) is plain else self.display(attname, value),
-            ]
-            for attname, value in values.items()
-            if value is not None
-        }
+            plain_value = (show is plain and value.__class__ in AS_IS) or value == ""
+            changes[name] = [None, value if plain_value else show(value)]
+        return changes
 
-    def _show_of(self, attname: str) -> Any:
-        show = self.shows.get(attname)
-        if show is None:
-            show = self.shows[attname] = self._show(attname)
-        return show
+    def _how(self, attname: str) -> tuple[str, Any]:
+        how = self.shows.get(attname)
+        if how is None:
+            how = self.shows[attname] = (attname.removesuffix("_id"), self._show(attname))
+        return how
 
     def _show(self, attname: str) -> Any:
         """How ``display`` shows the values of one field (worked out once per field, used for every row)."""

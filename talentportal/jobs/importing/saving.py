@@ -4,6 +4,7 @@ each row was before."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -69,22 +70,15 @@ class Saver:
         self.prefetch_for_names(updated)
         self.writer.flush()
         undo: list[dict[str, Any]] = []
-        audit: list[dict[str, Any]] = []
-        show = self.display.display
-        for obj, (_n, values), fields_of, linked in zip(created, creates, own, links, strict=True):
+        changes = list(map(self.display.changes, (values for _n, values in creates)))
+        for obj, fields_of, linked in zip(created, own, links, strict=True):
             row: dict[str, Any] = {"id": obj.pk, "a": "c", "f": fields_of}
             if linked:
                 row["m"] = linked
             undo.append(row)
-            audit.append(
-                self.entry(
-                    Action.CREATE,
-                    obj,
-                    self.display.changes(values),
-                )
-            )
-        for obj, (_n, current, _values, changed), own_changes, (_pk, linked) in zip(
-            updated, updates, own_changed, relinked, strict=True
+        show = self.display.display
+        for (_n, current, _values, changed), own_changes, (_pk, linked) in zip(
+            updates, own_changed, relinked, strict=True
         ):
             row = {
                 "id": current["id"],
@@ -95,9 +89,8 @@ class Saver:
             if linked:
                 row["m"] = linked
             undo.append(row)
-            shown = {k.removesuffix("_id"): [show(k, b), show(k, a)] for k, (b, a) in changed.items()}
-            audit.append(self.entry(Action.UPDATE, obj, shown))
-        self.writer.add(AuditEntry, audit)
+            changes.append({k.removesuffix("_id"): [show(k, b), show(k, a)] for k, (b, a) in changed.items()})
+        self.audit([Action.CREATE] * len(created) + [Action.UPDATE] * len(updated), [*created, *updated], changes)
         self.undo_log.extend(undo)
 
     def link(self, records: list[tuple[int, dict[str, list[Any]]]], replace: bool) -> None:
@@ -118,23 +111,35 @@ class Saver:
         if self.spec.repr_related and self.spec.org_field == "org_unit":
             prefetch_related_objects(objects, *self.spec.repr_related)
 
-    def entry(self, action: str, obj: models.Model, changes: dict[str, list[Any]]) -> dict[str, Any]:
-        """The audit entry of one record's change (its values as people read them, by field name), as field values
-        (``Writer.add`` saves them)."""
+    def audit(
+        self, actions: Sequence[str], objects: Sequence[models.Model], changes: list[dict[str, list[Any]]]
+    ) -> None:
+        """An audit entry for each record's change (its values as people read them, by field name), given to the
+        writer a field at a time."""
+        count = len(objects)
         top_level = self.spec.org_field == "org_unit"
-        return {
-            "user_id": self.user.pk,
-            "username": self.user.username,
-            "source": Source.IMPORT,
-            "action": action,
-            "job_id": self.job.pk if self.job else None,
-            "content_type_id": self.content_type.pk,
-            "object_id": str(obj.pk),
-            # A child record (a year's figures) is named and scoped without loading its parent for each row.
-            "object_repr": str(obj)[:200] if top_level else f"#{obj.pk}",
-            "org_unit_id": getattr(obj, "org_unit_id", None) if top_level else self.imp.org_unit_id,
-            "changes": changes,
-        }
+        ids = [obj.pk for obj in objects]
+        self.writer.add(
+            AuditEntry,
+            {
+                "user_id": [self.user.pk] * count,
+                "username": [self.user.username] * count,
+                "source": [Source.IMPORT] * count,
+                "action": actions,
+                "job_id": [self.job.pk if self.job else None] * count,
+                "content_type_id": [self.content_type.pk] * count,
+                "object_id": list(map(str, ids)),
+                # A child record (a year's figures) is named and scoped without loading its parent for each row.
+                "object_repr": [str(obj)[:200] for obj in objects] if top_level else [f"#{pk}" for pk in ids],
+                "org_unit_id": (
+                    [getattr(obj, "org_unit_id", None) for obj in objects]
+                    if top_level
+                    else [self.imp.org_unit_id] * count
+                ),
+                "changes": changes,
+            },
+            count,
+        )
 
 
 def _without(values: dict[str, Any], many: list[str]) -> dict[str, Any]:

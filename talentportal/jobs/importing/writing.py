@@ -17,15 +17,19 @@ import gzip
 import io
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
 from django.core.files import File
 from django.db import DatabaseError, connection, connections, models
+from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone, translation
 
 from talentportal.audit.services import plain
@@ -35,28 +39,64 @@ NULL = "\\N"  # COPY's text format for NULL
 COPY_CHUNK = 1 << 20  # characters handed to the driver at a time (its default, 8,192, costs a call per 8 kB)
 
 
-def filled(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
-    """Each row's values for every field of the model, in their order, as saving would make them: the row's value
-    (by attribute name), else the field's default, and the current time for ``auto_now`` fields."""
+def filled(model: type[models.Model], given: Mapping[str, Sequence[Any]], count: int) -> list[list[Any]]:
+    """``count`` rows of the model, a list of values for each field in their order, as saving would make them: the
+    values ``given`` for the field (by attribute name), else the field's default, and the current time for
+    ``auto_now`` fields."""
     now = timezone.now()
-    fill: list[tuple[str, Any, bool]] = []  # attname, default, whether the default is made afresh for each row
+    columns: list[list[Any]] = []
     for f in model._meta.concrete_fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            fill.append((f.attname, now, False))
-        elif f.primary_key:
-            fill.append((f.attname, None, False))
+            columns.append([now] * count)
+        elif f.attname in given:
+            columns.append(list(given[f.attname]))
+        elif f.has_default() and callable(f.default):  # made afresh for each row
+            columns.append([f.get_default() for _ in range(count)])
         else:
-            fresh = callable(f.default) and f.default is not models.NOT_PROVIDED
-            fill.append((f.attname, f if fresh else f.get_default(), fresh))
-    for row in rows:
-        yield [
-            row[name] if name in row else (default.get_default() if fresh else default) for name, default, fresh in fill
-        ]
+            columns.append([None if f.primary_key else f.get_default()] * count)
+    return columns
 
 
-def new_objects(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> list[models.Model]:
-    """Unsaved records, every field filled in (``filled``)."""
-    return [model(*values) for values in filled(model, rows)]  # positional: the fast path of Model.__init__
+def by_field(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The rows' values by field, for ``filled``: a row without a value the others have takes the field's
+    default."""
+    given: dict[str, list[Any]] = {}
+    for f in model._meta.concrete_fields:
+        name = f.attname
+        try:
+            given[name] = list(map(itemgetter(name), rows))
+        except KeyError:
+            if any(name in row for row in rows):
+                default = f.get_default
+                given[name] = [row[name] if name in row else default() for row in rows]
+    return given
+
+
+def new_objects(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[models.Model]:
+    """Unsaved records, every field filled in (``filled``).
+
+    Made as ``Model.__init__`` makes them from values in field order, without its call per field, unless
+    something listens for their making (``pre_init``, ``post_init``) or a field sets itself otherwise than by
+    its value (a file)."""
+    columns = filled(model, by_field(model, rows), len(rows))
+    fields = model._meta.concrete_fields
+    if (
+        pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+        or any(type(model.__dict__.get(f.attname)) not in _PLAIN_ATTRIBUTES for f in fields)
+    ):
+        return [model(*values) for values in zip(*columns, strict=True)]
+    names = [f.attname for f in fields]
+    made = []
+    make = model.__new__
+    for values in zip(*columns, strict=True):
+        obj = make(model)
+        obj.__dict__ = dict(zip(names, values, strict=True), _state=ModelState())
+        made.append(obj)
+    return made
+
+
+_PLAIN_ATTRIBUTES = {DeferredAttribute, ForeignKeyDeferredAttribute}
 
 
 T = TypeVar("T")
@@ -175,24 +215,29 @@ class Writer:
             obj._state.adding = False
             obj._state.db = connection.alias
         fields = meta.concrete_fields
-        names = [f.attname for f in fields]
-        values: Callable[[Any], Any] = attrgetter(*names) if len(names) > 1 else lambda o: (getattr(o, names[0]),)
-        self._keep(model, fields, (list(values(o)) for o in objects))
+        try:  # every field is in each record's own values (``new_objects``)
+            records = list(map(vars, objects))
+            columns = [list(map(itemgetter(f.attname), records)) for f in fields]
+        except KeyError:
+            columns = [[getattr(o, f.attname) for o in objects] for f in fields]
+        self._keep(model, fields, columns)
 
-    def add(self, model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
-        """Save new rows given as field values, whose ids nobody needs to know (audit entries): the database numbers
-        them."""
+    def add(self, model: type[models.Model], given: Mapping[str, Sequence[Any]], count: int) -> None:
+        """Save ``count`` new rows given by field (``filled``), whose ids nobody needs to know (audit entries): the
+        database numbers them."""
         if self.pool is None or not _copyable(model):
+            rows = [dict(zip(given, values, strict=True)) for values in zip(*given.values(), strict=True)]
             model._default_manager.bulk_create(new_objects(model, rows), batch_size=2000)
             return
         fields = model._meta.concrete_fields
+        columns = filled(model, given, count)
         keep = [i for i, f in enumerate(fields) if not f.primary_key]
-        self._keep(model, [fields[i] for i in keep], ([values[i] for i in keep] for values in filled(model, rows)))
+        self._keep(model, [fields[i] for i in keep], [columns[i] for i in keep])
 
-    def _keep(self, model: type[models.Model], fields: Sequence[Any], rows: Iterable[list[Any]]) -> None:
+    def _keep(self, model: type[models.Model], fields: Sequence[Any], columns: list[list[Any]]) -> None:
         """Keep the rows, as COPY's text, for the writer's thread (``flush``)."""
         assert self.pool is not None
-        text = _copy_lines(list(_for_copy(fields, rows)))
+        text = _copy_lines(_for_copy(fields, columns))
         if not text:
             return
         quote = connection.ops.quote_name
@@ -251,18 +296,16 @@ def _copyable(model: type[models.Model]) -> bool:
     )
 
 
-def _for_copy(fields: Sequence[Any], rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
-    """The rows with what Django itself converts on saving done as it would: JSON encoded (a string or a number
+def _for_copy(fields: Sequence[Any], columns: list[list[Any]]) -> list[list[Any]]:
+    """The columns with what Django itself converts on saving done as it would: JSON encoded (a string or a number
     is JSON too), an empty IP address stored as NULL."""
-    json = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-    addresses = [i for i, f in enumerate(fields) if f.get_internal_type() == "GenericIPAddressField"]
-    for values in rows:
-        for i in json:
-            if values[i] is not None:
-                values[i] = orjson.dumps(values[i], default=str).decode()
-        for i in addresses:
-            values[i] = values[i] or None
-        yield values
+    for i, f in enumerate(fields):
+        kind = f.get_internal_type()
+        if kind == "JSONField":
+            columns[i] = [None if v is None else orjson.dumps(v, default=str).decode() for v in columns[i]]
+        elif kind == "GenericIPAddressField":
+            columns[i] = [v or None for v in columns[i]]
+    return columns
 
 
 def _copy(wrapper: Any, sql: str, text: str) -> None:
@@ -303,19 +346,18 @@ class UndoLog:
         self.file.close()
 
 
-def _copy_lines(rows: Sequence[Sequence[Any]]) -> str:
-    """The rows in COPY's text format, a line each.
+def _copy_lines(columns: Sequence[Sequence[Any]]) -> str:
+    """Rows given as columns, in COPY's text format, a line each.
 
     Written a column at a time: a column's values are mostly of one type, converted by one call each (``str``,
     ``isoformat``) and checked for what needs escaping in one scan, where the same work a value at a time took a
     tenth of an apply."""
-    if not rows:
+    if not columns or not columns[0]:
         return ""
-    columns = [_copy_column(column) for column in zip(*rows, strict=True)]
-    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+    return "\n".join(map("\t".join, zip(*map(_copy_column, columns), strict=True))) + "\n"
 
 
-def _copy_column(values: tuple[Any, ...]) -> Sequence[str]:
+def _copy_column(values: Sequence[Any]) -> Sequence[str]:
     kinds = set(map(type, values))
     nulls = type(None) in kinds
     kinds.discard(type(None))
