@@ -45,7 +45,7 @@ def validate_sensible_date(value: Any) -> None:
 
 def validate_printable_text(value: Any) -> None:
     """Text without the characters XML cannot carry: they break every Excel export of the record."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or value.isprintable():  # a C-speed test first: no printable text is refused
         return
     found = _NOT_PRINTABLE.search(value)
     if found:

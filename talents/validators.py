@@ -83,6 +83,8 @@ def normalize_id_number(value: str) -> str:
     """Remove all spaces (full-width ones too) and upper-case, so a lower-case x is stored as X."""
     if not value:
         return ""
+    if value.isascii() and value.isalnum():  # most numbers: nothing to remove
+        return value.upper()
     return "".join(_to_ascii(value).split()).upper()
 
 
@@ -316,6 +318,8 @@ def normalize_credit_code(value: str) -> str:
     """Remove all spaces (full-width ones too) and upper-case."""
     if not value:
         return ""
+    if value.isascii() and value.isalnum():  # most numbers: nothing to remove
+        return value.upper()
     return "".join(_to_ascii(value).split()).upper()
 
 

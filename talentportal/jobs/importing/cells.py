@@ -86,7 +86,7 @@ def code_text(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(DIGITS_LOST % {"value": text(value)})
     result = text(value)
-    if _SCIENTIFIC.fullmatch(result):
+    if ("E" in result or "e" in result) and _SCIENTIFIC.fullmatch(result):
         raise CellError(DIGITS_LOST % {"value": result})
     return result.replace(" ", "").upper()
 

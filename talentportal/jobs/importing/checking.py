@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -61,7 +62,10 @@ class Checker:
         self.key_attnames = self.reader.key_attnames
         # A row without these has no key (a nullable part may be empty: a residency's talent or enterprise).
         key_fields: list[Any] = [self.model._meta.get_field(k) for k in spec.key]
-        self.required_key = [f.attname for f in key_fields if not f.null]
+        self.required_key = [i for i, f in enumerate(key_fields) if not f.null]  # positions in the key
+        self.key_of = (
+            itemgetter(*self.key_attnames) if len(spec.key) > 1 else lambda values: (values[self.key_attnames[0]],)
+        )
         self.concrete = [f.attname for f in self.model._meta.concrete_fields]
         self.unstored = [spec.attname(c) for c in spec.columns if not c.stored]
         self.seen: dict[tuple[Any, ...], int] = {}
@@ -83,14 +87,16 @@ class Checker:
     def match(self, rows: list[Row]) -> tuple[Creates, Updates]:
         found = self.found
         keys = {}
+        key_of, required = self.key_of, self.required_key
         for number, values, problems in rows:
             # A row whose key is known is matched even when other cells failed: a duplicate or a record of
             # another county is reported beside them.
-            if any(a not in values for a in self.key_attnames) or any(
-                values.get(a) in (None, "") for a in self.required_key
-            ):
+            try:
+                key = key_of(values)
+            except KeyError:
                 continue
-            key = tuple(values.get(a) for a in self.key_attnames)
+            if (None in key or "" in key) and any(key[i] is None or key[i] == "" for i in required):
+                continue
             first = self.seen.get(key)
             if first is not None:
                 self.say(number, problems, self.spec.key[-1], self.duplicate, first)

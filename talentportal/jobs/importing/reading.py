@@ -68,8 +68,12 @@ class Sheet:
     def numbered(self) -> Iterator[tuple[int, list[Any]]]:
         """(row number as Excel shows it, cells) for every row that has any value; blank rows are skipped."""
         for index, row in enumerate(self.rows, self.first_row + 1):
-            # A cell of only spaces (also full-width or non-breaking ones) is blank too.
-            if any(cell.strip() if isinstance(cell, str) else cell is not None for cell in row):
+            # A cell of only spaces (also full-width or non-breaking ones) is blank too. Most rows show it by their
+            # first cell: the rest are looked at only when it is blank.
+            first = row[0] if row else None
+            if (first.strip() if isinstance(first, str) else first is not None) or any(
+                cell.strip() if isinstance(cell, str) else cell is not None for cell in row
+            ):
                 yield index, row
 
 
