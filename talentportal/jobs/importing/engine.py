@@ -151,13 +151,17 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while batch := list(islice(data, BATCH)):
-            last = batch[-1][0]
-            creates, updates = reads.run(checker.batch, batch)
-            reads.run(checker.translate)  # the errors in the other languages read rows again
+        # Each batch is checked on the reads' connection while the one before is written here: what one waits for
+        # (the database's answers, the GIL) the other works through.
+        first = list(islice(data, BATCH))
+        checking = reads.submit(_check, checker, saver, first) if first else None
+        while checking is not None:
+            last, creates, updates, ids = checking.result()
+            following = list(islice(data, BATCH))
+            checking = reads.submit(_check, checker, saver, following) if following else None
             if saver is not None:
-                saver.save(creates, updates)
-            del batch, creates, updates
+                saver.save(creates, updates, ids)
+            del creates, updates, ids
             gc.collect(0)
             progress.update(last - layout.header_row)
             if checker.found.counts["rows"] > settings.IMPORT_MAX_ROWS:
@@ -171,6 +175,14 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
     progress.stage(_("Saving the results…"))
     progress.update(progress.total)
     return checker
+
+
+def _check(checker: Checker, saver: Saver | None, batch: list[tuple[int, list[Any]]]) -> tuple[Any, ...]:
+    """A batch checked (its errors worded in the other languages too, reading their rows again), with the ids its
+    new records will take: (its last row, records to create, records to update, their ids)."""
+    creates, updates = checker.batch(batch)
+    checker.translate()
+    return batch[-1][0], creates, updates, saver.ids(creates) if saver is not None else None
 
 
 def _pass(imp: Import, job: Job | None, write: bool) -> None:

@@ -30,17 +30,24 @@ class Saver:
         self.content_type = ContentType.objects.get_for_model(self.model)
         self.stamped = any(f.attname == "updated_at" for f in self.model._meta.concrete_fields)
         self.reads = reads
+        self.names_related = bool(spec.repr_related) and spec.org_field == "org_unit"
         self.writer, self.undo_log = Writer(self.model, AuditEntry, reads=reads), UndoLog(self.model)
 
-    def save(self, creates: Creates, updates: Updates) -> None:
+    def ids(self, creates: Creates) -> list[int] | None:
+        """The ids of the batch's new records, taken ahead (on the reads' connection, as the batch is checked), or
+        None where the writer needs none."""
+        return self.writer.ids(self.model, len(creates)) if creates else None
+
+    def save(self, creates: Creates, updates: Updates, ids: list[int] | None = None) -> None:
         """The batch's writes: its queries first, then the COPYs kept so far are sent (``Writer.flush``) while the
-        batch's audit entries and undo rows are built."""
+        batch's audit entries and undo rows are built. ``ids``: the new records' (``ids``), when taken ahead."""
         model = self.model
         stamp = {"updated_at": timezone.now()} if self.stamped else {}
         own = [_without(values, self.many) for _n, values in creates]  # no links
         created = new_objects(model, own)
-        self.writer.insert(created)
-        self.reads.run(self.prefetch_for_names, created)
+        self.writer.insert(created, ids)
+        if self.names_related:
+            self.reads.run(self.prefetch_for_names, created)
         links = [{k: [None, values[k]] for k in self.many if k in values} for _n, values in creates]
         self.link([(obj.pk, linked) for obj, linked in zip(created, links, strict=True) if linked], replace=False)
         updated = []
@@ -108,7 +115,7 @@ class Saver:
 
     def prefetch_for_names(self, objects: list[models.Model]) -> None:
         """What naming the records in the audit log reads, in one query per relation instead of one per record."""
-        if self.spec.repr_related and self.spec.org_field == "org_unit":
+        if self.names_related:
             prefetch_related_objects(objects, *self.spec.repr_related)
 
     def audit(

@@ -117,10 +117,18 @@ class Reads:
 
     def run(self, read: Callable[..., T], *args: Any) -> T:
         """``read(*args)`` on the reads' connection, in this thread's language and time zone."""
+        return self.submit(read, *args).result()
+
+    def submit(self, read: Callable[..., T], *args: Any) -> Future[T]:
+        """``read(*args)`` begun on the reads' connection, its outcome to come; the reads run one after the other,
+        in the order they were submitted. Where there is no such connection it is done at once (and what it
+        raises, raised here)."""
         if self.pool is None:
-            return read(*args)
+            done: Future[T] = Future()
+            done.set_result(read(*args))
+            return done
         language, zone = translation.get_language(), timezone.get_current_timezone()
-        return self.pool.submit(_as_here, language, zone, read, *args).result()
+        return self.pool.submit(_as_here, language, zone, read, *args)
 
     def close(self) -> None:
         """Close the reads' connection once the read under way (if any) is done, and let the thread end."""
@@ -198,8 +206,22 @@ class Writer:
         self.wait()
         return execute(sql, params, many, context)
 
-    def insert(self, objects: Sequence[models.Model]) -> None:
-        """Save new records of one model, every field filled in (``new_objects``), and set their primary keys."""
+    def ids(self, model: type[models.Model], count: int) -> list[int] | None:
+        """``count`` ids for new records of the model, taken from its table's sequence on this thread's connection
+        (any may take them: a sequence is not transactional); None where they are saved otherwise."""
+        meta = model._meta
+        if self.pool is None or not _copyable(model) or not isinstance(meta.pk, AutoFieldMixin):
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, count],
+            )
+            return [new_id for (new_id,) in cursor.fetchall()]
+
+    def insert(self, objects: Sequence[models.Model], ids: list[int] | None = None) -> None:
+        """Save new records of one model, every field filled in (``new_objects``), and set their primary keys:
+        ``ids`` when they were taken already (``ids``)."""
         if not objects:
             return
         model = type(objects[0])
@@ -207,10 +229,10 @@ class Writer:
         if self.pool is None or not _copyable(model) or not isinstance(meta.pk, AutoFieldMixin):
             model._default_manager.bulk_create(objects, batch_size=2000)
             return
-        assert meta.pk is not None
-        for obj, new_id in zip(
-            objects, self.reads.run(_next_ids, meta.db_table, meta.pk.column, len(objects)), strict=True
-        ):
+        if ids is None:
+            ids = self.reads.run(self.ids, model, len(objects))
+        assert ids is not None
+        for obj, new_id in zip(objects, ids, strict=True):
             obj.pk = new_id
             obj._state.adding = False
             obj._state.db = connection.alias
@@ -277,15 +299,6 @@ COPYABLE = {
     "PositiveBigIntegerField", "BooleanField", "DateField", "DateTimeField", "DecimalField", "FloatField",
     "ForeignKey", "OneToOneField", "JSONField", "GenericIPAddressField",
 }  # fmt: skip
-
-
-def _next_ids(table: str, column: str, count: int) -> list[int]:
-    """``count`` ids from the table's sequence (a sequence is not transactional: any connection may take them)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
-        )
-        return [new_id for (new_id,) in cursor.fetchall()]
 
 
 def _copyable(model: type[models.Model]) -> bool:
