@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from talentportal.audit.models import Action, AuditEntry, Source
-from talentportal.jobs.importing import checking, services
+from talentportal.jobs.importing import checking, saving, services
 from talentportal.jobs.importing.engine import BATCH
 from talentportal.jobs.importing.undo import read_undo_log, undo
 from talentportal.jobs.importing.writing import Writer, new_objects
@@ -310,3 +311,35 @@ def test_new_records_are_made_as_django_makes_them(people) -> None:
         assert [t.name for t in new_objects(Talent, rows)] == heard == ["甲", "乙"]
     finally:
         post_init.disconnect(listener, sender=Talent)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_apply_of_its_own_checks_the_next_batch_while_it_writes_one(tmp_path, people, monkeypatch) -> None:
+    """Each batch is checked on the reads' connection while the one before is written: the check of the next
+    begins before the write of the one before ends, and the records still take the ids the audit log names."""
+    postgresql_only()
+    rows = [person(i) for i in range(BATCH * 2 + 10)]
+    imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"], keep_valid=True)
+    spans: dict[str, list[tuple[float, float, str]]] = {"check": [], "save": []}
+
+    def timed(name: str, work):
+        def run(*args):
+            began = time.monotonic()
+            try:
+                return work(*args)
+            finally:
+                spans[name].append((began, time.monotonic(), threading.current_thread().name))
+
+        return run
+
+    save = saving.Saver.save
+    monkeypatch.setattr(checking.Checker, "batch", timed("check", checking.Checker.batch))
+    monkeypatch.setattr(saving.Saver, "save", timed("save", lambda *args: time.sleep(0.3) or save(*args)))
+    services.run(imp, services.CHECK_APPLY)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.APPLIED and imp.counts["created"] == BATCH * 2 + 10
+    assert len(spans["check"]) == len(spans["save"]) == 3
+    for (begun, _e, thread), (_b, saved, _t) in zip(spans["check"][1:], spans["save"], strict=False):
+        assert begun < saved and thread != threading.main_thread().name
+    entries = dict(AuditEntry.objects.filter(job=imp.apply_job).values_list("object_id", "object_repr"))
+    assert entries == {str(pk): name for pk, name in Talent.objects.values_list("pk", "name")}
