@@ -63,9 +63,8 @@ class Checker:
         # A row without these has no key (a nullable part may be empty: a residency's talent or enterprise).
         key_fields: list[Any] = [self.model._meta.get_field(k) for k in spec.key]
         self.required_key = [i for i, f in enumerate(key_fields) if not f.null]  # positions in the key
-        self.key_of = (
-            itemgetter(*self.key_attnames) if len(spec.key) > 1 else lambda values: (values[self.key_attnames[0]],)
-        )
+        name = self.key_attnames[0]
+        self.key_of = itemgetter(*self.key_attnames) if len(spec.key) > 1 else lambda values: (values[name],)
         self.concrete = [f.attname for f in self.model._meta.concrete_fields]
         self.unstored = [spec.attname(c) for c in spec.columns if not c.stored]
         self.seen: dict[tuple[Any, ...], int] = {}
