@@ -248,7 +248,7 @@ def test_an_apply_of_its_own_stops_at_a_copy_the_database_refuses(tmp_path, peop
     try:
         with pytest.raises(IntegrityError, match="refused_name"):
             services.run(imp, services.CHECK_APPLY)
-        assert len(checked) <= 3  # of 6
+        assert len(checked) <= 4  # of 6
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE talents_talent DROP CONSTRAINT refused_name")
@@ -266,7 +266,7 @@ def test_a_pass_collects_once_a_batch_and_leaves_the_collector_as_it_was(tmp_pat
     collections: list[int] = []
 
     def seen(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
+        if phase == "start" and not gc.isenabled():  # the pass's own (automatic ones run before and after it)
             collections.append(info["generation"])
 
     was = gc.isenabled()
@@ -281,9 +281,7 @@ def test_a_pass_collects_once_a_batch_and_leaves_the_collector_as_it_was(tmp_pat
     imp.refresh_from_db()
     assert imp.status == Import.Status.APPLIED, imp.message
     assert imp.counts["created"] == 2 * BATCH
-    assert collections.count(0) >= 3  # one a batch
-    assert collections.count(1) + collections.count(2) == 0, collections
-    assert len(collections) < 20, len(collections)  # automatic collection would run hundreds of times
+    assert collections == [0, 0, 0]  # one a batch; automatic collection would run hundreds of times
 
 
 def test_new_records_are_made_as_django_makes_them(people) -> None:

@@ -157,12 +157,13 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
         checking = reads.submit(_check, checker, saver, first) if first else None
         while checking is not None:
             last, creates, updates, ids = checking.result()
+            # Between the checks and the writes: nothing half-made is swept into an older generation and kept.
+            gc.collect(0)
             following = list(islice(data, BATCH))
             checking = reads.submit(_check, checker, saver, following) if following else None
             if saver is not None:
                 saver.save(creates, updates, ids)
             del creates, updates, ids
-            gc.collect(0)
             progress.update(last - layout.header_row)
             if checker.found.counts["rows"] > settings.IMPORT_MAX_ROWS:
                 raise FileRefused(

@@ -83,6 +83,8 @@ def new_objects(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
     if (
         pre_init.has_listeners(model)
         or post_init.has_listeners(model)
+        or model.__init__ is not models.Model.__init__
+        or model.__setattr__ is not object.__setattr__
         or any(type(model.__dict__.get(f.attname)) not in _PLAIN_ATTRIBUTES for f in fields)
     ):
         return [model(*values) for values in zip(*columns, strict=True)]
@@ -206,11 +208,15 @@ class Writer:
         self.wait()
         return execute(sql, params, many, context)
 
+    def _copies(self, model: type[models.Model]) -> bool:
+        """Whether new records of the model are sent by COPY, with ids taken from the sequence first."""
+        return self.pool is not None and _copyable(model) and isinstance(model._meta.pk, AutoFieldMixin)
+
     def ids(self, model: type[models.Model], count: int) -> list[int] | None:
         """``count`` ids for new records of the model, taken from its table's sequence on this thread's connection
         (any may take them: a sequence is not transactional); None where they are saved otherwise."""
         meta = model._meta
-        if self.pool is None or not _copyable(model) or not isinstance(meta.pk, AutoFieldMixin):
+        if not self._copies(model):
             return None
         with connection.cursor() as cursor:
             cursor.execute(
@@ -226,7 +232,7 @@ class Writer:
             return
         model = type(objects[0])
         meta = model._meta
-        if self.pool is None or not _copyable(model) or not isinstance(meta.pk, AutoFieldMixin):
+        if not self._copies(model):
             model._default_manager.bulk_create(objects, batch_size=2000)
             return
         if ids is None:
