@@ -78,7 +78,11 @@ def new_objects(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
     Made as ``Model.__init__`` makes them from values in field order, without its call per field, unless
     something listens for their making (``pre_init``, ``post_init``) or a field sets itself otherwise than by
     its value (a file)."""
-    columns = filled(model, by_field(model, rows), len(rows))
+    return _records(model, filled(model, by_field(model, rows), len(rows)))
+
+
+def _records(model: type[models.Model], columns: list[list[Any]]) -> list[models.Model]:
+    """Unsaved records of the model from ``filled``'s columns (``new_objects``)."""
     fields = model._meta.concrete_fields
     if (
         pre_init.has_listeners(model)
@@ -253,12 +257,11 @@ class Writer:
     def add(self, model: type[models.Model], given: Mapping[str, Sequence[Any]], count: int) -> None:
         """Save ``count`` new rows given by field (``filled``), whose ids nobody needs to know (audit entries): the
         database numbers them."""
+        columns = filled(model, given, count)
         if self.pool is None or not _copyable(model):
-            rows = [dict(zip(given, values, strict=True)) for values in zip(*given.values(), strict=True)]
-            model._default_manager.bulk_create(new_objects(model, rows), batch_size=2000)
+            model._default_manager.bulk_create(_records(model, columns), batch_size=2000)
             return
         fields = model._meta.concrete_fields
-        columns = filled(model, given, count)
         keep = [i for i, f in enumerate(fields) if not f.primary_key]
         self._keep(model, [fields[i] for i in keep], [columns[i] for i in keep])
 
