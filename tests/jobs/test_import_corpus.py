@@ -154,11 +154,11 @@ def _xfd(rows_below: list[list[Any]]) -> Callable[[Path], Path]:
     return build
 
 
-def _million(tmp: Path) -> Path:
+def _million(tmp: Path, rows: int = 2) -> Path:
     def edit(_wb: Any, ws: Any) -> None:
         ws["A1048576"] = "最后一行"
 
-    return xlsx(tmp / "million.xlsx", [HEADER, person(1)], edit)
+    return xlsx(tmp / "million.xlsx", [HEADER, *(person(n) for n in range(1, rows))], edit)
 
 
 def undeclared(path: Path) -> Path:
@@ -175,10 +175,11 @@ def undeclared(path: Path) -> Path:
     return path
 
 
-def _far_corner(tmp: Path, cell: bytes = b'<c r="XFD1048576"', declared: bytes = b"A1:E2") -> Path:
+def _far_corner(tmp: Path, cell: bytes = b'<c r="XFD1048576"', declared: bytes = b"A1:E2", rows: int = 2) -> Path:
     """One cell at the sheet's last row and column, under a declared range that says the sheet is small (or under
     none): calamine sizes the sheet from its cells, so read as it is this file would need 17 billion of them."""
-    path = xlsx(tmp / "corner.xlsx", [HEADER, person(1)], lambda _wb, ws: ws.cell(1048576, 16384, "末"))
+    people = [HEADER, *(person(n) for n in range(1, rows))]
+    path = xlsx(tmp / "corner.xlsx", people, lambda _wb, ws: ws.cell(1048576, 16384, "末"))
     with zipfile.ZipFile(path) as archive:
         members = {m: archive.read(m) for m in archive.namelist()}
     sheet = members["xl/worksheets/sheet1.xml"]

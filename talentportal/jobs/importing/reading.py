@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,17 @@ _FAR_REFERENCE = re.compile(rb'r\s*=\s*["\'](?=[A-Za-z]{2}|[A-Za-z]?\d{6})([A-Za
 # 5 to 20 times; only padding packs further.
 MAX_INFLATE_RATIO = 100
 RATIO_GRACE_BYTES = 100 * 1024
+# A worksheet whose XML unpacks to more than this is read a part at a time (``_Parts``).
+PART_BYTES = 8 << 20
+FIRST_PART_BYTES = 1 << 20  # the first part small: its rows come at once
+_ROW_TAG = re.compile(rb"<((?:\w+:)?)row[\s/>]")
+_SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData[\s>]")
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
+_ROOT = re.compile(rb"<((?:\w+:)?)worksheet[\s>]")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
+_DIMENSION_END = re.compile(rb'ref\s*=\s*["\'][^"\']*?(\d+)["\']')
+_ELEMENT = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\s([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)\s*=\s*(["\'])(.*?)\2', re.S)
 
 
 class FileRefused(Exception):
@@ -52,22 +67,21 @@ class FileRefused(Exception):
 
 @dataclass
 class Sheet:
-    """The rows of the sheet to import, as lists of cell values, read as they are iterated.
+    """The rows of the sheet to import, as (row number as Excel shows it, cells), read as they are iterated.
 
-    ``first_row`` and ``first_column`` are the 0-based positions of the first row and cell ``rows`` yields, so
-    row numbers and column letters match Excel's.
+    ``first_column`` is the 0-based position of the first cell of each row, so column letters match Excel's;
+    ``height`` is the last row's number (for a sheet read in parts, as far as it can be told before the end).
     """
 
     name: str
-    rows: Iterator[list[Any]]
+    rows: Iterator[tuple[int, list[Any]]]
     height: int
-    first_row: int = 0
     first_column: int = 0
     hidden_skipped: int = 0
 
     def numbered(self) -> Iterator[tuple[int, list[Any]]]:
         """(row number as Excel shows it, cells) for every row that has any value; blank rows are skipped."""
-        for index, row in enumerate(self.rows, self.first_row + 1):
+        for index, row in self.rows:
             # A cell of only spaces (also full-width or non-breaking ones) is blank too. Most rows show it by their
             # first cell: the rest are looked at only when it is blank.
             first = row[0] if row else None
@@ -120,8 +134,9 @@ def _check_area(rows: int, columns: int) -> None:
         )
 
 
-def _check_zip(path: Path) -> str:
-    """Refuse zip bombs and zips that are no workbook; returns the first worksheet's member name."""
+def _check_zip(path: Path) -> list[str]:
+    """Refuse zip bombs and zips that are no workbook; the worksheets' members, for ``_check_sheets`` to measure
+    before one is built."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -135,20 +150,33 @@ def _check_zip(path: Path) -> str:
             _check_ratios(members)
             if "content.xml" in names and "mimetype" in names:
                 _check_area(*_ods_area(archive))
-                return ""
+                return []
             if "xl/workbook.xml" not in names:
                 raise FileRefused(_("The file is not a spreadsheet (it is some other kind of zip archive)."))
-            sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
-            for sheet in sheets:
-                # The declared range is not trusted: calamine sizes the sheet from its cells, and a small range
-                # declared over one far cell would ask for all the memory there is.
-                try:
-                    _check_area(*_area_bound(archive, sheet))
-                except FileRefused:
-                    _check_area(*_filled_area(archive, sheet))
-            return sheets[0] if sheets else ""
+            return sorted(n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
     except zipfile.BadZipFile:
         raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again.")) from None
+
+
+def _check_sheets(path: Path, members: list[str]) -> None:
+    with zipfile.ZipFile(path) as archive:
+        for member in members:
+            _measure(archive, member)
+
+
+def _measure(archive: zipfile.ZipFile, member: str, piece: bytes | None = None) -> None:
+    """Refuse a worksheet that reaches further than can be read, before python-calamine builds it (or ``piece``,
+    a part of it). The declared range is not trusted: calamine sizes the sheet from its cells, and a small range
+    declared over one far cell would ask for all the memory there is."""
+    if piece is not None:
+        bound = _area_bound([piece])
+    else:
+        with archive.open(member) as stream:
+            bound = _area_bound(_whole_tags(stream))
+    try:
+        _check_area(*bound)
+    except FileRefused:
+        _check_area(*_filled_area(archive, member))
 
 
 def _check_ratios(members: list[zipfile.ZipInfo]) -> None:
@@ -176,18 +204,17 @@ def _filled_area(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
     return rows, columns
 
 
-def _area_bound(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+def _area_bound(pieces: Iterable[bytes]) -> tuple[int, int]:
     """At least the rows and columns up to the furthest cell, quickly: only references past column Z or row 99,999
     are looked at (one in ten thousand cells of a large roster), and styled empty cells count too. When this is
     too large, ``_filled_area`` measures exactly."""
     rows, columns = 99_999, 26
-    with archive.open(member) as stream:
-        for piece in _whole_tags(stream):
-            for letters, number in _FAR_REFERENCE.findall(piece):
-                if len(letters) > 1:
-                    columns = max(columns, _column_number(letters))
-                if len(number) > 5:
-                    rows = max(rows, int(number))
+    for piece in pieces:
+        for letters, number in _FAR_REFERENCE.findall(piece):
+            if len(letters) > 1:
+                columns = max(columns, _column_number(letters))
+            if len(number) > 5:
+                rows = max(rows, int(number))
     return rows, columns
 
 
@@ -272,7 +299,7 @@ def _read_csv(path: Path) -> Sheet:
         dialect = csv.excel
     rows = list(csv.reader(io.StringIO(content), dialect))
     _check_area(len(rows), max((len(r) for r in rows[:1000]), default=0))
-    return Sheet(name=path.stem, rows=iter(rows), height=len(rows))
+    return Sheet(name=path.stem, rows=enumerate(rows, 1), height=len(rows))
 
 
 def _calamine_refusal(error: Exception) -> FileRefused:
@@ -290,9 +317,10 @@ def open_sheet(path: Path, checked: bool = False) -> Sheet:
     check_upload(path.name, size)
     with path.open("rb") as stream:
         magic = stream.read(8)
+    sheets: list[str] = []  # the worksheets to measure before one is built whole
     if magic.startswith(ZIP_MAGIC):
         if not checked:
-            _check_zip(path)
+            sheets = _check_zip(path)
     elif magic == OLE_MAGIC:
         if _is_encrypted_ole(path):
             raise FileRefused(
@@ -315,6 +343,12 @@ def open_sheet(path: Path, checked: bool = False) -> Sheet:
         ]
         if not visible:
             raise FileRefused(_("The workbook has no visible worksheet."))
+        parts = _Parts.open(path, visible[0], measure=not checked) if magic.startswith(ZIP_MAGIC) else None
+        streamed = parts.sheet(len(workbook.sheets_metadata) - len(visible)) if parts is not None else None
+        if streamed is not None:
+            return streamed
+        if sheets:
+            _check_sheets(path, sheets)
         sheet = workbook.get_sheet_by_name(visible[0])
         start, end = sheet.start, sheet.end
         height = end[0] + 1 if end else 0  # ``end`` is the last cell's 0-based (row, column)
@@ -327,7 +361,215 @@ def open_sheet(path: Path, checked: bool = False) -> Sheet:
         raise FileRefused(_("The sheet “%(name)s” is empty.") % {"name": visible[0]})
     hidden = len(workbook.sheets_metadata) - len(visible)
     # calamine's rows start at the sheet's first row, and its cells at the first column that has any value.
-    return Sheet(name=visible[0], rows=sheet.iter_rows(), height=height, first_column=start[1], hidden_skipped=hidden)
+    return Sheet(
+        name=visible[0],
+        rows=enumerate(sheet.iter_rows(), 1),
+        height=height,
+        first_column=start[1],
+        hidden_skipped=hidden,
+    )
+
+
+class _Parts:
+    """A large worksheet read a part at a time: its XML cut before a row every ``PART_BYTES`` or so, each part made a
+    workbook of its own (the file's workbook, styles and shared strings, and the part's rows) that python-calamine
+    builds on a thread while the rows before it are read. Built whole, a 100,000-row sheet kept the import waiting
+    seconds for its first row, with the database idle. Each part, and every other part of the file python-calamine is
+    given, is measured before it is built (``_measure``), as a sheet built whole is.
+
+    The columns are those of the first part that has a cell: a later part's cells left of it (in no column of the
+    header) are not read, and a part starting further right is padded to line up.
+    """
+
+    def __init__(self, path: Path, name: str, member: str, package: dict[str, bytes], size: int, measure: bool) -> None:
+        self.path, self.name, self.member, self.package, self.size = path, name, member, package, size
+        self.measure = measure
+        self.declared = 0  # the last row the sheet declares (its ``dimension``), for the progress
+        self.read = 0  # bytes of the sheet's XML cut into parts so far
+        self.made: Sheet
+        self.last = 0  # the number of the last row of the parts read so far
+
+    @classmethod
+    def open(cls, path: Path, name: str, measure: bool) -> _Parts | None:
+        """The sheet ``name`` of the workbook at ``path`` in parts, or None when it is small or its part cannot be
+        told from the workbook's relations (it is then built whole). ``measure``: the file was not read before."""
+        with zipfile.ZipFile(path) as archive:
+            member, package = _sheet_part(archive, name)
+            if member is None or archive.getinfo(member).file_size <= PART_BYTES:
+                return None
+            if measure:
+                for other in package:
+                    _measure(archive, other)
+            return cls(path, name, member, package, archive.getinfo(member).file_size, measure)
+
+    def sheet(self, hidden_skipped: int) -> Sheet | None:
+        """The sheet, its first part built; None when that part cannot be (the sheet is then built whole, which
+        says what is wrong with it)."""
+        pieces = self.pieces()
+        try:
+            first = next(filter(None, map(self.build, pieces)), None)  # the first part with a cell sets the columns
+        except FileRefused:
+            pieces.close()
+            raise
+        except Exception:
+            first = None
+        if first is None:
+            pieces.close()
+            return None
+        self.made = Sheet(self.name, self.rows(first, pieces), 0, first_column=first[1], hidden_skipped=hidden_skipped)
+        self.reached(first)
+        return self.made
+
+    def reached(self, part: tuple[int, int, list[list[Any]]] | None) -> None:
+        """The sheet's height once ``part`` is read: the one it declares, or else as far as the bytes read so far
+        tell (the last row's number once every part is read, ``rows``)."""
+        if part is not None:
+            self.last = part[0] + len(part[2]) - 1
+            self.made.height = max(self.declared, self.last, self.last * self.size // max(self.read, 1))
+
+    def pieces(self) -> Generator[bytes, None, None]:
+        """The parts, each a worksheet's XML: the sheet's own opening, the part's rows, the closing tags."""
+        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
+            buffer = bytearray()
+            head = closing = tag = b""
+            want = FIRST_PART_BYTES
+            while True:
+                data = stream.read(min(want, 1 << 20))
+                buffer += data
+                if not tag:
+                    found = _ROW_TAG.search(buffer)
+                    if found is None:
+                        if data:
+                            continue
+                        return
+                    head, closing = self.opening(bytes(buffer[: found.start()]))
+                    tag = b"<" + found.group(1) + b"row"
+                    del buffer[: found.start()]
+                    self.read = len(head)
+                if data:
+                    cut = _last_row(buffer, tag) if len(buffer) >= want else 0
+                    if cut <= 0:  # not yet a part's worth, or one row longer than a part: read on
+                        continue
+                else:
+                    end = _SHEET_DATA_END.search(buffer)
+                    cut = len(buffer) if end is None else end.start()
+                piece = bytes(buffer[:cut])
+                del buffer[:cut]
+                if self.measure:
+                    _measure(archive, self.member, piece)
+                self.read += len(piece)
+                want = PART_BYTES
+                yield head + piece + closing
+                if not data:
+                    return
+
+    def opening(self, head: bytes) -> tuple[bytes, bytes]:
+        """The sheet's XML before its first row, without its declared range (python-calamine would make room for
+        the whole sheet in each part), and the tags that close a part."""
+        data, root = _SHEET_DATA.search(head), _ROOT.search(head)
+        if data is None or root is None:
+            raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again."))
+        if (dimension := _DIMENSION.search(head)) is not None:
+            declared = _DIMENSION_END.search(dimension.group(0))
+            self.declared = int(declared.group(1)) if declared else 0
+        return _DIMENSION.sub(b"", head), b"</" + data.group(1) + b"sheetData></" + root.group(1) + b"worksheet>"
+
+    def build(self, piece: bytes) -> tuple[int, int, list[list[Any]]] | None:
+        """The part's rows: (the first one's number, its first column, the rows' cells), None when it has no cell."""
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as out:  # stored: packing what is unpacked at once would only cost
+            for name, data in self.package.items():
+                out.writestr(name, data)
+            out.writestr(self.member, piece)
+        package.seek(0)
+        sheet = python_calamine.CalamineWorkbook.from_filelike(package).get_sheet_by_name(self.name)
+        start = sheet.start
+        return None if start is None else (start[0] + 1, start[1], sheet.to_python())
+
+    def rows(
+        self, first: tuple[int, int, list[list[Any]]], pieces: Generator[bytes, None, None]
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """Every row, the next part building while one is read."""
+        column = first[1]
+        built: Future[Any] = Future()
+        built.set_result(first)
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-sheet") as pool:
+                ahead = deque([built])
+                for piece in pieces:
+                    ahead.append(pool.submit(self.build, piece))
+                    yield from self.lined_up(ahead.popleft(), column)
+                while ahead:
+                    yield from self.lined_up(ahead.popleft(), column)
+            self.made.height = self.last
+        finally:
+            pieces.close()
+
+    def lined_up(self, built: Future[Any], column: int) -> Iterator[tuple[int, list[Any]]]:
+        """A part's rows, their cells from the sheet's first column."""
+        try:
+            part = built.result()
+        except Exception as error:
+            raise _calamine_refusal(error) from None
+        self.reached(part)
+        return _lined_up(part, column) if part is not None else iter(())
+
+
+def _lined_up(part: tuple[int, int, list[list[Any]]], column: int) -> Iterator[tuple[int, list[Any]]]:
+    number, start, cells = part
+    if start > column:
+        pad = [""] * (start - column)
+        cells = [pad + row for row in cells]
+    elif start < column:
+        cells = [row[column - start :] for row in cells]
+    return zip(count(number), cells)
+
+
+def _last_row(buffer: bytearray, tag: bytes) -> int:
+    """Where the last row that starts in ``buffer`` begins (0 or less when none but the first does)."""
+    at = len(buffer)
+    while (at := buffer.rfind(tag, 0, at)) > 0:
+        follows = buffer[at + len(tag) : at + len(tag) + 1]
+        if follows and follows in b" \t\r\n/>":
+            return at
+    return at
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, dict[str, bytes]]:
+    """The member holding the worksheet ``name``, and the members python-calamine reads besides the sheets (the
+    package's parts list and relations, the workbook, and what the workbook relates to but its sheets)."""
+    try:
+        workbook, relations = archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None, {}
+    sheets: dict[str, str] = {}
+    for kind, attributes in _ELEMENT.findall(workbook):
+        if kind == b"sheet":
+            values = _attributes(attributes)
+            relation = next((v for k, v in values.items() if k.endswith(":id")), None)
+            if relation is not None and "name" in values:
+                sheets[html.unescape(values["name"])] = relation
+    targets: dict[str, str] = {}
+    package = {"xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": relations}
+    names = set(archive.namelist())
+    for kind, attributes in _ELEMENT.findall(relations):
+        values = _attributes(attributes)
+        target = values.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if kind != b"Relationship" or values.get("TargetMode") == "External" or target not in names:
+            continue
+        if values.get("Type", "").rsplit("/", 1)[-1] in ("worksheet", "chartsheet", "dialogsheet", "xlMacrosheet"):
+            targets[values.get("Id", "")] = target
+        else:
+            package[target] = archive.read(target)
+    for extra in ("[Content_Types].xml", "_rels/.rels"):
+        if extra in names:
+            package[extra] = archive.read(extra)
+    return targets.get(sheets.get(name, "")), package
+
+
+def _attributes(text: bytes) -> dict[str, str]:
+    return {k.decode(): html.unescape(v.decode("utf-8", "replace")) for k, _q, v in _ATTRIBUTE.findall(text)}
 
 
 def _looks_like_text(path: Path) -> bool:

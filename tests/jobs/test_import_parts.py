@@ -1,0 +1,175 @@
+"""Large sheets read a part at a time (``reading._Parts``): the rows a sheet built whole gives, with their numbers,
+the columns lined up across parts, far cells refused before their part is built, and the progress total learnt as
+the parts come. The parts are made small here so that a few hundred rows make many of them."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from talentportal.jobs.importing import reading
+from talentportal.jobs.importing.reading import FileRefused, open_sheet
+from talentportal.jobs.importing.spec import get_spec
+from talentportal.jobs.models import Import
+from talents.models import Enterprise, Talent
+
+from .test_import_corpus import (
+    HEADER,
+    _far_corner,
+    _million,
+    import_roster,
+    person,
+    snapshot,
+    undeclared,
+    xlsx,
+)
+
+pytestmark = pytest.mark.django_db
+ROWS = 300
+TOO_MANY = "The sheet has 1,048,576 rows; at most 500,000 can be imported at once. Split it into several files."
+
+
+@pytest.fixture
+def cast(people: dict[str, Any], units: dict[str, Any], settings: Any, tmp_path: Path) -> dict[str, Any]:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return units
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Parts of about 4 KiB (the first of 1 KiB); the parts python-calamine was given."""
+    monkeypatch.setattr(reading, "PART_BYTES", 4096)
+    monkeypatch.setattr(reading, "FIRST_PART_BYTES", 1024)
+    given: list[bytes] = []
+    build = reading._Parts.build
+
+    def spy(self: Any, piece: bytes) -> Any:
+        given.append(piece)
+        return build(self, piece)
+
+    monkeypatch.setattr(reading._Parts, "build", spy)
+    return given
+
+
+def whole(path: Path) -> tuple[list[tuple[int, list[Any]]], int, int]:
+    """The sheet built whole, as before parts: (its rows, its first column, its height)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reading, "PART_BYTES", 1 << 40)
+        sheet = open_sheet(path)
+        return list(sheet.numbered()), sheet.first_column, sheet.height
+
+
+def roster(path: Path, write_only: bool, rows: list[list[Any]], offset: int = 0) -> Path:
+    """A workbook as Excel saves it (shared strings) or as openpyxl's write-only mode does (text in the cells),
+    its rows starting at column ``offset`` + 1."""
+    wb = openpyxl.Workbook(write_only=write_only)
+    ws = wb.create_sheet("名单") if write_only else wb.active
+    for row in rows:
+        ws.append([None] * offset + row)
+    wb.save(path)
+    return path
+
+
+def mixed_rows() -> list[list[Any]]:
+    """A title row, the header, then rows with dates, numbers, blank rows and rows missing their first cells."""
+    rows: list[list[Any]] = [["2026年度人才名单"], [], [*HEADER, "出生日期", "备注"]]
+    for n in range(1, ROWS):
+        row: list[Any] = [*person(n), datetime.date(1985, 6, 1) + datetime.timedelta(days=n), n * 1.5]
+        if n % 37 == 0:
+            row = []  # a blank row
+        elif n % 41 == 0:
+            row[0] = None  # a name missing: the row starts at its second cell
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["shared-strings", "inline-strings"])
+def test_a_sheet_read_in_parts_gives_the_rows_built_whole(built: list[bytes], tmp_path: Path, write_only) -> None:
+    path = roster(tmp_path / "r.xlsx", write_only, mixed_rows())
+    expected, column, height = whole(path)
+    built.clear()
+    sheet = open_sheet(path)
+    rows = list(sheet.numbered())
+    assert len(built) > 10  # read in parts indeed
+    assert rows == expected and sheet.first_column == column
+    assert sheet.height == height == ROWS + 2  # the last row's number, once every part is read
+    assert rows[-1][0] == ROWS + 2 and rows[0] == (1, ["2026年度人才名单", *[""] * 6])
+
+
+def test_the_height_is_told_before_the_last_part(built: list[bytes], tmp_path: Path) -> None:
+    """Without a declared range the first part's bytes tell the height; the progress never counts past it by far."""
+    path = undeclared(roster(tmp_path / "r.xlsx", False, mixed_rows()))
+    sheet = open_sheet(path)
+    assert 0.8 * (ROWS + 2) < sheet.height < 1.25 * (ROWS + 2)
+    list(sheet.numbered())
+    assert sheet.height == ROWS + 2
+
+
+def test_parts_line_up_with_the_first_one(built: list[bytes], tmp_path: Path) -> None:
+    """A part whose rows leave the first columns empty is padded to the header's columns; cells left of the
+    header's first column (in no column) are not read."""
+    rows: list[list[Any]] = [["", *HEADER]]
+    for n in range(1, ROWS):
+        rows.append(["", *person(n)] if n < 150 else [None, None, *person(n)[1:]])
+    rows.append(["左边", *person(ROWS)])  # a cell further left than any before, in the last part
+    path = roster(tmp_path / "r.xlsx", False, rows, offset=1)  # the sheet starts at column C
+    sheet = open_sheet(path)
+    got = list(sheet.numbered())
+    assert sheet.first_column == 2 and len(built) > 10
+    assert got[0] == (1, HEADER)
+    assert got[150] == (151, ["", *person(150)[1:]])  # padded: the name's column is empty, the others line up
+    assert got[-1] == (ROWS + 1, person(ROWS))  # what lay left of the header is dropped
+
+
+def test_a_roster_in_parts_is_applied_with_its_row_numbers(built: list[bytes], cast, tmp_path: Path) -> None:
+    rows = [HEADER, *(person(n) for n in range(1, ROWS))]
+    rows[250][4] = "外星区"
+    outcome = import_roster(xlsx(tmp_path / "r.xlsx", rows))
+    assert len(built) > 10
+    assert outcome.imp is not None and outcome.imp.status == Import.Status.CHECKED
+    assert [(e["row"], e["value"]) for e in outcome.imp.errors] == [(251, "外星区")]
+    outcome.imp.keep_valid = True
+    outcome.imp.save()
+    from talentportal.jobs.importing import services
+
+    services.run(outcome.imp, services.APPLY)
+    assert Talent.objects.count() == ROWS - 2
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda t: _million(t, rows=ROWS),
+        lambda t: undeclared(_million(t, rows=ROWS)),
+        lambda t: _far_corner(t, rows=ROWS),
+        lambda t: _far_corner(t, cell=b"<c s=\"0\"\tr='XFD1048576'", rows=ROWS),
+    ],
+    ids=["row-1048576", "no-declared-range", "far-corner", "far-corner-written-another-way"],
+)
+def test_a_far_cell_in_a_later_part_is_refused_before_it_is_built(build, built, cast, tmp_path: Path) -> None:
+    path = build(tmp_path)
+    before = snapshot()
+    outcome = import_roster(path)
+    assert outcome.imp is not None
+    assert (outcome.imp.status, outcome.imp.message) == (Import.Status.REFUSED, TOO_MANY)
+    assert snapshot() == before
+    assert len(built) > 5 and not any(b"1048576" in piece for piece in built)
+    with pytest.raises(FileRefused):
+        list(open_sheet(path).numbered())
+
+
+def test_stored_records_are_found_by_keys_of_any_text(cast) -> None:
+    """The batch's keys go to PostgreSQL as one array literal: quotes, backslashes, commas and braces in them
+    find their records, and nothing else is found."""
+    unit = cast["nanhu"] if "nanhu" in cast else next(iter(cast.values()))
+    odd = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "名称（有限）"]
+    for code in [*odd, "other"]:
+        Enterprise.objects.create(name=f"企业{code}", credit_code=code, org_unit=unit)
+    spec = get_spec("enterprises")
+    assert spec is not None
+    found = set(spec.existing([(code,) for code in [*odd, "absent"]]).values_list("credit_code", flat=True))
+    assert found == set(odd)
