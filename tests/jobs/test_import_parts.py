@@ -5,6 +5,8 @@ the parts come. The parts are made small here so that a few hundred rows make ma
 from __future__ import annotations
 
 import datetime
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +109,20 @@ def test_the_height_is_told_before_the_last_part(built: list[bytes], tmp_path: P
     assert 0.8 * (ROWS + 2) < sheet.height < 1.25 * (ROWS + 2)
     list(sheet.numbered())
     assert sheet.height == ROWS + 2
+
+
+def test_rows_numbered_by_their_order_alone_are_built_whole(built: list[bytes], tmp_path: Path) -> None:
+    """A sheet whose rows leave out their numbers (``<row>`` without ``r``) cannot be cut: each part would count
+    from 1. It is built whole."""
+    path = roster(tmp_path / "r.xlsx", False, mixed_rows())
+    with zipfile.ZipFile(path) as archive:
+        members = {m: archive.read(m) for m in archive.namelist()}
+    members["xl/worksheets/sheet1.xml"] = re.sub(rb'<row r="\d+"', b"<row", members["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    rows = list(open_sheet(path).numbered())
+    assert not built and rows == whole(path)[0] and rows[-1][0] == ROWS + 2
 
 
 def test_parts_line_up_with_the_first_one(built: list[bytes], tmp_path: Path) -> None:

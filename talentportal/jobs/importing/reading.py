@@ -48,6 +48,7 @@ RATIO_GRACE_BYTES = 100 * 1024
 PART_BYTES = 8 << 20
 FIRST_PART_BYTES = 1 << 20  # the first part small: its rows come at once
 _ROW_TAG = re.compile(rb"<((?:\w+:)?)row[\s/>]")
+_ROW_NUMBER = re.compile(rb"\sr\s*=")
 _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData[\s>]")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ROOT = re.compile(rb"<((?:\w+:)?)worksheet[\s>]")
@@ -408,6 +409,7 @@ class _Parts:
         pieces = self.pieces()
         try:
             first = next(filter(None, map(self.build, pieces)), None)  # the first part with a cell sets the columns
+            end = self.read
         except FileRefused:
             pieces.close()
             raise
@@ -417,15 +419,15 @@ class _Parts:
             pieces.close()
             return None
         self.made = Sheet(self.name, self.rows(first, pieces), 0, first_column=first[1], hidden_skipped=hidden_skipped)
-        self.reached(first)
+        self.reached(first, end)
         return self.made
 
-    def reached(self, part: tuple[int, int, list[list[Any]]] | None) -> None:
-        """The sheet's height once ``part`` is read: the one it declares, or else as far as the bytes read so far
-        tell (the last row's number once every part is read, ``rows``)."""
+    def reached(self, part: tuple[int, int, list[list[Any]]] | None, end: int) -> None:
+        """The sheet's height once ``part``, ending ``end`` bytes into the sheet's XML, is read: the one it declares,
+        or else as far as those bytes tell (the last row's number once every part is read, ``rows``)."""
         if part is not None:
             self.last = part[0] + len(part[2]) - 1
-            self.made.height = max(self.declared, self.last, self.last * self.size // max(self.read, 1))
+            self.made.height = max(self.declared, self.last, self.last * self.size // max(end, 1))
 
     def pieces(self) -> Generator[bytes, None, None]:
         """The parts, each a worksheet's XML: the sheet's own opening, the part's rows, the closing tags."""
@@ -442,6 +444,10 @@ class _Parts:
                         if data:
                             continue
                         return
+                    if data and buffer.find(b">", found.start()) < 0:
+                        continue
+                    if not _numbered_row(buffer, found.start()):
+                        return  # rows numbered by their order alone: the sheet is built whole
                     head, closing = self.opening(bytes(buffer[: found.start()]))
                     tag = b"<" + found.group(1) + b"row"
                     del buffer[: found.start()]
@@ -495,23 +501,23 @@ class _Parts:
         built.set_result(first)
         try:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-sheet") as pool:
-                ahead = deque([built])
+                ahead = deque([(built, self.read)])
                 for piece in pieces:
-                    ahead.append(pool.submit(self.build, piece))
-                    yield from self.lined_up(ahead.popleft(), column)
+                    ahead.append((pool.submit(self.build, piece), self.read))
+                    yield from self.lined_up(*ahead.popleft(), column)
                 while ahead:
-                    yield from self.lined_up(ahead.popleft(), column)
+                    yield from self.lined_up(*ahead.popleft(), column)
             self.made.height = self.last
         finally:
             pieces.close()
 
-    def lined_up(self, built: Future[Any], column: int) -> Iterator[tuple[int, list[Any]]]:
+    def lined_up(self, built: Future[Any], end: int, column: int) -> Iterator[tuple[int, list[Any]]]:
         """A part's rows, their cells from the sheet's first column."""
         try:
             part = built.result()
         except Exception as error:
             raise _calamine_refusal(error) from None
-        self.reached(part)
+        self.reached(part, end)
         return _lined_up(part, column) if part is not None else iter(())
 
 
@@ -526,13 +532,19 @@ def _lined_up(part: tuple[int, int, list[list[Any]]], column: int) -> Iterator[t
 
 
 def _last_row(buffer: bytearray, tag: bytes) -> int:
-    """Where the last row that starts in ``buffer`` begins (0 or less when none but the first does)."""
+    """Where the last row that starts in ``buffer`` and says its number begins (0 or less when none but the first
+    does). A row may leave its number out, meaning the one after the row before: a part never starts with one."""
     at = len(buffer)
     while (at := buffer.rfind(tag, 0, at)) > 0:
         follows = buffer[at + len(tag) : at + len(tag) + 1]
-        if follows and follows in b" \t\r\n/>":
+        if follows and follows in b" \t\r\n/>" and _numbered_row(buffer, at):
             return at
     return at
+
+
+def _numbered_row(xml: bytes | bytearray, at: int) -> bool:
+    """Whether the row tag at ``at`` has its ``r`` attribute."""
+    return _ROW_NUMBER.search(xml, at, xml.find(b">", at)) is not None
 
 
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, dict[str, bytes]]:
