@@ -422,11 +422,11 @@ class _Parts:
         self.reached(first, end)
         return self.made
 
-    def reached(self, part: tuple[int, int, list[list[Any]]] | None, end: int) -> None:
+    def reached(self, part: tuple[int, int, Any] | None, end: int) -> None:
         """The sheet's height once ``part``, ending ``end`` bytes into the sheet's XML, is read: the one it declares,
         or else as far as those bytes tell (the last row's number once every part is read, ``rows``)."""
         if part is not None:
-            self.last = part[0] + len(part[2]) - 1
+            self.last = part[0] + part[2].height - 1
             self.made.height = max(self.declared, self.last, self.last * self.size // max(end, 1))
 
     def pieces(self) -> Generator[bytes, None, None]:
@@ -480,8 +480,9 @@ class _Parts:
             self.declared = int(declared.group(1)) if declared else 0
         return _DIMENSION.sub(b"", head), b"</" + data.group(1) + b"sheetData></" + root.group(1) + b"worksheet>"
 
-    def build(self, piece: bytes) -> tuple[int, int, list[list[Any]]] | None:
-        """The part's rows: (the first one's number, its first column, the rows' cells), None when it has no cell."""
+    def build(self, piece: bytes) -> tuple[int, int, Any] | None:
+        """The part built: (its first row's number, its first column, the sheet python-calamine made of it), None
+        when it has no cell. Its cells become Python's where they are read (``_lined_up``), as the GIL is free."""
         package = io.BytesIO()
         with zipfile.ZipFile(package, "w") as out:  # stored: packing what is unpacked at once would only cost
             for name, data in self.package.items():
@@ -490,10 +491,10 @@ class _Parts:
         package.seek(0)
         sheet = python_calamine.CalamineWorkbook.from_filelike(package).get_sheet_by_name(self.name)
         start = sheet.start
-        return None if start is None else (start[0] + 1, start[1], sheet.to_python())
+        return None if start is None else (start[0] + 1, start[1], sheet)
 
     def rows(
-        self, first: tuple[int, int, list[list[Any]]], pieces: Generator[bytes, None, None]
+        self, first: tuple[int, int, Any], pieces: Generator[bytes, None, None]
     ) -> Iterator[tuple[int, list[Any]]]:
         """Every row, the next part building while one is read."""
         column = first[1]
@@ -521,8 +522,9 @@ class _Parts:
         return _lined_up(part, column) if part is not None else iter(())
 
 
-def _lined_up(part: tuple[int, int, list[list[Any]]], column: int) -> Iterator[tuple[int, list[Any]]]:
-    number, start, cells = part
+def _lined_up(part: tuple[int, int, Any], column: int) -> Iterator[tuple[int, list[Any]]]:
+    number, start, sheet = part
+    cells = sheet.to_python()
     if start > column:
         pad = [""] * (start - column)
         cells = [pad + row for row in cells]
