@@ -5,7 +5,9 @@ the parts come. The parts are made small here so that a few hundred rows make ma
 from __future__ import annotations
 
 import datetime
+import gc
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from talentportal.jobs.models import Import
 from talents.models import Enterprise, Talent
 
 from .test_import_corpus import (
+    DAMAGED,
     HEADER,
     _far_corner,
     _million,
@@ -189,3 +192,84 @@ def test_stored_records_are_found_by_keys_of_any_text(cast) -> None:
     assert spec is not None
     found = set(spec.existing([(code,) for code in [*odd, "absent"]]).values_list("credit_code", flat=True))
     assert found == set(odd)
+
+
+def _rewritten(path: Path, change) -> Path:
+    """The workbook with its sheet's XML changed by ``change`` (bytes → bytes), packed again."""
+    with zipfile.ZipFile(path) as archive:
+        members = {m: archive.read(m) for m in archive.namelist()}
+    members["xl/worksheets/sheet1.xml"] = change(members["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_a_far_cell_before_the_first_row_is_refused(built: list[bytes], cast, tmp_path: Path) -> None:
+    """A cell in the sheet's data ahead of its first row would be in every part's opening: such a sheet is
+    measured and refused whole."""
+    far = b'<sheetData><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'
+    path = _rewritten(
+        xlsx(tmp_path / "r.xlsx", [HEADER, *(person(n) for n in range(1, ROWS))]),
+        lambda x: x.replace(b"<sheetData>", far),
+    )
+    before = snapshot()
+    outcome = import_roster(path)
+    assert outcome.imp is not None
+    assert (outcome.imp.status, outcome.imp.message) == (Import.Status.REFUSED, TOO_MANY)
+    assert snapshot() == before and not any(b"1048576" in piece for piece in built)
+
+
+def test_a_sheet_damaged_past_its_first_part_is_refused(built: list[bytes], cast, tmp_path: Path) -> None:
+    path = xlsx(tmp_path / "r.xlsx", [HEADER, *(person(n) for n in range(1, ROWS))])
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    middle = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size * 3 // 4
+    data[middle : middle + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    before = snapshot()
+    outcome = import_roster(path)
+    assert outcome.imp is not None and len(built) > 3
+    assert (outcome.imp.status, outcome.imp.message) == (Import.Status.REFUSED, DAMAGED)
+    assert snapshot() == before
+
+
+def test_a_sheet_left_unread_lets_its_thread_go(built: list[bytes], tmp_path: Path) -> None:
+    """A reader stopping early (the header not found, the report's last bad row reached) leaves no thread behind,
+    even with the collector off, as the import runs."""
+    path = roster(tmp_path / "r.xlsx", False, mixed_rows())
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        sheet = open_sheet(path)
+        rows = sheet.numbered()
+        for _ in range(ROWS // 2):
+            next(rows)
+        assert any(t.name.startswith("import-sheet") for t in threading.enumerate())
+        del rows, sheet
+        assert not any(t.name.startswith("import-sheet") for t in threading.enumerate())
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def test_a_sheet_stored_under_another_name_is_measured_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The workbook's relations may put a sheet anywhere in the archive, and python-calamine follows them: the
+    sheet is measured before it is built wherever it is."""
+    path = xlsx(tmp_path / "r.xlsx", [HEADER, person(1)])
+    with zipfile.ZipFile(path) as archive:
+        members = {m: archive.read(m) for m in archive.namelist()}
+    members["xl/data.xml"] = members.pop("xl/worksheets/sheet1.xml")
+    for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+        members[name] = members[name].replace(b"worksheets/sheet1.xml", b"data.xml")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    measured = []
+    member_text = reading._member_text
+    monkeypatch.setattr(
+        reading, "_member_text", lambda archive, member: measured.append(member) or member_text(archive, member)
+    )
+    assert [cells for _n, cells in open_sheet(path).numbered()] == [HEADER, person(1)]
+    assert "xl/data.xml" in measured

@@ -12,11 +12,14 @@ import csv
 import html
 import io
 import re
+import weakref
 import zipfile
+import zlib
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -136,8 +139,8 @@ def _check_area(rows: int, columns: int) -> None:
 
 
 def _check_zip(path: Path) -> list[str]:
-    """Refuse zip bombs and zips that are no workbook; the worksheets' members, for ``_check_sheets`` to measure
-    before one is built."""
+    """Refuse zip bombs and zips that are no workbook; the members that may hold a sheet, for ``_check_sheets`` to
+    measure before one is built."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -154,30 +157,31 @@ def _check_zip(path: Path) -> list[str]:
                 return []
             if "xl/workbook.xml" not in names:
                 raise FileRefused(_("The file is not a spreadsheet (it is some other kind of zip archive)."))
-            return sorted(n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
+            # Every part that could be a sheet: python-calamine follows the workbook's relations wherever they lead.
+            return sorted(n for n in names if n.endswith(".xml") and n != "[Content_Types].xml")
     except zipfile.BadZipFile:
-        raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again.")) from None
+        raise _damaged() from None
 
 
 def _check_sheets(path: Path, members: list[str]) -> None:
     with zipfile.ZipFile(path) as archive:
         for member in members:
-            _measure(archive, member)
+            _measure(partial(_member_text, archive, member))
 
 
-def _measure(archive: zipfile.ZipFile, member: str, piece: bytes | None = None) -> None:
-    """Refuse a worksheet that reaches further than can be read, before python-calamine builds it (or ``piece``,
-    a part of it). The declared range is not trusted: calamine sizes the sheet from its cells, and a small range
-    declared over one far cell would ask for all the memory there is."""
-    if piece is not None:
-        bound = _area_bound([piece])
-    else:
-        with archive.open(member) as stream:
-            bound = _area_bound(_whole_tags(stream))
+def _measure(text: Callable[[], Iterable[bytes]]) -> None:
+    """Refuse a worksheet (its XML in pieces from ``text``) that reaches further than can be read, before
+    python-calamine builds it. The declared range is not trusted: calamine sizes the sheet from its cells, and a
+    small range declared over one far cell would ask for all the memory there is."""
     try:
-        _check_area(*bound)
+        _check_area(*_area_bound(text()))
     except FileRefused:
-        _check_area(*_filled_area(archive, member))
+        _check_area(*_filled_area(text()))
+
+
+def _member_text(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
+    with archive.open(member) as stream:
+        yield from _whole_tags(stream)
 
 
 def _check_ratios(members: list[zipfile.ZipInfo]) -> None:
@@ -195,13 +199,12 @@ def _check_ratios(members: list[zipfile.ZipInfo]) -> None:
             )
 
 
-def _filled_area(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+def _filled_area(pieces: Iterable[bytes]) -> tuple[int, int]:
     """The rows and columns up to the furthest cell holding a value, found without building the sheet."""
     rows = columns = 0
-    with archive.open(member) as stream:
-        for piece in _whole_tags(stream):
-            for col, row in _FILLED_CELL.findall(piece):
-                rows, columns = max(rows, int(row)), max(columns, _column_number(col))
+    for piece in pieces:
+        for col, row in _FILLED_CELL.findall(piece):
+            rows, columns = max(rows, int(row)), max(columns, _column_number(col))
     return rows, columns
 
 
@@ -306,6 +309,10 @@ def _read_csv(path: Path) -> Sheet:
 def _calamine_refusal(error: Exception) -> FileRefused:
     if isinstance(error, python_calamine.PasswordError) or "password" in str(error).lower():
         return FileRefused(_("The workbook is protected by a password; remove the password in Excel and save again."))
+    return _damaged()
+
+
+def _damaged() -> FileRefused:
     return FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again."))
 
 
@@ -387,7 +394,7 @@ class _Parts:
         self.measure = measure
         self.declared = 0  # the last row the sheet declares (its ``dimension``), for the progress
         self.read = 0  # bytes of the sheet's XML cut into parts so far
-        self.made: Sheet
+        self.made: weakref.ref[Sheet]  # not the sheet itself: its rows refer to this, and would keep it alive
         self.last = 0  # the number of the last row of the parts read so far
 
     @classmethod
@@ -400,7 +407,7 @@ class _Parts:
                 return None
             if measure:
                 for other in package:
-                    _measure(archive, other)
+                    _measure(partial(iter, (package[other],)))
             return cls(path, name, member, package, archive.getinfo(member).file_size, measure)
 
     def sheet(self, hidden_skipped: int) -> Sheet | None:
@@ -418,63 +425,78 @@ class _Parts:
         if first is None:
             pieces.close()
             return None
-        self.made = Sheet(self.name, self.rows(first, pieces), 0, first_column=first[1], hidden_skipped=hidden_skipped)
+        sheet = Sheet(self.name, self.rows(first, pieces), 0, first_column=first[1], hidden_skipped=hidden_skipped)
+        self.made = weakref.ref(sheet)
         self.reached(first, end)
-        return self.made
+        return sheet
 
     def reached(self, part: tuple[int, int, Any] | None, end: int) -> None:
         """The sheet's height once ``part``, ending ``end`` bytes into the sheet's XML, is read: the one it declares,
         or else as far as those bytes tell (the last row's number once every part is read, ``rows``)."""
-        if part is not None:
+        if part is not None and (sheet := self.made()) is not None:
             self.last = part[0] + part[2].height - 1
-            self.made.height = max(self.declared, self.last, self.last * self.size // max(end, 1))
+            sheet.height = max(self.declared, self.last, self.last * self.size // max(end, 1))
 
     def pieces(self) -> Generator[bytes, None, None]:
-        """The parts, each a worksheet's XML: the sheet's own opening, the part's rows, the closing tags."""
-        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
-            buffer = bytearray()
-            head = closing = tag = b""
-            want = FIRST_PART_BYTES
-            while True:
-                data = stream.read(min(want, 1 << 20))
-                buffer += data
-                if not tag:
-                    found = _ROW_TAG.search(buffer)
-                    if found is None:
-                        if data:
-                            continue
-                        return
-                    if data and buffer.find(b">", found.start()) < 0:
-                        continue
-                    if not _numbered_row(buffer, found.start()):
-                        return  # rows numbered by their order alone: the sheet is built whole
-                    head, closing = self.opening(bytes(buffer[: found.start()]))
-                    tag = b"<" + found.group(1) + b"row"
-                    del buffer[: found.start()]
-                    self.read = len(head)
-                if data:
-                    cut = _last_row(buffer, tag) if len(buffer) >= want else 0
-                    if cut <= 0:  # not yet a part's worth, or one row longer than a part: read on
-                        continue
-                else:
-                    end = _SHEET_DATA_END.search(buffer)
-                    cut = len(buffer) if end is None else end.start()
-                piece = bytes(buffer[:cut])
-                del buffer[:cut]
-                if self.measure:
-                    _measure(archive, self.member, piece)
-                self.read += len(piece)
-                want = PART_BYTES
-                yield head + piece + closing
-                if not data:
-                    return
+        """The parts, each a worksheet's XML: the sheet's own opening, the part's rows, the closing tags. None when
+        the sheet cannot be cut (rows that do not say their numbers, cells before the first row): it is then
+        built whole."""
+        try:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
+                yield from self.cut(stream)
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            raise _damaged() from None
 
-    def opening(self, head: bytes) -> tuple[bytes, bytes]:
+    def cut(self, stream: Any) -> Iterator[bytes]:
+        buffer = bytearray()
+        head = closing = tag = b""
+        want = FIRST_PART_BYTES
+        scanned = cut = 0  # how far the buffer was looked through; where the last numbered row in it starts
+        while True:
+            data = stream.read(min(want, 1 << 20))
+            buffer += data
+            if not tag:
+                found = _ROW_TAG.search(buffer, max(0, scanned - 16))
+                scanned = len(buffer)
+                if found is None or (data and buffer.find(b">", found.start()) < 0):
+                    if data:
+                        continue
+                    return
+                opened = self.opening(bytes(buffer[: found.start()]))
+                if opened is None or not _numbered_row(buffer, found.start()):
+                    return
+                head, closing = opened
+                tag = b"<" + found.group(1) + b"row"
+                del buffer[: found.start()]
+                self.read, scanned = len(head), 0
+            if data:
+                cut = max(cut, _last_row(buffer, tag, max(1, scanned - len(tag) - 256)))
+                scanned = len(buffer)
+                if len(buffer) < want or cut <= 0:  # not yet a part's worth, or one row longer than a part
+                    if len(buffer) > 4 * PART_BYTES:
+                        raise _damaged()
+                    continue
+            else:
+                end = _SHEET_DATA_END.search(buffer)
+                cut = len(buffer) if end is None else end.start()
+            part = head + bytes(buffer[:cut]) + closing
+            self.read += cut
+            del buffer[:cut]
+            scanned, cut = len(buffer), 0
+            if self.measure:
+                _measure(partial(iter, (part,)))  # what python-calamine is given, its opening too
+            want = PART_BYTES
+            yield part
+            if not data:
+                return
+
+    def opening(self, head: bytes) -> tuple[bytes, bytes] | None:
         """The sheet's XML before its first row, without its declared range (python-calamine would make room for
-        the whole sheet in each part), and the tags that close a part."""
+        the whole sheet in each part), and the tags that close a part; None unless only the first row follows
+        the opening of the sheet's data."""
         data, root = _SHEET_DATA.search(head), _ROOT.search(head)
-        if data is None or root is None:
-            raise FileRefused(_("The file is damaged or not a spreadsheet; open it in Excel and save it again."))
+        if data is None or root is None or head[head.find(b">", data.start()) + 1 :].strip():
+            return None
         if (dimension := _DIMENSION.search(head)) is not None:
             declared = _DIMENSION_END.search(dimension.group(0))
             self.declared = int(declared.group(1)) if declared else 0
@@ -508,7 +530,8 @@ class _Parts:
                     yield from self.lined_up(*ahead.popleft(), column)
                 while ahead:
                     yield from self.lined_up(*ahead.popleft(), column)
-            self.made.height = self.last
+            if (sheet := self.made()) is not None:
+                sheet.height = self.last
         finally:
             pieces.close()
 
@@ -533,11 +556,11 @@ def _lined_up(part: tuple[int, int, Any], column: int) -> Iterator[tuple[int, li
     return zip(count(number), cells)
 
 
-def _last_row(buffer: bytearray, tag: bytes) -> int:
-    """Where the last row that starts in ``buffer`` and says its number begins (0 or less when none but the first
-    does). A row may leave its number out, meaning the one after the row before: a part never starts with one."""
+def _last_row(buffer: bytearray, tag: bytes, since: int) -> int:
+    """Where the last row that starts in ``buffer`` past ``since`` and says its number begins (-1 when none does).
+    A row may leave its number out, meaning the one after the row before: a part never starts with one."""
     at = len(buffer)
-    while (at := buffer.rfind(tag, 0, at)) > 0:
+    while (at := buffer.rfind(tag, since, at)) >= 0:
         follows = buffer[at + len(tag) : at + len(tag) + 1]
         if follows and follows in b" \t\r\n/>" and _numbered_row(buffer, at):
             return at
@@ -551,7 +574,7 @@ def _numbered_row(xml: bytes | bytearray, at: int) -> bool:
 
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, dict[str, bytes]]:
     """The member holding the worksheet ``name``, and the members python-calamine reads besides the sheets (the
-    package's parts list and relations, the workbook, and what the workbook relates to but its sheets)."""
+    package's parts list and relations, the workbook, its shared strings and styles)."""
     try:
         workbook, relations = archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
     except KeyError:
@@ -572,14 +595,16 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, dict[s
         target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         if kind != b"Relationship" or values.get("TargetMode") == "External" or target not in names:
             continue
-        if values.get("Type", "").rsplit("/", 1)[-1] in ("worksheet", "chartsheet", "dialogsheet", "xlMacrosheet"):
+        kind_of = values.get("Type", "").rsplit("/", 1)[-1]
+        if kind_of in ("worksheet", "chartsheet", "dialogsheet", "xlMacrosheet"):
             targets[values.get("Id", "")] = target
-        else:
+        elif kind_of in ("sharedStrings", "styles"):  # what turns the cells into values; not macros, not pivots
             package[target] = archive.read(target)
     for extra in ("[Content_Types].xml", "_rels/.rels"):
         if extra in names:
             package[extra] = archive.read(extra)
-    return targets.get(sheets.get(name, "")), package
+    member = targets.get(sheets.get(name, ""))
+    return (member, package) if member not in package else (None, {})
 
 
 def _attributes(text: bytes) -> dict[str, str]:
