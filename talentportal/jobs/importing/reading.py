@@ -448,6 +448,7 @@ class _Parts:
             raise _damaged() from None
 
     def cut(self, stream: Any) -> Iterator[bytes]:
+        """The sheet's XML read from ``stream`` and cut into parts (``pieces``), each measured before it is given."""
         buffer = bytearray()
         head = closing = tag = b""
         want = FIRST_PART_BYTES
