@@ -142,7 +142,11 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
     layout, head = find_header(spec, rows, sheet.first_column)
     checker = Checker(imp, spec, layout, display, sheet.hidden_skipped)
     progress.stage(_("Writing the rows…") if saver is not None else _("Checking the rows…"))
-    progress.update(0, max(sheet.height - layout.header_row, 0))
+
+    def total() -> int:  # the rows below the header, as far as they are known (a sheet read in parts learns them)
+        return max(sheet.height - layout.header_row, 0)
+
+    progress.update(0, total())
     data = chain(head, rows)
     # A batch's rows, records and audit entries are freed by their counts once written, yet the automatic young
     # collections scanned each of them twice or more while they lived: a tenth of an apply. The pass collects
@@ -164,9 +168,7 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
             if saver is not None:
                 saver.save(creates, updates, ids)
             del creates, updates, ids
-            progress.update(
-                last - layout.header_row, max(sheet.height - layout.header_row, 0)
-            )  # a sheet read in parts learns it
+            progress.update(last - layout.header_row, total())
             if checker.found.counts["rows"] > settings.IMPORT_MAX_ROWS:
                 raise FileRefused(
                     _("The sheet has more than %(limit)s rows; split it into several files.")

@@ -351,8 +351,9 @@ def open_sheet(path: Path, checked: bool = False) -> Sheet:
         ]
         if not visible:
             raise FileRefused(_("The workbook has no visible worksheet."))
+        hidden = len(workbook.sheets_metadata) - len(visible)
         parts = _Parts.open(path, visible[0], measure=not checked) if magic.startswith(ZIP_MAGIC) else None
-        streamed = parts.sheet(len(workbook.sheets_metadata) - len(visible)) if parts is not None else None
+        streamed = parts.sheet(hidden) if parts is not None else None
         if streamed is not None:
             return streamed
         if sheets:
@@ -367,7 +368,6 @@ def open_sheet(path: Path, checked: bool = False) -> Sheet:
         raise _calamine_refusal(error) from None
     if start is None:
         raise FileRefused(_("The sheet “%(name)s” is empty.") % {"name": visible[0]})
-    hidden = len(workbook.sheets_metadata) - len(visible)
     # calamine's rows start at the sheet's first row, and its cells at the first column that has any value.
     return Sheet(
         name=visible[0],
@@ -402,13 +402,15 @@ class _Parts:
         """The sheet ``name`` of the workbook at ``path`` in parts, or None when it is small or its part cannot be
         told from the workbook's relations (it is then built whole). ``measure``: the file was not read before."""
         with zipfile.ZipFile(path) as archive:
-            member, package = _sheet_part(archive, name)
-            if member is None or archive.getinfo(member).file_size <= PART_BYTES:
+            member, others = _sheet_part(archive, name)
+            size = archive.getinfo(member).file_size if member is not None else 0
+            if member is None or size <= PART_BYTES:
                 return None
+            package = {other: archive.read(other) for other in others}
             if measure:
-                for other in package:
-                    _measure(partial(iter, (package[other],)))
-            return cls(path, name, member, package, archive.getinfo(member).file_size, measure)
+                for data in package.values():
+                    _measure(partial(iter, (data,)))
+            return cls(path, name, member, package, size, measure)
 
     def sheet(self, hidden_skipped: int) -> Sheet | None:
         """The sheet, its first part built; None when that part cannot be (the sheet is then built whole, which
@@ -573,13 +575,13 @@ def _numbered_row(xml: bytes | bytearray, at: int) -> bool:
     return _ROW_NUMBER.search(xml, at, xml.find(b">", at)) is not None
 
 
-def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, dict[str, bytes]]:
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, list[str]]:
     """The member holding the worksheet ``name``, and the members python-calamine reads besides the sheets (the
     package's parts list and relations, the workbook, its shared strings and styles)."""
     try:
         workbook, relations = archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
     except KeyError:
-        return None, {}
+        return None, []
     sheets: dict[str, str] = {}
     for kind, attributes in _ELEMENT.findall(workbook):
         if kind == b"sheet":
@@ -588,8 +590,9 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, dict[s
             if relation is not None and "name" in values:
                 sheets[html.unescape(values["name"])] = relation
     targets: dict[str, str] = {}
-    package = {"xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": relations}
     names = set(archive.namelist())
+    package: list[str] = [extra for extra in ("[Content_Types].xml", "_rels/.rels") if extra in names]
+    package += ["xl/workbook.xml", "xl/_rels/workbook.xml.rels"]
     for kind, attributes in _ELEMENT.findall(relations):
         values = _attributes(attributes)
         target = values.get("Target", "")
@@ -600,12 +603,9 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> tuple[str | None, dict[s
         if kind_of in ("worksheet", "chartsheet", "dialogsheet", "xlMacrosheet"):
             targets[values.get("Id", "")] = target
         elif kind_of in ("sharedStrings", "styles"):  # what turns the cells into values; not macros, not pivots
-            package[target] = archive.read(target)
-    for extra in ("[Content_Types].xml", "_rels/.rels"):
-        if extra in names:
-            package[extra] = archive.read(extra)
+            package.append(target)
     member = targets.get(sheets.get(name, ""))
-    return (member, package) if member not in package else (None, {})
+    return (member, package) if member not in package else (None, [])
 
 
 def _attributes(text: bytes) -> dict[str, str]:
