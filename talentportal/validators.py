@@ -31,6 +31,14 @@ CONTROL_CHARACTER = _(
 _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def first_message(error: ValidationError) -> str:
+    """The error's first message, its traceback dropped: a ``ValidationError`` refers to itself (its
+    ``error_list``), so only the cycle collector frees it, and its traceback would keep every frame that led to it
+    alive until then (an import's whole batch of rows)."""
+    error.__traceback__ = None
+    return str(error.messages[0])
+
+
 def validate_sensible_date(value: Any) -> None:
     """A date between 1900-01-01 and 2100-12-31 (``None`` and non-dates are the field's business)."""
     if isinstance(value, datetime.datetime):

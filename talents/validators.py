@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from talentportal.countries import COUNTRIES
+from talentportal.validators import first_message
 
 # ID types, as stored in ``Talent.id_type``.
 RESIDENT_ID = "resident_id"
@@ -234,10 +235,6 @@ ID_NUMBER_VALIDATORS = {
 }
 
 
-def _message(error: ValidationError) -> str:
-    return error.messages[0]
-
-
 def identity_errors(
     id_type: str, id_number: str, birth_date: datetime.date | None, gender: str | None
 ) -> dict[str, str]:
@@ -254,17 +251,17 @@ def identity_errors(
         return {}
     validator = ID_NUMBER_VALIDATORS.get(id_type)
     if validator is None:
-        return {"id_type": _message(_fail(UNKNOWN_ID_TYPE, "unknown_id_type", value=id_type))}
+        return {"id_type": first_message(_fail(UNKNOWN_ID_TYPE, "unknown_id_type", value=id_type))}
     try:
         validator(number)
     except ValidationError as error:
-        return {"id_number": _message(error)}
+        return {"id_number": first_message(error)}
     if id_type != RESIDENT_ID:
         return {}
     errors: dict[str, str] = {}
     implied_birth = resident_id_birth_date(number)
     if birth_date is not None and birth_date != implied_birth:
-        errors["birth_date"] = _message(
+        errors["birth_date"] = first_message(
             _fail(
                 BIRTH_DATE_MISMATCH,
                 "birth_date_mismatch",

@@ -20,7 +20,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from talentportal.audit.models import Action, AuditEntry, Source
-from talentportal.jobs.importing import checking, saving, services
+from talentportal.jobs.importing import checking, engine, saving, services
 from talentportal.jobs.importing.engine import BATCH
 from talentportal.jobs.importing.undo import read_undo_log, undo
 from talentportal.jobs.importing.writing import Writer, new_objects
@@ -257,11 +257,13 @@ def test_an_apply_of_its_own_stops_at_a_copy_the_database_refuses(tmp_path, peop
 
 
 @pytest.mark.parametrize("collecting", [True, False])
-def test_a_pass_collects_once_a_batch_and_leaves_the_collector_as_it_was(tmp_path, people, collecting) -> None:
-    """The young collections no longer scan each batch's rows while they live: the pass collects once a batch
-    (what a row's error leaves in cycles), and gives automatic collection back as the caller had it."""
-    rows = [person(n) for n in range(1, 2 * BATCH + 2)]
-    rows[10][1] = rows[10][1][:-1] + ("0" if rows[10][1][-1] != "0" else "1")  # an error: its traceback, a cycle
+def test_a_pass_collects_every_few_batches_and_leaves_the_collector_as_it_was(
+    tmp_path, people, monkeypatch, collecting
+) -> None:
+    """The young collections no longer scan each batch's rows while they live: the pass collects every
+    ``COLLECT_EVERY`` batches, and gives automatic collection back as the caller had it."""
+    monkeypatch.setattr(engine, "COLLECT_EVERY", 2)
+    rows = [person(n) for n in range(1, 4 * BATCH + 2)]
     imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"], keep_valid=True)
     collections: list[int] = []
 
@@ -280,8 +282,34 @@ def test_a_pass_collects_once_a_batch_and_leaves_the_collector_as_it_was(tmp_pat
         (gc.enable if was else gc.disable)()
     imp.refresh_from_db()
     assert imp.status == Import.Status.APPLIED, imp.message
-    assert imp.counts["created"] == 2 * BATCH
-    assert collections == [0, 0, 0]  # one a batch; automatic collection would run hundreds of times
+    assert imp.counts["created"] == 4 * BATCH + 1
+    assert collections == [0, 0]  # after the 2nd and 4th of 5 batches; automatic collection would run hundreds
+
+
+def test_rows_errors_keep_no_frames_for_the_collector(tmp_path, people) -> None:
+    """A cell or row refused by a validator (a ``ValidationError``, which refers to itself) leaves no frame to the
+    cycle collector: its traceback would keep the frames that read the batch, and the batch's rows, alive."""
+    rows = [person(n) for n in range(1, 201)]
+    for row in rows[::2]:
+        row[1] = row[1][:-1] + ("0" if row[1][-1] != "0" else "1")  # the ID number's check digit
+    for row in rows[1::2]:
+        row[6] = "1800-01-01"  # a landing date out of range
+    imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"])
+    was = gc.isenabled()
+    gc.disable()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        services.run(imp, services.CHECK)
+        gc.collect()
+        frames = [o for o in gc.garbage if type(o).__name__ in ("frame", "traceback")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        (gc.enable if was else gc.disable)()
+    imp.refresh_from_db()
+    assert imp.counts["errors"] == 200, imp.counts
+    assert frames == []
 
 
 def test_new_records_are_made_as_django_makes_them(people) -> None:

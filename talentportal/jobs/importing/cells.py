@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from talentportal.validators import EARLIEST_DATE, LATEST_DATE, printable, validate_sensible_date
+from talentportal.validators import EARLIEST_DATE, LATEST_DATE, first_message, printable, validate_sensible_date
 
 
 class CellError(Exception):
@@ -97,7 +97,7 @@ def date(value: Any) -> datetime.date | None:
     try:
         validate_sensible_date(day)
     except ValidationError as error:
-        raise CellError(error.messages[0]) from None
+        raise CellError(first_message(error)) from None
     return day
 
 

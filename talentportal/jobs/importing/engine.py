@@ -37,6 +37,7 @@ class Rollback(Exception):
     """Raised inside the apply transaction to undo every write when rows had errors."""
 
 
+COLLECT_EVERY = 10  # batches between two collections of the youngest generation during a pass
 TICK = 0.5  # seconds between two writes of a running stage: the page, polling as often, never stands still a second
 
 
@@ -148,10 +149,10 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
 
     progress.update(0, total())
     data = chain(head, rows)
-    # A batch's rows, records and audit entries are freed by their counts once written, yet the automatic young
+    # A batch's rows, records and audit entries are freed by their counts once written (a ``ValidationError``,
+    # which refers to itself, is caught without its traceback: ``first_message``), yet the automatic young
     # collections scanned each of them twice or more while they lived: a tenth of an apply. The pass collects
-    # once a batch instead, when the batch is dropped, for what its counts cannot free (an error's traceback
-    # holds the frames that read the batch, and their rows).
+    # every few batches instead, for what counts cannot free.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -159,10 +160,13 @@ def _read(imp: Import, progress: ProgressWriter, saver: Saver | None, display: D
         # (the database's answers, the GIL) the other works through.
         first = list(islice(data, BATCH))
         checking = reads.submit(_check, checker, saver, first) if first else None
+        batches = 0
         while checking is not None:
             last, creates, updates, ids = checking.result()
+            batches += 1
             # Between the checks and the writes: nothing half-made is swept into an older generation and kept.
-            gc.collect(0)
+            if batches % COLLECT_EVERY == 0:
+                gc.collect(0)
             following = list(islice(data, BATCH))
             checking = reads.submit(_check, checker, saver, following) if following else None
             if saver is not None:

@@ -18,7 +18,7 @@ from ..models import Import, Job
 from .checking import Creates, Updates
 from .display import Display
 from .spec import ImportSpec, link_table
-from .writing import BATCH, Reads, UndoLog, Writer, new_objects
+from .writing import BATCH, Reads, UndoLog, Writer
 
 
 class Saver:
@@ -44,8 +44,7 @@ class Saver:
         model = self.model
         stamp = {"updated_at": timezone.now()} if self.stamped else {}
         own = [_without(values, self.many) for _n, values in creates]  # no links
-        created = new_objects(model, own)
-        self.writer.insert(created, ids)
+        created = self.writer.insert(model, own, ids)
         if self.names_related:
             self.reads.run(self.prefetch_for_names, created)
         links = [{k: [None, values[k]] for k in self.many if k in values} for _n, values in creates]

@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from talentportal.orgs.models import org_unit_lookup
+from talentportal.validators import first_message
 
 from . import cells
 from .vocabulary import ORG_UNIT_SUFFIXES, choice_code, header_key
@@ -278,7 +279,7 @@ class ImportSpec:
             try:
                 validator(value)
             except ValidationError as error:
-                return str(error.messages[0])
+                return first_message(error)
         return None
 
 

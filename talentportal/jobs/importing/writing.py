@@ -81,8 +81,9 @@ def new_objects(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
     return _records(model, filled(model, by_field(model, rows), len(rows)))
 
 
-def _records(model: type[models.Model], columns: list[list[Any]]) -> list[models.Model]:
-    """Unsaved records of the model from ``filled``'s columns (``new_objects``)."""
+def _records(model: type[models.Model], columns: list[list[Any]], saved_in: str | None = None) -> list[models.Model]:
+    """Records of the model from ``filled``'s columns (``new_objects``): unsaved, or saved in the database
+    ``saved_in``."""
     fields = model._meta.concrete_fields
     if (
         pre_init.has_listeners(model)
@@ -91,14 +92,18 @@ def _records(model: type[models.Model], columns: list[list[Any]]) -> list[models
         or model.__setattr__ is not object.__setattr__
         or any(type(model.__dict__.get(f.attname)) not in _PLAIN_ATTRIBUTES for f in fields)
     ):
-        return [model(*values) for values in zip(*columns, strict=True)]
-    names = [f.attname for f in fields]
-    made = []
-    make = model.__new__
-    for values in zip(*columns, strict=True):
-        obj = make(model)
-        obj.__dict__ = dict(zip(names, values, strict=True), _state=ModelState())
-        made.append(obj)
+        made = [model(*values) for values in zip(*columns, strict=True)]
+    else:
+        names = [f.attname for f in fields]
+        made = []
+        make = model.__new__
+        for values in zip(*columns, strict=True):
+            obj = make(model)
+            obj.__dict__ = dict(zip(names, values, strict=True), _state=ModelState())
+            made.append(obj)
+    if saved_in is not None:
+        for obj in made:
+            obj._state.adding, obj._state.db = False, saved_in
     return made
 
 
@@ -231,30 +236,26 @@ class Writer:
             )
             return [new_id for (new_id,) in cursor.fetchall()]
 
-    def insert(self, objects: Sequence[models.Model], ids: list[int] | None = None) -> None:
-        """Save new records of one model, every field filled in (``new_objects``), and set their primary keys:
-        ``ids`` when they were taken already (``ids``)."""
-        if not objects:
-            return
-        model = type(objects[0])
-        meta = model._meta
+    def insert(
+        self, model: type[models.Model], rows: Sequence[dict[str, Any]], ids: list[int] | None = None
+    ) -> list[models.Model]:
+        """Save new records of the model, of ``rows`` of field values by attribute name (the other fields filled in
+        as saving would, ``filled``): the records, their primary keys set (to ``ids`` when they were taken
+        already, ``ids``)."""
+        if not rows:
+            return []
         if not self._copies(model):
-            model._default_manager.bulk_create(objects, batch_size=2000)
-            return
+            made = new_objects(model, rows)
+            model._default_manager.bulk_create(made, batch_size=2000)
+            return made
         if ids is None:
-            ids = self.reads.run(self.ids, model, len(objects))
+            ids = self.reads.run(self.ids, model, len(rows))
         assert ids is not None
-        for obj, new_id in zip(objects, ids, strict=True):
-            obj.pk = new_id
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        fields = meta.concrete_fields
-        try:  # every field is in each record's own values (``new_objects``)
-            records = list(map(vars, objects))
-            columns = [list(map(itemgetter(f.attname), records)) for f in fields]
-        except KeyError:
-            columns = [[getattr(o, f.attname) for o in objects] for f in fields]
-        self._keep(model, fields, columns)
+        fields = model._meta.concrete_fields
+        columns = filled(model, by_field(model, rows), len(rows))
+        columns[next(i for i, f in enumerate(fields) if f.primary_key)] = ids
+        self._keep(model, fields, list(columns))  # a copy: what COPY is sent (JSON as text) is not the records'
+        return _records(model, columns, saved_in=connection.alias)
 
     def add(self, model: type[models.Model], given: Mapping[str, Sequence[Any]], count: int) -> None:
         """Save ``count`` new rows given by field (``filled``), whose ids nobody needs to know (audit entries): the
@@ -352,7 +353,7 @@ class UndoLog:
     def extend(self, rows: Iterable[dict[str, Any]]) -> None:
         """Add rows of field values: dates and times as ISO text (orjson's own), anything else as the audit log
         keeps it."""
-        data = b",".join(orjson.dumps(row, default=plain) for row in rows)
+        data = orjson.dumps(list(rows), default=plain)[1:-1]  # the list's items, in one call
         if data:
             self.gzip.write(data if self.empty else b"," + data)
             self.empty = False
