@@ -114,19 +114,21 @@ def postgresql_only() -> None:
         pytest.skip("the COPYs, and a second connection for the reads beside them, are PostgreSQL's")
 
 
+def entries(*names: str) -> dict[str, list[object]]:
+    """Audit entries by field, for ``Writer.add``."""
+    count = len(names)
+    return {
+        "username": list(names),
+        "source": [Source.IMPORT] * count,
+        "action": [Action.CREATE] * count,
+        "object_repr": list(names),
+    }
+
+
 def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> None:
     """What the writer is given is kept until ``flush`` (so the next batch's queries do not wait for it); a query
     after the flush sees it written, and leaving the writer sends what is still kept."""
     postgresql_only()  # other databases save at once, with bulk_create
-
-    def entries(*names: str) -> dict[str, list[object]]:
-        count = len(names)
-        return {
-            "username": list(names),
-            "source": [Source.IMPORT] * count,
-            "action": [Action.CREATE] * count,
-            "object_repr": list(names),
-        }
 
     with transaction.atomic():
         with Writer(AuditEntry) as writer:
@@ -136,6 +138,20 @@ def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> Non
             writer.add(AuditEntry, entries("丙"), 1)
             assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["乙", "甲"]
         assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["丙", "乙", "甲"]
+
+
+def test_the_writer_runs_no_further_ahead_of_the_database_than_the_copies_just_handed_over() -> None:
+    """Once ``flush`` returns, every COPY handed over before it is written: the import never builds batch after
+    batch whose text only waits, in memory, for the database."""
+    postgresql_only()
+    with transaction.atomic():
+        with Writer(AuditEntry) as writer:
+            for names in ("甲", "乙丙", "丁", "戊己"):
+                writer.add(AuditEntry, entries(*names), len(names))
+                writer.add(AuditEntry, entries(*names), len(names))
+                writer.flush()
+                assert len(writer.pending) <= 2, writer.pending  # the two COPYs just handed over, at most
+        assert AuditEntry.objects.filter(source=Source.IMPORT).count() == 12
 
 
 def refuse_name(name: str) -> None:

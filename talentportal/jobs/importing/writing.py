@@ -285,9 +285,16 @@ class Writer:
         if any(done.done() and done.exception() is not None for done in self.pending):
             self.wait()  # a COPY was refused: the apply stops here, not at its end, with the database's own error
         connection.ensure_connection()
-        for sql, text in self.kept:
-            self.pending.append(self.pool.submit(_copy, connections[connection.alias], sql, text))
+        handed = [self.pool.submit(_copy, connections[connection.alias], sql, text) for sql, text in self.kept]
+        self.pending += handed
         self.kept = []
+        # No further ahead of the database than the COPYs just handed over: those built earlier would only wait, in
+        # memory, while the checks and the next batch took the cores their writing needs (and the last of them
+        # were written alone, after the last row was read).
+        while len(self.pending) > len(handed):
+            if self.pending[0].exception() is not None:  # done, and refused
+                self.wait()
+            self.pending.pop(0)
 
     def wait(self, raising: bool = True) -> None:
         """Until every COPY handed over is done; raises the first that failed (those after it fail only because
