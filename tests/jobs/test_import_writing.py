@@ -5,8 +5,10 @@ database's own error raised)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
+import sys
 import threading
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from talentportal.audit.models import Action, AuditEntry, Source
-from talentportal.jobs.importing import checking, engine, saving, services
+from talentportal.jobs.importing import checking, engine, saving, services, writing
 from talentportal.jobs.importing.engine import BATCH
 from talentportal.jobs.importing.undo import read_undo_log, undo
 from talentportal.jobs.importing.writing import Writer, new_objects
@@ -152,6 +154,19 @@ def test_the_writer_runs_no_further_ahead_of_the_database_than_the_copies_just_h
                 writer.flush()
                 assert len(writer.pending) <= 2, writer.pending  # the two COPYs just handed over, at most
         assert AuditEntry.objects.filter(source=Source.IMPORT).count() == 12
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_copies_are_sent_with_the_gil_handed_over_often_and_the_interval_put_back(fails) -> None:
+    """While the writer sends COPYs, a thread wanting the GIL (the COPYs' own, after each call into the driver)
+    gets it within ``COPY_SWITCH_SECONDS``; the interpreter's interval is put back afterwards, failed or not."""
+    postgresql_only()
+    before = sys.getswitchinterval()
+    with pytest.raises(IntegrityError) if fails else contextlib.nullcontext(), transaction.atomic():
+        with Writer(AuditEntry) as writer:
+            assert sys.getswitchinterval() == pytest.approx(writing.COPY_SWITCH_SECONDS)
+            writer.add(AuditEntry, {**entries("甲"), "user_id": [10**9] if fails else [None]}, 1)
+    assert sys.getswitchinterval() == before
 
 
 def refuse_name(name: str) -> None:
