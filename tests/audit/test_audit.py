@@ -144,3 +144,27 @@ def test_admin_password_reset_is_recorded(client, people, units):
         client.post(f"/orgs/users/{people['b_editor'].pk}/password/", {"new_password": "Fresh-pass-2026x"}).status_code
         == 404
     )
+
+
+def test_changes_read_back_as_written_in_the_order_written(units):
+    """The log keeps its changes as JSON text (PostgreSQL's ``json``, written cheaply in bulk): an entry reads back
+    with the values it was given and its fields in the order they were changed, whatever they hold."""
+    actor = Actor(source=Source.IMPORT)
+    town = units["330402001"]
+    changes = {
+        "name": [None, "南湖区\t“引号”\\反斜杠\n换行"],
+        "code": ["0", "10"],
+        "is_active": [True, False],
+        "count": [1, 2.5],
+        "parent": [None, {"id": 7, "labels": ["甲", "乙"]}],
+        "a": [None, ""],
+    }
+    record_bulk([entry(actor, Action.UPDATE, town, changes)])
+    stored = AuditEntry.objects.get(source=Source.IMPORT)
+    assert stored.changes == changes
+    assert list(stored.changes) == list(changes)  # jsonb would have put the shortest key first
+    assert AuditEntry.objects.filter(source=Source.IMPORT).values_list("changes", flat=True).get() == changes
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_typeof(changes)::text FROM audit_auditentry LIMIT 1")
+            assert cursor.fetchone() == ("json",)
