@@ -288,7 +288,8 @@ class Writer:
         self.kept.append((sql, text))
 
     def flush(self) -> None:
-        """Hand the COPYs kept to the writer's thread, in the order they were made."""
+        """Hand the COPYs kept to the writer's thread, in the order they were made, once those handed over before
+        are written."""
         if self.pool is None or not self.kept:
             return
         if any(done.done() and done.exception() is not None for done in self.pending):
