@@ -32,10 +32,10 @@ _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 
 
 def first_message(error: ValidationError) -> str:
-    """The error's first message, its traceback dropped: a ``ValidationError`` refers to itself (its
-    ``error_list``), so only the cycle collector frees it, and its traceback would keep every frame that led to it
-    alive until then (an import's whole batch of rows)."""
-    error.__traceback__ = None
+    """The error's first message, its traceback (and the error it was raised from, with that one's) dropped: a
+    ``ValidationError`` refers to itself (its ``error_list``), so only the cycle collector frees it, and a
+    traceback would keep every frame that led to it alive until then (an import's whole batch of rows)."""
+    error.__traceback__ = error.__context__ = error.__cause__ = None
     return str(error.messages[0])
 
 

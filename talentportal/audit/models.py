@@ -39,8 +39,9 @@ class Action(models.TextChoices):
 class LogJSONField(models.JSONField):
     """JSON kept by PostgreSQL as ``json``, its text checked and stored as written, rather than ``jsonb``: the log
     is written on every change (an import writes an entry a row) and read an entry at a time, never searched
-    inside, and taking ``json`` in costs PostgreSQL a fraction of parsing ``jsonb``. (``jsonb``'s operators, such
-    as ``has_key``, do not apply to it.) Other databases keep JSON as text either way."""
+    inside, and taking ``json`` in costs PostgreSQL a fraction of parsing ``jsonb``. Other databases keep JSON as
+    text either way. On PostgreSQL nothing compares the column: no ``exact``, ``contains``, ``has_key`` or key
+    lookups on it, no ``DISTINCT``, ``GROUP BY`` or ``UNION`` over it (``json`` has no equality operator)."""
 
     def db_type(self, connection: Any) -> str | None:
         return "json" if connection.vendor == "postgresql" else super().db_type(connection)

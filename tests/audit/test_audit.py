@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from talentportal.audit.models import Action, AuditEntry, Source
-from talentportal.audit.services import Actor, entry, record_bulk
+from talentportal.audit.services import Actor, entry, record, record_bulk
 from talentportal.orgs.models import OrgUnit
 
 
@@ -159,11 +159,14 @@ def test_changes_read_back_as_written_in_the_order_written(units):
         "parent": [None, {"id": 7, "labels": ["甲", "乙"]}],
         "a": [None, ""],
     }
-    record_bulk([entry(actor, Action.UPDATE, town, changes)])
-    stored = AuditEntry.objects.get(source=Source.IMPORT)
+    record_bulk([entry(actor, Action.UPDATE, town, changes), entry(actor, Action.UPDATE, town, {"z": [1, None]})])
+    stored = AuditEntry.objects.filter(source=Source.IMPORT).order_by("id")[0]
     assert stored.changes == changes
     assert list(stored.changes) == list(changes)  # jsonb would have put the shortest key first
-    assert AuditEntry.objects.filter(source=Source.IMPORT).values_list("changes", flat=True).get() == changes
+    values = AuditEntry.objects.filter(source=Source.IMPORT).order_by("id").values_list("changes", flat=True)
+    assert list(values) == [changes, {"z": [1, None]}]
+    record(actor, Action.UPDATE, town, {"name": ["甲", "乙"], "code": ["1", "2"]})  # one entry, saved on its own
+    assert list(AuditEntry.objects.filter(action=Action.UPDATE).latest("id").changes) == ["name", "code"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_typeof(changes)::text FROM audit_auditentry LIMIT 1")

@@ -11,6 +11,7 @@ import gc
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -148,22 +149,28 @@ def test_the_writer_runs_no_further_ahead_of_the_database_than_the_copies_just_h
     postgresql_only()
     with transaction.atomic():
         with Writer(AuditEntry) as writer:
+            handed: list[Future[None]] = []
             for names in ("甲", "乙丙", "丁", "戊己"):
                 writer.add(AuditEntry, entries(*names), len(names))
                 writer.add(AuditEntry, entries(*names), len(names))
+                before = handed
                 writer.flush()
-                assert len(writer.pending) <= 2, writer.pending  # the two COPYs just handed over, at most
+                handed = list(writer.pending)
+                assert len(handed) <= 2 and all(copy.done() for copy in before)
         assert AuditEntry.objects.filter(source=Source.IMPORT).count() == 12
 
 
 @pytest.mark.parametrize("fails", [False, True])
-def test_copies_are_sent_with_the_gil_handed_over_often_and_the_interval_put_back(fails) -> None:
+def test_copies_are_sent_with_the_gil_handed_over_often_and_the_interval_put_back(fails: bool) -> None:
     """While the writer sends COPYs, a thread wanting the GIL (the COPYs' own, after each call into the driver)
     gets it within ``COPY_SWITCH_SECONDS``; the interpreter's interval is put back afterwards, failed or not."""
     postgresql_only()
     before = sys.getswitchinterval()
     with pytest.raises(IntegrityError) if fails else contextlib.nullcontext(), transaction.atomic():
         with Writer(AuditEntry) as writer:
+            assert sys.getswitchinterval() == pytest.approx(writing.COPY_SWITCH_SECONDS)
+            with Writer():  # another writer, left first: the interval is the process's, kept for the one still in
+                pass
             assert sys.getswitchinterval() == pytest.approx(writing.COPY_SWITCH_SECONDS)
             writer.add(AuditEntry, {**entries("甲"), "user_id": [10**9] if fails else [None]}, 1)
     assert sys.getswitchinterval() == before
@@ -317,7 +324,7 @@ def test_a_pass_collects_every_few_batches_and_leaves_the_collector_as_it_was(
     assert collections == [0, 0]  # after the 2nd and 4th of 5 batches; automatic collection would run hundreds
 
 
-def test_rows_errors_keep_no_frames_for_the_collector(tmp_path, people) -> None:
+def test_row_errors_keep_no_frames_for_the_collector(tmp_path, people) -> None:
     """A cell or row refused by a validator (a ``ValidationError``, which refers to itself) leaves no frame to the
     cycle collector: its traceback would keep the frames that read the batch, and the batch's rows, alive."""
     rows = [person(n) for n in range(1, 201)]
@@ -325,6 +332,8 @@ def test_rows_errors_keep_no_frames_for_the_collector(tmp_path, people) -> None:
         row[1] = row[1][:-1] + ("0" if row[1][-1] != "0" else "1")  # the ID number's check digit
     for row in rows[1::2]:
         row[6] = "1800-01-01"  # a landing date out of range
+    for row in rows[::4]:
+        row[1] = row[1][:10] + "13" + row[1][12:]  # a birth month 13: raised from the date's own error
     imp = start(roster(tmp_path / "r.xlsx", rows), people["a_admin"])
     was = gc.isenabled()
     gc.disable()

@@ -18,6 +18,7 @@ import io
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from operator import itemgetter
@@ -159,7 +160,8 @@ def _as_here(language: str, zone: Any, read: Callable[..., T], *args: Any) -> T:
 
 
 class Writer:
-    """Inserts new records of one model at a time, each already filled in (``new_objects``).
+    """Inserts new records of one model at a time, of their field values (``insert``), and rows whose ids nobody
+    needs (``add``).
 
     On PostgreSQL the ids come from the table's sequence at once and the COPY is kept until ``flush`` hands it to a
     thread that sends it over the same connection while this one goes on with the import's Python work. A
@@ -196,11 +198,7 @@ class Writer:
                 if self.immediate:
                     cursor.execute(f"SET CONSTRAINTS {', '.join(self.immediate)} IMMEDIATE")
         if self.pool is not None:
-            # The COPYs' thread takes the GIL back after each call into the driver (a COPY begun, its data sent, its
-            # end awaited), while the checks and the writes of the next batch keep it busy: at the default 5 ms
-            # each, the database sat idle a fifth of the apply between and inside its COPYs.
-            self.switch = sys.getswitchinterval()
-            sys.setswitchinterval(COPY_SWITCH_SECONDS)
+            _hand_gil_over_often(True)
         self.hook.__enter__()
         return self
 
@@ -216,8 +214,10 @@ class Writer:
         finally:
             self.hook.__exit__(kind, error, traceback)
             if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
-                sys.setswitchinterval(self.switch)
+                try:
+                    self.pool.shutdown(wait=True, cancel_futures=True)
+                finally:
+                    _hand_gil_over_often(False)
         if kind is None and self.immediate:  # an outer transaction goes on with its keys deferred
             with connection.cursor() as cursor:
                 cursor.execute(f"SET CONSTRAINTS {', '.join(self.immediate)} DEFERRED")
@@ -248,9 +248,9 @@ class Writer:
     def insert(
         self, model: type[models.Model], rows: Sequence[dict[str, Any]], ids: list[int] | None = None
     ) -> list[models.Model]:
-        """Save new records of the model, of ``rows`` of field values by attribute name (the other fields filled in
-        as saving would, ``filled``): the records, their primary keys set (to ``ids`` when they were taken
-        already, ``ids``)."""
+        """Save new records of the model from ``rows`` of field values by attribute name, the other fields filled
+        in as saving would (``filled``), and return them with their primary keys: ``ids`` when those were taken
+        ahead (``Writer.ids``)."""
         if not rows:
             return []
         if not self._copies(model):
@@ -263,7 +263,7 @@ class Writer:
         fields = model._meta.concrete_fields
         columns = filled(model, by_field(model, rows), len(rows))
         columns[next(i for i, f in enumerate(fields) if f.primary_key)] = ids
-        self._keep(model, fields, list(columns))  # a copy: what COPY is sent (JSON as text) is not the records'
+        self._keep(model, fields, columns)
         return _records(model, columns, saved_in=connection.alias)
 
     def add(self, model: type[models.Model], given: Mapping[str, Sequence[Any]], count: int) -> None:
@@ -319,6 +319,25 @@ class Writer:
             raise failed
 
 
+_WRITERS = threading.Lock()
+_writing: list[float] = []  # the interpreter's own switch interval, once for each writer sending COPYs
+
+
+def _hand_gil_over_often(entering: bool) -> None:
+    """While any writer sends COPYs, a thread wanting the GIL gets it within ``COPY_SWITCH_SECONDS``: the COPYs'
+    thread takes it back after each call into the driver (a COPY begun, its data sent, its end awaited) while
+    the checks and the writes of the next batch keep it busy, and at the default 5 ms each the database sat idle
+    a fifth of the apply. The interval is the process's: the first writer in sets it, the last out puts it back."""
+    with _WRITERS:
+        if entering:
+            _writing.append(sys.getswitchinterval() if not _writing else _writing[0])
+            sys.setswitchinterval(COPY_SWITCH_SECONDS)
+        else:
+            interval = _writing.pop()
+            if not _writing:
+                sys.setswitchinterval(interval)
+
+
 # The field types whose values COPY takes as ``_copy_text`` writes them (JSON and IP addresses as ``_for_copy``
 # prepares them); a model with any other (arrays, ranges, a database default, a generated column) is saved with
 # ``bulk_create``.
@@ -338,9 +357,10 @@ def _copyable(model: type[models.Model]) -> bool:
     )
 
 
-def _for_copy(fields: Sequence[Any], columns: list[list[Any]]) -> list[list[Any]]:
+def _for_copy(fields: Sequence[Any], given: list[list[Any]]) -> list[list[Any]]:
     """The columns with what Django itself converts on saving done as it would: JSON encoded (a string or a number
-    is JSON too), an empty IP address stored as NULL."""
+    is JSON too), an empty IP address stored as NULL. ``given`` is left as it is (its records' values)."""
+    columns = list(given)
     for i, f in enumerate(fields):
         kind = f.get_internal_type()
         if kind == "JSONField":
