@@ -57,3 +57,10 @@ def test_one_cell_to_escape_among_plain_ones_and_the_batchs_time() -> None:
         "丁\\\\\t2026-12-07T10:00:00+00:00\t4\tt\n"
     )
     assert _copy_lines([]) == "" and _copy_lines([[], []]) == ""
+
+
+def test_every_line_ends_with_the_columns_written_once() -> None:
+    rows = [["甲", 1], ["乙\t", None]]
+    assert _copy_lines([list(column) for column in zip(*rows, strict=True)], "\tt\t\\N") == (
+        "甲\t1\tt\t\\N\n乙\\t\t\\N\tt\t\\N\n"
+    )

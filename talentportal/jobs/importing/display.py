@@ -4,7 +4,13 @@ record is named once."""
 
 from __future__ import annotations
 
+import datetime
+import re
+from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from talentportal.audit.services import plain
 from talentportal.orgs.models import OrgUnit
@@ -13,6 +19,9 @@ from talentportal.registry.masking import PERSONAL_FIELDS, mask_text
 from .spec import ImportSpec
 
 AS_IS = {str, int, float, bool}  # what ``plain`` returns unchanged
+# Types whose equal values are shown alike (not so 1 and True, 0.0 and -0.0, or 1.0 and 1.00).
+_EXACT = {str, int, bool, datetime.date}
+_JSON_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what JSON text escapes
 
 
 class Display:
@@ -47,18 +56,51 @@ class Display:
             return value
         return self._how(attname)[1](value)
 
-    def changes(self, values: dict[str, Any]) -> dict[str, list[Any]]:
-        """A new record's values as its audit entry keeps them, by field name: ``[None, shown]`` for each value."""
-        changes = {}
-        shows = self.shows
-        for attname, value in values.items():
+    def changes(self, rows: Sequence[dict[str, Any]]) -> list[str]:
+        """New records' values as their audit entries keep them, as JSON text: by field name, ``[null, shown]`` for
+        each value that is not None.
+
+        Made a field at a time for the rows that have the same fields, where a dict and a list per value made and
+        encoded row by row cost a tenth of an apply: a column of plain text with nothing to escape is quoted as it
+        is, a column of codes or ids shows each distinct value once."""
+        texts = [""] * len(rows)
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for at, values in enumerate(rows):
+            groups.setdefault(tuple(values), []).append(at)
+        for names, where in groups.items():
+            group = rows if len(where) == len(rows) else [rows[at] for at in where]
+            pieces = [self._json_pieces(name, list(map(itemgetter(name), group))) for name in names]
+            made = (
+                ["{" + ",".join(filter(None, row)) + "}" for row in zip(*pieces, strict=True)]
+                if pieces
+                else ["{}"] * len(where)
+            )
+            for at, text in zip(where, made, strict=True):
+                texts[at] = text
+        return texts
+
+    def _json_pieces(self, attname: str, values: list[Any]) -> list[str]:
+        """Each value's ``"name":[null,shown]`` in JSON, "" for None."""
+        name, show = self._how(attname)
+        head = f"{orjson.dumps(name).decode()}:[null,"
+        kinds = set(map(type, values)) - {type(None)}
+        if show is plain and kinds <= {str} and not _JSON_ESCAPE.search("".join(filter(None, values))):
+            return ["" if v is None else f'{head}"{v}"]' for v in values]
+        if show is plain and kinds <= {int}:
+            return ["" if v is None else f"{head}{v}]" for v in values]
+        if show is plain and kinds <= {datetime.date}:
+            return ["" if v is None else f'{head}"{v.isoformat()}"]' for v in values]
+
+        def piece(value: Any) -> str:
             if value is None:
-                continue
-            name, show = shows.get(attname) or self._how(attname)
-            # Text, numbers and yes/no of a plain field are shown as they are: no call for most of a row's values.
-            plain_value = (show is plain and value.__class__ in AS_IS) or value == ""
-            changes[name] = [None, value if plain_value else show(value)]
-        return changes
+                return ""
+            shown = value if (show is plain and value.__class__ in AS_IS) or value == "" else show(value)
+            return f"{head}{orjson.dumps(shown, default=plain).decode()}]"
+
+        if len(kinds) == 1 and kinds <= _EXACT:  # a code or an id repeats: each shown once
+            table = {value: piece(value) for value in set(values)}
+            return list(map(table.__getitem__, values))
+        return list(map(piece, values))
 
     def _how(self, attname: str) -> tuple[str, Any]:
         how = self.shows.get(attname)

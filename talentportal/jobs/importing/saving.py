@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from talentportal.audit.models import Action, AuditEntry, Source
+from talentportal.audit.services import plain
 
 from ..models import Import, Job
 from .checking import Creates, Updates
@@ -76,7 +78,7 @@ class Saver:
         self.prefetch_for_names(updated)
         self.writer.flush()
         undo: list[dict[str, Any]] = []
-        changes = list(map(self.display.changes, (values for _n, values in creates)))
+        changes = self.display.changes([values for _n, values in creates])
         for obj, fields_of, linked in zip(created, own, links, strict=True):
             row: dict[str, Any] = {"id": obj.pk, "a": "c", "f": fields_of}
             if linked:
@@ -95,7 +97,8 @@ class Saver:
             if linked:
                 row["m"] = linked
             undo.append(row)
-            changes.append({k.removesuffix("_id"): [show(k, b), show(k, a)] for k, (b, a) in changed.items()})
+            shown = {k.removesuffix("_id"): [show(k, b), show(k, a)] for k, (b, a) in changed.items()}
+            changes.append(orjson.dumps(shown, default=plain).decode())
         self.audit([Action.CREATE] * len(created) + [Action.UPDATE] * len(updated), [*created, *updated], changes)
         self.undo_log.extend(undo)
 
@@ -117,11 +120,9 @@ class Saver:
         if self.names_related:
             prefetch_related_objects(objects, *self.spec.repr_related)
 
-    def audit(
-        self, actions: Sequence[str], objects: Sequence[models.Model], changes: list[dict[str, list[Any]]]
-    ) -> None:
-        """An audit entry for each record's change (its values as people read them, by field name), given to the
-        writer a field at a time."""
+    def audit(self, actions: Sequence[str], objects: Sequence[models.Model], changes: list[str]) -> None:
+        """An audit entry for each record's change (its values as people read them, by field name, in JSON text),
+        given to the writer a field at a time."""
         count = len(objects)
         top_level = self.spec.org_field == "org_unit"
         ids = [obj.pk for obj in objects]
@@ -145,6 +146,7 @@ class Saver:
                 "changes": changes,
             },
             count,
+            encoded={"changes"},
         )
 
 

@@ -15,13 +15,13 @@ import datetime
 import decimal
 import gzip
 import io
-import re
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
-from operator import itemgetter
+from itertools import repeat
+from operator import contains, is_, itemgetter
 from typing import Any, TypeVar
 
 import orjson
@@ -69,7 +69,7 @@ def by_field(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> dict[
         try:
             given[name] = list(map(itemgetter(name), rows))
         except KeyError:
-            if any(name in row for row in rows):
+            if any(map(contains, rows, repeat(name))):
                 default = f.get_default
                 given[name] = [row[name] if name in row else default() for row in rows]
     return given
@@ -266,26 +266,44 @@ class Writer:
         self._keep(model, fields, columns)
         return _records(model, columns, saved_in=connection.alias)
 
-    def add(self, model: type[models.Model], given: Mapping[str, Sequence[Any]], count: int) -> None:
+    def add(
+        self, model: type[models.Model], given: Mapping[str, Sequence[Any]], count: int, encoded: Set[str] = frozenset()
+    ) -> None:
         """Save ``count`` new rows given by field (``filled``), whose ids nobody needs to know (audit entries): the
-        database numbers them."""
+        database numbers them. The JSON fields named ``encoded`` are given as JSON text."""
         columns = filled(model, given, count)
+        fields = model._meta.concrete_fields
         if self.pool is None or not _copyable(model):
+            for i, f in enumerate(fields):
+                if f.attname in encoded:
+                    columns[i] = list(map(orjson.loads, columns[i]))
             model._default_manager.bulk_create(_records(model, columns), batch_size=2000)
             return
-        fields = model._meta.concrete_fields
         keep = [i for i, f in enumerate(fields) if not f.primary_key]
-        self._keep(model, [fields[i] for i in keep], [columns[i] for i in keep])
+        self._keep(model, [fields[i] for i in keep], [columns[i] for i in keep], encoded)
 
-    def _keep(self, model: type[models.Model], fields: Sequence[Any], columns: list[list[Any]]) -> None:
+    def _keep(
+        self,
+        model: type[models.Model],
+        fields: Sequence[Any],
+        columns: list[list[Any]],
+        encoded: Set[str] = frozenset(),
+    ) -> None:
         """Keep the rows, as COPY's text, for the writer's thread (``flush``)."""
         assert self.pool is not None
-        text = _copy_lines(_for_copy(fields, columns))
-        if not text:
+        columns = _for_copy(fields, columns, encoded)
+        if not columns or not columns[0]:
             return
+        # A column of one value throughout (a default, the batch's time stamp, the importer) is written once, named
+        # last: every line ends with the same text. An audit entry has four columns of its own out of thirteen.
+        same = list(map(_one_object, columns))
+        same[same.index(False) if False in same else 0] = False  # one column at least is written line by line
+        order = sorted(range(len(columns)), key=same.__getitem__)
+        ending = "".join("\t" + _copy_text(columns[i][0]) for i in order if same[i])
+        text = _copy_lines([columns[i] for i in order if not same[i]], ending)
         quote = connection.ops.quote_name
-        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) FROM STDIN"
-        self.kept.append((sql, text))
+        names = ", ".join(quote(str(fields[i].column)) for i in order)
+        self.kept.append((f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", text))
 
     def flush(self) -> None:
         """Hand the COPYs kept to the writer's thread, in the order they were made, once those handed over before
@@ -357,13 +375,14 @@ def _copyable(model: type[models.Model]) -> bool:
     )
 
 
-def _for_copy(fields: Sequence[Any], given: list[list[Any]]) -> list[list[Any]]:
+def _for_copy(fields: Sequence[Any], given: list[list[Any]], encoded: Set[str] = frozenset()) -> list[list[Any]]:
     """The columns with what Django itself converts on saving done as it would: JSON encoded (a string or a number
-    is JSON too), an empty IP address stored as NULL. ``given`` is left as it is (its records' values)."""
+    is JSON too; the fields named ``encoded`` are JSON text already), an empty IP address stored as NULL. ``given``
+    is left as it is (its records' values)."""
     columns = list(given)
     for i, f in enumerate(fields):
         kind = f.get_internal_type()
-        if kind == "JSONField":
+        if kind == "JSONField" and f.attname not in encoded:
             columns[i] = [None if v is None else orjson.dumps(v, default=str).decode() for v in columns[i]]
         elif kind == "GenericIPAddressField":
             columns[i] = [v or None for v in columns[i]]
@@ -408,15 +427,17 @@ class UndoLog:
         self.file.close()
 
 
-def _copy_lines(columns: Sequence[Sequence[Any]]) -> str:
-    """Rows given as columns, in COPY's text format, a line each.
+def _copy_lines(columns: Sequence[Sequence[Any]], ending: str = "") -> str:
+    """Rows given as columns, in COPY's text format, a line each, every line ending with ``ending`` (the text of
+    further columns, each after its tab).
 
     Written a column at a time: a column's values are mostly of one type, converted by one call each (``str``,
     ``isoformat``) and checked for what needs escaping in one scan, where the same work a value at a time took a
     tenth of an apply."""
     if not columns or not columns[0]:
         return ""
-    return "\n".join(map("\t".join, zip(*map(_copy_column, columns), strict=True))) + "\n"
+    end = ending + "\n"
+    return end.join(map("\t".join, zip(*map(_copy_column, columns), strict=True))) + end
 
 
 def _copy_column(values: Sequence[Any]) -> Sequence[str]:
@@ -427,16 +448,22 @@ def _copy_column(values: Sequence[Any]) -> Sequence[str]:
         return [NULL] * len(values)
     kind = kinds.pop() if len(kinds) == 1 else None
     convert = _CONVERT.get(kind)  # type: ignore[arg-type]
-    if convert is None or (kind is str and _NEEDS_ESCAPE.search("".join(filter(None, values)))):
+    if convert is None or (kind is str and _needs_escape("".join(filter(None, values)))):
         return list(map(_copy_text, values))
     if kind is str:
         return [NULL if v is None else v for v in values] if nulls else values
     if kind in _EXACT:  # a column repeats its values (a unit, a tier): each converted once
         table = {v: NULL if v is None else convert(v) for v in set(values)}
         return list(map(table.__getitem__, values))
-    if not nulls and len(set(map(id, values))) == 1:  # one object throughout (the batch's time stamp)
+    if not nulls and _one_object(values):  # the batch's time stamp
         return [convert(values[0])] * len(values)
     return [NULL if v is None else convert(v) for v in values]
+
+
+def _one_object(values: Sequence[Any]) -> bool:
+    """Whether the values are one object throughout (a default, a time stamp, the importer's id), found at the first
+    other."""
+    return all(map(is_, values, repeat(values[0])))
 
 
 # How a value of each type is written when no value of its column needs escaping (the text of a number, a date or a
@@ -453,7 +480,12 @@ _CONVERT: dict[type, Callable[[Any], str]] = {
 }
 # Types whose equal values are written alike: not so 1.0 and 1.00, nor times (equal across a fold, or zones).
 _EXACT = {int, bool, datetime.date}
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def _needs_escape(text: str) -> bool:
+    """Whether the text holds what COPY's text format escapes (four searches for a character are a tenth of a
+    regular expression's class)."""
+    return "\\" in text or "\t" in text or "\n" in text or "\r" in text
 
 
 def _copy_text(value: Any) -> str:
