@@ -342,12 +342,17 @@ def resolve_org_units(user: Any, raws: set[str]) -> Resolved:
     prefix = unit.path if unit is not None else "/"
     names = raws | {raw + suffix for raw in raws for suffix in ORG_UNIT_SUFFIXES}
     found = list(OrgUnit.objects.filter(Q(code__in=raws) | Q(name__in=names)).values("id", "code", "name", "path"))
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for found_unit in found:
+        by_code.setdefault(found_unit["code"], []).append(found_unit)
+        by_name.setdefault(found_unit["name"], []).append(found_unit)
     answers: Resolved = {}
     for raw in raws:
-        matches = [u for u in found if u["code"] == raw] or [u for u in found if u["name"] == raw]
+        matches = by_code.get(raw) or by_name.get(raw) or []
         shortened = not matches
         if shortened:
-            matches = [u for u in found if u["name"].startswith(raw) and u["name"][len(raw) :] in ORG_UNIT_SUFFIXES]
+            matches = [u for suffix in ORG_UNIT_SUFFIXES for u in by_name.get(raw + suffix, ())]
         inside = [u for u in matches if u["path"].startswith(prefix)]
         if len(inside) == 1:
             answers[raw] = (inside[0]["id"], inside[0]["name"])
