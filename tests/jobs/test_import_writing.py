@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import json
 import sys
 import threading
 import time
@@ -141,6 +142,30 @@ def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> Non
             writer.add(AuditEntry, entries("丙"), 1)
             assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["乙", "甲"]
         assert sorted(AuditEntry.objects.values_list("username", flat=True)) == ["丙", "乙", "甲"]
+
+
+def test_ids_are_taken_with_the_sequence_looked_up_once() -> None:
+    """The sequence is found once for the batch, not in the call for each id (the planner would pull a plain
+    subquery up into it, and the lookup cost eight times the ``nextval``)."""
+    postgresql_only()
+    writer = Writer(Talent)
+    with CaptureQueriesContext(connection) as queries:
+        ids = writer.ids(Talent, 50)
+    assert ids is not None and len(set(ids)) == 50 and ids == sorted(ids)
+    (query,) = [q["sql"] for q in queries.captured_queries if "nextval" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) {query}")
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    def nodes(node: dict) -> list[dict]:
+        return [node, *(n for child in node.get("Plans", []) for n in nodes(child))]
+
+    # A node of its own looks the sequence up, once; the node calling ``nextval`` only refers to what it found.
+    (lookup,) = [n for n in nodes(plan[0]["Plan"]) if n["Node Type"] == "Result"]
+    assert "pg_get_serial_sequence" in " ".join(lookup["Output"])
+    assert lookup["Actual Rows"] * lookup["Actual Loops"] == 1
 
 
 def test_the_writer_runs_no_further_ahead_of_the_database_than_the_copies_just_handed_over() -> None:

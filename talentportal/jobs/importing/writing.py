@@ -237,9 +237,10 @@ class Writer:
         if not self._copies(model):
             return None
         with connection.cursor() as cursor:
-            # The sequence found once, not for each id: that lookup cost eight times the ``nextval`` itself.
+            # The sequence found once, not for each id: that lookup cost eight times the ``nextval`` itself, and
+            # without ``OFFSET 0`` the planner pulls the subquery up into the call for each id.
             cursor.execute(
-                "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS id) s,"
+                "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS id OFFSET 0) s,"
                 " generate_series(1, %s)",
                 [meta.db_table, meta.pk.column, count],
             )
