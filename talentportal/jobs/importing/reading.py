@@ -49,7 +49,9 @@ MAX_INFLATE_RATIO = 100
 RATIO_GRACE_BYTES = 100 * 1024
 # A worksheet whose XML unpacks to more than this is read a part at a time (``_Parts``).
 PART_BYTES = 8 << 20
-FIRST_PART_BYTES = 1 << 20  # the first part small: its rows come at once
+FIRST_PART_BYTES = (
+    1 << 20
+)  # the first part small, the next ones twice as large up to PART_BYTES: the first rows come at once
 _ROW_TAG = re.compile(rb"<((?:\w+:)?)row[\s/>]")
 _ROW_NUMBER = re.compile(rb"\sr\s*=")
 _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData[\s>]")
@@ -488,7 +490,7 @@ class _Parts:
             scanned, cut = len(buffer), 0
             if self.measure:
                 _measure(partial(iter, (part,)))  # what python-calamine is given, its opening too
-            want = PART_BYTES
+            want = min(2 * want, PART_BYTES)  # the first batch waits for 3 MiB to be built, not 9
             yield part
             if not data:
                 return
