@@ -54,25 +54,26 @@ class _Sheet:
 
     def __init__(self, book: Any, title: str) -> None:
         self.book = book
-        self.sheet = book.add_worksheet(title[:31])
-        self.formats: dict[tuple[str, bool, bool, str], Any] = {}
+        self.sheet = book.add_worksheet(title[:31].strip("'") or "Sheet")  # Excel's limits for a sheet's name
+        self.formats: dict[tuple[bool, bool, bool, bool, str], Any] = {}
 
-    def write(self, row: int, column: int, value: Any, font: str = "") -> None:
+    def write(self, row: int, column: int, value: Any, header: bool = False, red: bool = False) -> None:
         """The cell as typed: text always as text, never run as a formula (``=``, ``+``, ``-``, ``@`` kept as typed
-        when the cell is edited); dates as dates; a ``Flagged`` value filled red, with its comment."""
+        when the cell is edited); dates as dates; a number no cell holds (NaN, infinity) as its text; a ``Flagged``
+        value filled red, with its comment. A ``header`` cell is bold, and ``red`` too."""
         flagged = value if isinstance(value, Flagged) else None
         value = excel_value(flagged.value if flagged else value)
-        if isinstance(value, float) and not math.isfinite(value):
+        if isinstance(value, float | decimal.Decimal) and not _finite(value):
             value = str(value)
         quoted = isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
         shown = DATE_FORMATS.get(type(value), "")
-        key = (font, flagged is not None, quoted, shown)
+        key = (header, red, flagged is not None, quoted, shown)
         style = self.formats.get(key)
         if style is None and any(key):
             style = self.formats[key] = self.book.add_format(
                 {
-                    **({"bold": True} if font else {}),
-                    **({"font_color": RED} if font == "red" else {}),
+                    **({"bold": True} if header else {}),
+                    **({"font_color": RED} if red else {}),
                     **({"bg_color": FLAGGED_FILL} if flagged is not None else {}),
                     **({"quote_prefix": True} if quoted else {}),
                     **({"num_format": shown} if shown else {}),
@@ -89,6 +90,14 @@ class _Sheet:
             self.sheet.write_number(row, column, value, style)
         if flagged is not None:
             self.sheet.write_comment(row, column, printable(flagged.comment), {"author": "portal"})
+
+
+def _finite(number: float | decimal.Decimal) -> bool:
+    """Whether a cell holds the number (a double: no NaN, no infinity, no decimal beyond a double's range)."""
+    try:
+        return math.isfinite(number)
+    except ValueError:  # a signalling NaN
+        return False
 
 
 def write_xlsx(
@@ -108,7 +117,7 @@ def write_xlsx(
     book = xlsxwriter.Workbook(out, {"constant_memory": True})
     sheet = _Sheet(book, title)
     for index, value in enumerate(headers):
-        sheet.write(0, index, value, font="red" if index in red_headers else "bold")
+        sheet.write(0, index, value, header=True, red=index in red_headers)
     count = 0
     for count, row in enumerate(rows, 1):
         for index, value in enumerate(row):

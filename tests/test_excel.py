@@ -29,6 +29,8 @@ def test_cells_read_back_as_typed() -> None:
         7, -2.5, decimal.Decimal("12345678.90"), float("nan"), float("inf"),
         datetime.date(1985, 6, 1), datetime.datetime(2026, 12, 7, 9, 30, tzinfo=datetime.UTC),
         Flagged("330402198001011234", "校验码应为 6。\x07"),
+        "\t制表符开头", decimal.Decimal("NaN"), decimal.Decimal("-Infinity"), decimal.Decimal("1e400"),
+        decimal.Decimal("sNaN"),
     ]  # fmt: skip
     with timezone.override("Asia/Shanghai"):
         count, book = written([f"列{n}" for n in range(len(row))], [row], red_headers=[2])
@@ -50,6 +52,7 @@ def test_cells_read_back_as_typed() -> None:
     assert values[16] == "330402198001011234"
     assert cells[16].fill.fgColor.rgb.endswith("FFC7CE") and cells[16].comment.text == "校验码应为 6。"
     assert not cells[0].fill.fgColor.rgb.endswith("FFC7CE") and cells[0].comment is None
+    assert values[17:] == ["\t制表符开头", "NaN", "-Infinity", "1E+400", "sNaN"] and cells[17].quotePrefix
 
 
 def test_rows_stream_with_progress() -> None:
@@ -59,6 +62,12 @@ def test_rows_stream_with_progress() -> None:
     assert count == 2 * PROGRESS_EVERY + 5 and told == [PROGRESS_EVERY, 2 * PROGRESS_EVERY]
     last = list(book.active.iter_rows(values_only=True))[-1]
     assert last == (2 * PROGRESS_EVERY + 4, f"人才{2 * PROGRESS_EVERY + 4}")
+
+
+def test_a_title_excel_would_refuse_is_trimmed() -> None:
+    out = BytesIO()
+    write_xlsx(out, title="'人才'", headers=["姓名"], rows=[])
+    assert load_workbook(BytesIO(out.getvalue())).active.title == "人才"
 
 
 def test_no_rows_is_the_header_alone() -> None:

@@ -46,7 +46,7 @@ def cast(people: dict[str, Any], units: dict[str, Any], settings: Any, tmp_path:
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Parts of about 4 KiB (the first of 1 KiB); the parts python-calamine was given."""
+    """Parts of about 4 KiB (the first of 1 KiB, then 2); the parts python-calamine was given."""
     monkeypatch.setattr(reading, "PART_BYTES", 4096)
     monkeypatch.setattr(reading, "FIRST_PART_BYTES", 1024)
     given: list[bytes] = []
@@ -100,6 +100,9 @@ def test_a_sheet_read_in_parts_gives_the_rows_built_whole(built: list[bytes], tm
     sheet = open_sheet(path)
     rows = list(sheet.numbered())
     assert len(built) > 10  # read in parts indeed
+    # The parts grow from the first (1 KiB of rows, then about 2) to their size (4 KiB), each with the sheet's opening.
+    sizes = [len(piece) for piece in built[:3]]
+    assert sizes[0] < sizes[1] < sizes[2] and sizes[2] > 4096
     assert rows == expected and sheet.first_column == column
     assert sheet.height == height == ROWS + 2  # the last row's number, once every part is read
     assert rows[-1][0] == ROWS + 2 and rows[0] == (1, ["2026年度人才名单", *[""] * 6])

@@ -151,7 +151,7 @@ def test_ids_are_taken_with_the_sequence_looked_up_once() -> None:
     writer = Writer(Talent)
     with CaptureQueriesContext(connection) as queries:
         ids = writer.ids(Talent, 50)
-    assert ids is not None and len(set(ids)) == 50 and ids == sorted(ids)
+    assert ids is not None and len(set(ids)) == 50
     (query,) = [q["sql"] for q in queries.captured_queries if "nextval" in q["sql"]]
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) {query}")

@@ -49,9 +49,8 @@ MAX_INFLATE_RATIO = 100
 RATIO_GRACE_BYTES = 100 * 1024
 # A worksheet whose XML unpacks to more than this is read a part at a time (``_Parts``).
 PART_BYTES = 8 << 20
-FIRST_PART_BYTES = (
-    1 << 20
-)  # the first part small, the next ones twice as large up to PART_BYTES: the first rows come at once
+# The first part small, each next one twice as large up to PART_BYTES: the first rows come at once.
+FIRST_PART_BYTES = 1 << 20
 _ROW_TAG = re.compile(rb"<((?:\w+:)?)row[\s/>]")
 _ROW_NUMBER = re.compile(rb"\sr\s*=")
 _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData[\s>]")
@@ -381,9 +380,10 @@ def open_sheet(path: Path, checked: bool = False) -> Sheet:
 
 
 class _Parts:
-    """A large worksheet read a part at a time: its XML cut before a row every ``PART_BYTES`` or so, each part made a
-    workbook of its own (the file's workbook, styles and shared strings, and the part's rows) that python-calamine
-    builds on a thread while the rows before it are read. Built whole, a 100,000-row sheet kept the import waiting
+    """A large worksheet read a part at a time: its XML cut before a row every ``PART_BYTES`` or so (the first parts
+    smaller, from ``FIRST_PART_BYTES`` doubling), each part made a workbook of its own (the file's workbook, styles
+    and shared strings, and the part's rows) that python-calamine builds on a thread while the rows before it are
+    read. Built whole, a 100,000-row sheet kept the import waiting
     seconds for its first row, with the database idle. Each part, and every other part of the file python-calamine is
     given, is measured before it is built (``_measure``), as a sheet built whole is.
 

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import repeat
-from operator import contains, is_, itemgetter
+from operator import is_, itemgetter
 from typing import Any, TypeVar
 
 import orjson
@@ -69,7 +69,7 @@ def by_field(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> dict[
         try:
             given[name] = list(map(itemgetter(name), rows))
         except KeyError:
-            if any(map(contains, rows, repeat(name))):
+            if any(name in row for row in rows):
                 default = f.get_default
                 given[name] = [row[name] if name in row else default() for row in rows]
     return given
@@ -298,7 +298,8 @@ class Writer:
         # A column of one value throughout (a default, the batch's time stamp, the importer) is written once, named
         # last: every line ends with the same text. An audit entry has four columns of its own out of thirteen.
         same = list(map(_one_object, columns))
-        same[same.index(False) if False in same else 0] = False  # one column at least is written line by line
+        if all(same):  # one row, or rows alike: the first column is written line by line all the same
+            same[0] = False
         order = sorted(range(len(columns)), key=same.__getitem__)
         ending = "".join("\t" + _copy_text(columns[i][0]) for i in order if same[i])
         text = _copy_lines([columns[i] for i in order if not same[i]], ending)
