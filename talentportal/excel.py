@@ -12,7 +12,6 @@ from typing import IO, Any
 
 import xlsxwriter
 from django.utils import timezone
-from openpyxl.styles import Font
 
 from talentportal.registry.base import yes_no
 from talentportal.validators import printable
@@ -20,8 +19,6 @@ from talentportal.validators import printable
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RED = "#C00000"
 FLAGGED_FILL = "#FFC7CE"
-HEADER = Font(bold=True)  # the import templates' (openpyxl)
-RED_HEADER = Font(bold=True, color=RED[1:])
 # How dates show, as openpyxl showed them.
 DATE_FORMATS = {datetime.date: "yyyy-mm-dd", datetime.datetime: "yyyy-mm-dd h:mm:ss"}
 PROGRESS_EVERY = 2000  # rows between two calls of ``write_xlsx``'s ``progress``
@@ -101,7 +98,7 @@ def _finite(number: float | decimal.Decimal) -> bool:
 
 
 def write_xlsx(
-    out: IO[bytes] | str,
+    out: IO[bytes],
     *,
     title: str,
     headers: Sequence[Any],

@@ -17,10 +17,9 @@ from talentportal.orgs.models import OrgUnit
 from talentportal.registry.masking import PERSONAL_FIELDS, mask_text
 
 from .spec import ImportSpec
+from .writing import EXACT_TYPES
 
 AS_IS = {str, int, float, bool}  # what ``plain`` returns unchanged
-# Types whose equal values are shown alike (not so 1 and True, 0.0 and -0.0, or 1.0 and 1.00).
-_EXACT = {str, int, bool, datetime.date}
 _JSON_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what JSON text escapes
 
 
@@ -97,7 +96,7 @@ class Display:
             shown = value if (show is plain and value.__class__ in AS_IS) or value == "" else show(value)
             return f"{head}{orjson.dumps(shown, default=plain).decode()}]"
 
-        if len(kinds) == 1 and kinds <= _EXACT:  # a code or an id repeats: each shown once
+        if len(kinds) == 1 and kinds <= EXACT_TYPES:  # a code or an id repeats: each shown once
             table = {value: piece(value) for value in set(values)}
             return list(map(table.__getitem__, values))
         return list(map(piece, values))

@@ -383,9 +383,9 @@ class _Parts:
     """A large worksheet read a part at a time: its XML cut before a row every ``PART_BYTES`` or so (the first parts
     smaller, from ``FIRST_PART_BYTES`` doubling), each part made a workbook of its own (the file's workbook, styles
     and shared strings, and the part's rows) that python-calamine builds on a thread while the rows before it are
-    read. Built whole, a 100,000-row sheet kept the import waiting
-    seconds for its first row, with the database idle. Each part, and every other part of the file python-calamine is
-    given, is measured before it is built (``_measure``), as a sheet built whole is.
+    read. Built whole, a 100,000-row sheet kept the import waiting seconds for its first row, with the database idle.
+    Each part, and every other part of the file python-calamine is given, is measured before it is built
+    (``_measure``), as a sheet built whole is.
 
     The columns are those of the first part that has a cell: a later part's cells left of it (in no column of the
     header) are not read, and a part starting further right is padded to line up.

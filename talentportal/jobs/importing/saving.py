@@ -42,7 +42,8 @@ class Saver:
 
     def save(self, creates: Creates, updates: Updates, ids: list[int] | None = None) -> None:
         """The batch's writes: its queries first, then the COPYs kept so far are sent (``Writer.flush``, once the
-        batch before is written) while the batch's audit entries and undo rows are built. ``ids``: the new records' (``ids``), when taken ahead."""
+        batch before is written) while the batch's audit entries and undo rows are built. ``ids``: the new records'
+        (``ids``), when taken ahead."""
         model = self.model
         stamp = {"updated_at": timezone.now()} if self.stamped else {}
         own = [_without(values, self.many) for _n, values in creates]  # no links

@@ -10,17 +10,21 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from talentportal.excel import HEADER, RED_HEADER, Flagged, excel_value, write_xlsx
+from talentportal.excel import RED, Flagged, excel_value, write_xlsx
 
 from ..models import Import
 from .checking import Findings
 from .header import ERROR_COLUMN
 from .reading import open_sheet
 from .spec import Column, ImportSpec, Ref
+
+# The template's header, written with openpyxl (its drop-down lists and number formats)
+HEADER = Font(bold=True)
+RED_HEADER = Font(bold=True, color=RED[1:])
 
 
 def write_error_report(imp: Import, found: Findings) -> None:

@@ -454,11 +454,9 @@ def _copy_column(values: Sequence[Any]) -> Sequence[str]:
         return list(map(_copy_text, values))
     if kind is str:
         return [NULL if v is None else v for v in values] if nulls else values
-    if kind in _EXACT:  # a column repeats its values (a unit, a tier): each converted once
+    if kind in EXACT_TYPES:  # a column repeats its values (a unit, a tier): each converted once
         table = {v: NULL if v is None else convert(v) for v in set(values)}
         return list(map(table.__getitem__, values))
-    if not nulls and _one_object(values):  # the batch's time stamp
-        return [convert(values[0])] * len(values)
     return [NULL if v is None else convert(v) for v in values]
 
 
@@ -480,8 +478,9 @@ _CONVERT: dict[type, Callable[[Any], str]] = {
     datetime.datetime: datetime.datetime.isoformat,
     datetime.time: datetime.time.isoformat,
 }
-# Types whose equal values are written alike: not so 1.0 and 1.00, nor times (equal across a fold, or zones).
-_EXACT = {int, bool, datetime.date}
+# Types whose equal values are written alike: not so 1 and True, 1.0 and 1.00, nor times (equal across a fold, or
+# zones). COPY's text and the audit log's JSON (``Display.changes``) write each distinct value of these once.
+EXACT_TYPES = {str, int, bool, datetime.date}
 
 
 def _needs_escape(text: str) -> bool:
