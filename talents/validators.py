@@ -96,7 +96,11 @@ def _resident_id_check_char(first17: str) -> str:
 
 def validate_resident_id(value: str) -> None:
     """An 18-character mainland resident ID number: region, date of birth, order code and mod 11-2 check digit."""
-    number = normalize_id_number(value)
+    _resident_id_birth(normalize_id_number(value))
+
+
+def _resident_id_birth(number: str) -> datetime.date:
+    """The date of birth of a resident ID number (normalised), once it is found valid (``validate_resident_id``)."""
     if not number:
         raise _fail(ID_REQUIRED, "required")
     if len(number) != 18:
@@ -112,7 +116,7 @@ def validate_resident_id(value: str) -> None:
     if number[0] == "0":
         raise _fail(ID_REGION, "region", region=number[:6])
     try:
-        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth = datetime.date.fromisoformat(number[6:14])  # eight digits: YYYYMMDD
     except ValueError:
         raise _fail(ID_BIRTH_DATE, "birth_date", digits=number[6:14]) from None
     if birth < _EARLIEST_BIRTH:
@@ -123,17 +127,21 @@ def validate_resident_id(value: str) -> None:
     expected = _resident_id_check_char(first17)
     if last != expected:
         raise _fail(ID_CHECKSUM, "checksum", expected=expected, actual=last)
+    return birth
 
 
 def resident_id_birth_date(value: str) -> datetime.date:
     """The date of birth in characters 7–14 of a resident ID number (validate it first; ValueError if not a date)."""
-    number = normalize_id_number(value)
-    return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    return datetime.date.fromisoformat(normalize_id_number(value)[6:14])
 
 
 def resident_id_gender(value: str) -> str:
     """``"male"`` if the 17th digit of a resident ID number is odd, else ``"female"``."""
-    return MALE if int(normalize_id_number(value)[16]) % 2 else FEMALE
+    return _resident_id_gender(normalize_id_number(value))
+
+
+def _resident_id_gender(number: str) -> str:
+    return MALE if number[16] in "13579" else FEMALE
 
 
 def make_resident_id(region: str, birth: datetime.date, sequence: int) -> str:
@@ -253,13 +261,12 @@ def identity_errors(
     if validator is None:
         return {"id_type": first_message(_fail(UNKNOWN_ID_TYPE, "unknown_id_type", value=id_type))}
     try:
-        validator(number)
+        implied_birth = _resident_id_birth(number) if id_type == RESIDENT_ID else validator(number)
     except ValidationError as error:
         return {"id_number": first_message(error)}
-    if id_type != RESIDENT_ID:
+    if implied_birth is None:
         return {}
     errors: dict[str, str] = {}
-    implied_birth = resident_id_birth_date(number)
     if birth_date is not None and birth_date != implied_birth:
         errors["birth_date"] = first_message(
             _fail(
@@ -269,7 +276,7 @@ def identity_errors(
                 given=birth_date.isoformat(),
             )
         )
-    implied_gender = resident_id_gender(number)
+    implied_gender = _resident_id_gender(number)
     if gender in (MALE, FEMALE) and gender != implied_gender:
         message = GENDER_MISMATCH_MALE if implied_gender == MALE else GENDER_MISMATCH_FEMALE
         errors["gender"] = str(message)
@@ -283,11 +290,12 @@ def identity_from_id(
     ``identity_errors`` found nothing wrong: the number is then valid). Other ID types give nothing."""
     if id_type != RESIDENT_ID:
         return {}
+    number = normalize_id_number(id_number)
     filled: dict[str, Any] = {}
     if birth_date is None:
-        filled["birth_date"] = resident_id_birth_date(id_number)
+        filled["birth_date"] = datetime.date.fromisoformat(number[6:14])
     if not gender:
-        filled["gender"] = resident_id_gender(id_number)
+        filled["gender"] = _resident_id_gender(number)
     return filled
 
 

@@ -129,6 +129,21 @@ def entries(*names: str) -> dict[str, list[object]]:
     }
 
 
+def test_a_value_met_again_reads_as_before_whatever_the_type_of_the_cells_around_it(tmp_path, people) -> None:
+    """A column's values are remembered across batches: by their text where a batch holds only text, with their
+    type otherwise. 1, 1.0 and True are equal in Python but not the same cell."""
+    header = [*HEADER, "毕业院校"]
+    cells = ["1"] * BATCH + [True, 1, 1.0, "1", "是", 2.5]  # a batch of text, then one of mixed types
+    path = roster(tmp_path / "r.xlsx", [[*person(i), cell] for i, cell in enumerate(cells)], header)
+    imp = start(path, people["a_admin"])
+    services.run(imp, services.CHECK_APPLY)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.APPLIED and imp.counts["errors"] == 0, imp.errors
+    stored = dict(Talent.objects.values_list("name", "graduated_from"))
+    assert {stored[f"人才{i}"] for i in range(BATCH)} == {"1"}
+    assert [stored[f"人才{BATCH + i}"] for i in range(6)] == ["是", "1", "1", "1", "是", "2.5"]
+
+
 def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> None:
     """What the writer is given is kept until ``flush`` (so the next batch's queries do not wait for it); a query
     after the flush sees it written, and leaving the writer sends what is still kept."""

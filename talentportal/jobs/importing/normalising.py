@@ -55,9 +55,7 @@ class RowReader:
         mapped = {spec.attname(c) for _i, c in layout.columns}
         # A key field the file leaves out takes its default (no 证件类型 column: resident ID cards).
         self.key_defaults = {f.attname: f.get_default() for f in fields if f.attname not in mapped}
-        self.memos: dict[str, dict[tuple[type, Any], tuple[str | None, Any, bool]] | None] = {
-            c.name: {} for _i, c in layout.columns
-        }
+        self.memos: dict[str, dict[Any, tuple[str | None, Any, bool]] | None] = {c.name: {} for _i, c in layout.columns}
 
     def rows(self, batch: list[tuple[int, list[Any]]], remember: bool = True) -> tuple[list[Row], dict[int, list[str]]]:
         """The rows as the kind stores them, checked by its rules; and, by row, the columns left blank.
@@ -142,15 +140,19 @@ class RowReader:
         memo = self.memos.get(column.name) if remember else None
         if memo is None:
             return [self.read(column, raw) for raw in raws]
-        keys = list(zip(map(type, raws), raws, strict=True))  # 1, 1.0 and True are equal keys, but not the same cell
+        # 1, 1.0 and True are equal keys, but not the same cell: a value is known with its type, unless the column
+        # holds only text (no tuple to make and hash; a text key never equals a tuple key).
+        keys = raws if set(map(type, raws)) == {str} else list(zip(map(type, raws), raws, strict=True))
         outcomes: list[Any] = list(map(memo.get, keys))
+        if None not in outcomes:  # every value met before: the usual batch after the first
+            return outcomes
         for position, outcome in enumerate(outcomes):
             if outcome is not None:
                 continue
             key = keys[position]
             outcome = memo.get(key) if memo is not None else None  # met earlier in this batch
             if outcome is None:
-                outcome = self.read(column, key[1])
+                outcome = self.read(column, raws[position])
                 if memo is not None:
                     memo[key] = outcome
                     if len(memo) > MEMO_SIZE:  # a column of names or ID numbers: no use remembering

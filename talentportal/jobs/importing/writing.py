@@ -404,7 +404,7 @@ class UndoLog:
 
     def __init__(self, model: type[models.Model]) -> None:
         self.file = tempfile.TemporaryFile()
-        self.gzip = gzip.GzipFile(fileobj=self.file, mode="wb", compresslevel=3)
+        self.gzip = gzip.GzipFile(fileobj=self.file, mode="wb", compresslevel=1)
         self.gzip.write(b'{"model": ' + orjson.dumps(model._meta.label_lower) + b', "rows": [')
         self.empty = True
 
