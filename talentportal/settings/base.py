@@ -377,6 +377,10 @@ IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_MB", "50")) * 1024 *
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
 IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", str(500_000 * 60)))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_MB", "1024")) * 1024 * 1024
+# How much lower than the job's own the CPU priority (nice) of an import's helper threads is: the checks and the
+# sheet's reading give way to the thread sending rows to the database and, on a shared machine, to PostgreSQL
+# writing them and to the web pages. 0 keeps them alike. Linux only (its nice value is a thread's).
+IMPORT_HELPER_NICE = int(os.environ.get("IMPORT_HELPER_NICE", "5"))
 
 # A service request still open this many days after it was accepted is overdue.
 SERVICE_REQUEST_DUE_DAYS = int(os.environ.get("SERVICE_REQUEST_DUE_DAYS", "15"))

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from .threads import helper_thread
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
@@ -528,7 +530,9 @@ class _Parts:
         built: Future[Any] = Future()
         built.set_result(first)
         try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-sheet") as pool:
+            with ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="import-sheet", initializer=helper_thread
+            ) as pool:
                 ahead = deque([(built, self.read)])
                 for piece in pieces:
                     ahead.append((pool.submit(self.build, piece), self.read))

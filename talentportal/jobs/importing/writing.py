@@ -36,6 +36,8 @@ from django.utils import timezone, translation
 
 from talentportal.audit.services import plain
 
+from .threads import helper_thread
+
 BATCH = 2000  # rows read, checked and written at a time
 NULL = "\\N"  # COPY's text format for NULL
 COPY_SWITCH_SECONDS = 0.0005  # how long a thread holds the GIL while another wants it, as COPYs are sent (``Writer``)
@@ -127,7 +129,11 @@ class Reads:
     other connection sees) they run here, on the apply's connection."""
 
     def __init__(self, separate: bool) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-reads") if separate else None
+        self.pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-reads", initializer=helper_thread)
+            if separate
+            else None
+        )
 
     def run(self, read: Callable[..., T], *args: Any) -> T:
         """``read(*args)`` on the reads' connection, in this thread's language and time zone."""
