@@ -456,6 +456,8 @@ def _mobile_error(number: str) -> ValidationError:
 
 def validate_mobile(value: str) -> None:
     """A mainland mobile number: 11 digits starting with 13–19 (after ``normalize_phone``)."""
+    if _MOBILE_RE.fullmatch(value):  # written as it is kept: nothing to take off
+        return
     number = normalize_phone(value)
     if not number:
         raise _fail(MOBILE_REQUIRED, "required")

@@ -102,9 +102,12 @@ class RowReader:
         by_row = zip(*read, strict=True) if read else repeat((), len(batch))
         for position, (number, cells_read) in enumerate(zip([n for n, _r in batch], by_row, strict=True)):
             values = dict(zip(names, cells_read, strict=True))
+            if position not in odd:  # every cell read well: most rows
+                parsed.append((number, values, {}))
+                continue
             problems: dict[str, str] = {}
             blank: list[str] = []
-            for column, (problem, value, _filled) in odd.get(position, ()):
+            for column, (problem, value, _filled) in odd[position]:
                 if problem is None:
                     blank.append(column.name)
                     continue
@@ -130,8 +133,16 @@ class RowReader:
             answers = (
                 ref.resolve(self.user, found | self.value_map.targets(ref, found)) if ref.resolve and found else {}
             )
+            attname, known = self.spec.attname(ref), self.labels.setdefault(ref.name, {})
             for _number, values, problems in parsed:
-                self.substitute(ref, values, problems, answers, remember)
+                # A single value the lookup found, as most are, in place; any other through ``substitute``.
+                answer = None if ref.many or ref.name not in values else answers.get(values[ref.name])
+                if answer.__class__ is tuple:
+                    del values[ref.name]
+                    values[attname] = answer[0]
+                    known[answer[0]] = answer[1]
+                else:
+                    self.substitute(ref, values, problems, answers, remember)
         return parsed, blanks
 
     def outcomes(self, column: Column, raws: Sequence[Any], remember: bool) -> list[tuple[str | None, Any, bool]]:
