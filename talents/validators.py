@@ -100,7 +100,8 @@ def validate_resident_id(value: str) -> None:
 
 
 def _resident_id_birth(number: str) -> datetime.date:
-    """The date of birth of a resident ID number (normalised), once it is found valid (``validate_resident_id``)."""
+    """A resident ID number (normalised) checked as ``validate_resident_id`` checks it: its date of birth, or the
+    ``ValidationError`` saying what is wrong."""
     if not number:
         raise _fail(ID_REQUIRED, "required")
     if len(number) != 18:
@@ -293,7 +294,7 @@ def identity_from_id(
     number = normalize_id_number(id_number)
     filled: dict[str, Any] = {}
     if birth_date is None:
-        filled["birth_date"] = datetime.date.fromisoformat(number[6:14])
+        filled["birth_date"] = resident_id_birth_date(number)
     if not gender:
         filled["gender"] = _resident_id_gender(number)
     return filled
@@ -456,7 +457,7 @@ def _mobile_error(number: str) -> ValidationError:
 
 def validate_mobile(value: str) -> None:
     """A mainland mobile number: 11 digits starting with 13–19 (after ``normalize_phone``)."""
-    if _MOBILE_RE.fullmatch(value):  # written as it is kept: nothing to take off
+    if isinstance(value, str) and _MOBILE_RE.fullmatch(value):  # written as it is kept: nothing to take off
         return
     number = normalize_phone(value)
     if not number:

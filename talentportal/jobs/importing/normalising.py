@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from enum import Enum
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
@@ -53,8 +54,9 @@ class RowReader:
         fields: list[Any] = [spec.model._meta.get_field(k) for k in spec.key]
         self.key_attnames = [f.attname for f in fields]
         mapped = {spec.attname(c) for _i, c in layout.columns}
-        # A key field the file leaves out takes its default (no 证件类型 column: resident ID cards).
-        self.key_defaults = {f.attname: f.get_default() for f in fields if f.attname not in mapped}
+        # A key field the file leaves out takes its default (no 证件类型 column: resident ID cards), as the value a
+        # cell gives (``resident_id``, not the choices' member, which COPY and the audit log would write one by one).
+        self.key_defaults = {f.attname: _plain(f.get_default()) for f in fields if f.attname not in mapped}
         self.memos: dict[str, dict[Any, tuple[str | None, Any, bool]] | None] = {c.name: {} for _i, c in layout.columns}
 
     def rows(self, batch: list[tuple[int, list[Any]]], remember: bool = True) -> tuple[list[Row], dict[int, list[str]]]:
@@ -293,6 +295,10 @@ def in_every_language(message: Any, row: int, **params: Any) -> dict[str, Any]:
         with translation.override(code):
             messages.setdefault(code, str(message) % {"row": row, **params})
     return {"row": row, "message": messages[translation.get_language()], "messages": messages}
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
 
 
 def _squeezed(cell: Any) -> str:
