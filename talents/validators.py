@@ -132,12 +132,13 @@ def _resident_id_birth(number: str) -> datetime.date:
 
 
 def resident_id_birth_date(value: str) -> datetime.date:
-    """The date of birth in characters 7–14 of a resident ID number (validate it first; ValueError if not a date)."""
+    """The date of birth in characters 7–14 of a resident ID number (validate it first: of any other text, the
+    answer means nothing)."""
     return datetime.date.fromisoformat(normalize_id_number(value)[6:14])
 
 
 def resident_id_gender(value: str) -> str:
-    """``"male"`` if the 17th digit of a resident ID number is odd, else ``"female"``."""
+    """``"male"`` if the 17th digit of a resident ID number is odd, else ``"female"`` (validate it first)."""
     return _resident_id_gender(normalize_id_number(value))
 
 

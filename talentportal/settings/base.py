@@ -377,9 +377,9 @@ IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_MB", "50")) * 1024 *
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
 IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", str(500_000 * 60)))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_MB", "1024")) * 1024 * 1024
-# How much lower than the job's own the CPU priority (nice) of an import's helper threads is: the checks and the
-# sheet's reading give way to the thread sending rows to the database and, on a shared machine, to PostgreSQL
-# writing them and to the web pages. 0 keeps them alike. Linux only (its nice value is a thread's).
+# How much lower than the job's own the CPU priority (nice) of an import's helper threads is: the next batch's checks
+# and the sheet's parts built ahead give way to the job's threads that build and send the rows. 0 (or less) keeps
+# them alike. Linux only (its nice value is a thread's); it weighs within the worker's scheduling group only.
 IMPORT_HELPER_NICE = int(os.environ.get("IMPORT_HELPER_NICE", "5"))
 
 # A service request still open this many days after it was accepted is overdue.

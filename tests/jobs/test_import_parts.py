@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import os
 import re
 import threading
 import zipfile
@@ -277,40 +276,3 @@ def test_a_sheet_stored_under_another_name_is_measured_too(monkeypatch: pytest.M
     )
     assert [cells for _n, cells in open_sheet(path).numbered()] == [HEADER, person(1)]
     assert "xl/data.xml" in measured
-
-
-def _nice() -> int:
-    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-
-@pytest.mark.skipif(not hasattr(threading, "get_native_id") or not Path("/proc/self/task").exists(), reason="Linux")
-@pytest.mark.parametrize("lower", [5, 0])
-def test_the_parts_are_built_and_the_checks_made_at_the_priority_set(
-    lower: int, built: list[bytes], settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The sheet's helper thread gives way to the job's own by ``IMPORT_HELPER_NICE``; so does the thread of the
-    checks' queries (``Reads``). 0 keeps them at the job's priority."""
-    from talentportal.jobs.importing.writing import Reads
-
-    settings.IMPORT_HELPER_NICE = lower
-    build = reading._Parts.build
-    seen: list[int] = []
-
-    def noted(self: Any, piece: bytes) -> Any:
-        seen.append(_nice())
-        return build(self, piece)
-
-    monkeypatch.setattr(reading._Parts, "build", noted)
-    path = roster(tmp_path / "r.xlsx", True, mixed_rows())
-    rows = list(open_sheet(path).numbered())
-    assert rows and len(seen) > 2
-    own = _nice()
-    expected = min(own + lower, 19)
-    assert seen[0] == own  # the first part is built by the job's thread, before the others are read ahead
-    assert set(seen[1:]) == {expected}
-    reads = Reads(separate=True)
-    try:
-        assert reads.run(_nice) == expected
-    finally:
-        reads.close()
-    assert _nice() == own  # the job's own thread keeps its priority

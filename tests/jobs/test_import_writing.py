@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -142,6 +143,22 @@ def test_a_value_met_again_reads_as_before_whatever_the_type_of_the_cells_around
     stored = dict(Talent.objects.values_list("name", "graduated_from"))
     assert {stored[f"人才{i}"] for i in range(BATCH)} == {"1"}
     assert [stored[f"人才{BATCH + i}"] for i in range(6)] == ["是", "1", "1", "1", "是", "2.5"]
+
+
+def test_a_key_field_the_file_leaves_out_is_given_as_a_cell_would_give_it(tmp_path, people, monkeypatch) -> None:
+    """No 证件类型 column: every row is a resident ID card, as the text a cell gives (``resident_id``), not the
+    model's choices' member, which the audit log's JSON and COPY would write value by value."""
+    made: list[Any] = []
+    batch = checking.Checker.batch
+    monkeypatch.setattr(checking.Checker, "batch", lambda self, rows: made.append(found := batch(self, rows)) or found)
+    imp = start(roster(tmp_path / "r.xlsx", [person(1), person(2)]), people["a_admin"])
+    services.run(imp, services.CHECK_APPLY)
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.APPLIED, imp.message
+    assert [type(values["id_type"]) for _number, values in made[0][0]] == [str, str]
+    assert set(Talent.objects.values_list("id_type", flat=True)) == {"resident_id"}
+    entry = AuditEntry.objects.filter(source="import").first()
+    assert entry is not None and entry.changes["id_type"] == [None, "居民身份证"]
 
 
 def test_copies_are_sent_when_flushed_and_the_next_query_waits_for_them() -> None:

@@ -137,9 +137,10 @@ class RowReader:
             )
             attname, known = self.spec.attname(ref), self.labels.setdefault(ref.name, {})
             for _number, values, problems in parsed:
-                # A single value the lookup found, as most are, in place; any other through ``substitute``.
+                # A single value the lookup found, as most are, put in place as ``substitute`` puts it; any other
+                # value through ``substitute``.
                 answer = None if ref.many or ref.name not in values else answers.get(values[ref.name])
-                if answer.__class__ is tuple:
+                if isinstance(answer, tuple):
                     del values[ref.name]
                     values[attname] = answer[0]
                     known[answer[0]] = answer[1]

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from .threads import helper_thread
+from .threads import lower_priority
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -531,7 +531,7 @@ class _Parts:
         built.set_result(first)
         try:
             with ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="import-sheet", initializer=helper_thread
+                max_workers=1, thread_name_prefix="import-sheet", initializer=lower_priority
             ) as pool:
                 ahead = deque([(built, self.read)])
                 for piece in pieces:

@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 
 from talentportal.audit.services import plain
 
-from .threads import helper_thread
+from .threads import lower_priority
 
 BATCH = 2000  # rows read, checked and written at a time
 NULL = "\\N"  # COPY's text format for NULL
@@ -130,7 +130,7 @@ class Reads:
 
     def __init__(self, separate: bool) -> None:
         self.pool = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-reads", initializer=helper_thread)
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-reads", initializer=lower_priority)
             if separate
             else None
         )
